@@ -1,0 +1,101 @@
+/**
+ * Every environment variable the function reads, as data: the config parser, the README and the
+ * Terraform checks all derive from this one list.
+ */
+export interface ConfigVariable {
+  name: string;
+  /** Required in every deployment; the function refuses to start without it. */
+  required: boolean;
+  /** Only for pointing clients at the local stack; never set in the cloud. */
+  localOnly?: boolean;
+  description: string;
+}
+
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
+  {
+    name: 'LOOKER_BASE_URL',
+    required: true,
+    description: 'Looker API host, e.g. https://acme.cloud.looker.com.',
+  },
+  {
+    name: 'LOOKER_CLIENT_ID_SECRET',
+    required: true,
+    description: 'Secret Manager secret holding the Looker API client id (name, or projects/P/secrets/NAME).',
+  },
+  {
+    name: 'LOOKER_CLIENT_SECRET_SECRET',
+    required: true,
+    description: 'Secret Manager secret holding the Looker API client secret.',
+  },
+  {
+    name: 'LOOKER_INSTANCE_NAME',
+    required: false,
+    description: 'Name written to the looker_instance column (default: the host of LOOKER_BASE_URL).',
+  },
+  {
+    name: 'LOOKER_VERIFY_SSL',
+    required: false,
+    description: 'Verify Looker TLS certificates (default true; false logs a warning).',
+  },
+  {
+    name: 'LOOKER_TIMEOUT_SECONDS',
+    required: false,
+    description: 'Time limit of one Looker request (default 600).',
+  },
+  {
+    name: 'GOOGLE_CLOUD_PROJECT',
+    required: true,
+    description: 'Project that owns the bucket, dataset and jobs.',
+  },
+  { name: 'GCS_BUCKET', required: true, description: 'Staging bucket for the JSONL objects.' },
+  {
+    name: 'GCS_PREFIX',
+    required: false,
+    description: 'Object prefix in the staging bucket (default system_activity).',
+  },
+  { name: 'BQ_DATASET', required: true, description: 'BigQuery dataset the tables live in.' },
+  {
+    name: 'BQ_LOCATION',
+    required: false,
+    description: 'BigQuery location of the dataset and jobs (default US).',
+  },
+  {
+    name: 'FIRESTORE_DATABASE',
+    required: false,
+    description: 'Firestore database id (default "(default)").',
+  },
+  {
+    name: 'FIRESTORE_COLLECTION',
+    required: false,
+    description: 'Firestore collection for export state (default looker_activity_export).',
+  },
+  {
+    name: 'SETTLE_DAYS',
+    required: false,
+    description: 'Days before the watermark re-read on each run, for rows Looker serves late (default 1).',
+  },
+  {
+    name: 'GCS_API_ENDPOINT',
+    required: false,
+    localOnly: true,
+    description: 'Storage JSON API base URL (local stack).',
+  },
+  {
+    name: 'BIGQUERY_API_ENDPOINT',
+    required: false,
+    localOnly: true,
+    description: 'BigQuery REST base URL (local stack).',
+  },
+  {
+    name: 'SECRET_MANAGER_API_ENDPOINT',
+    required: false,
+    localOnly: true,
+    description: 'Secret Manager host:port over plaintext gRPC (local stack).',
+  },
+  {
+    name: 'FIRESTORE_EMULATOR_HOST',
+    required: false,
+    localOnly: true,
+    description: 'Firestore emulator host:port.',
+  },
+];
