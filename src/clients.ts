@@ -1,0 +1,45 @@
+import { BigQuery } from '@google-cloud/bigquery';
+import { Firestore } from '@google-cloud/firestore';
+import { Storage } from '@google-cloud/storage';
+import { PassThroughClient } from 'google-auth-library';
+import type { Config } from './config/index.js';
+import { SecretManagerSource } from './secrets/index.js';
+
+/** The Google Cloud clients one function instance shares across runs. */
+export interface GoogleClients {
+  storage: Storage;
+  bigquery: BigQuery;
+  firestore: Firestore;
+  secrets: SecretManagerSource;
+}
+
+/**
+ * Clients for the real services, or for the local stack when its endpoint variables are set.
+ * A local endpoint gets no credentials at all (the auth library would otherwise look for them).
+ */
+export function createClients(config: Config): GoogleClients {
+  const projectId = config.projectId;
+  return {
+    storage: config.gcs.apiEndpoint
+      ? new Storage({
+          projectId,
+          apiEndpoint: config.gcs.apiEndpoint,
+          authClient: new PassThroughClient() as never,
+        })
+      : new Storage({ projectId }),
+    bigquery: config.bigquery.apiEndpoint
+      ? new BigQuery({
+          projectId,
+          apiEndpoint: config.bigquery.apiEndpoint,
+          authClient: new PassThroughClient() as never,
+        })
+      : new BigQuery({ projectId }),
+    // FIRESTORE_EMULATOR_HOST, when set, is honoured by the client itself.
+    firestore: new Firestore({
+      projectId,
+      databaseId: config.firestore.databaseId,
+      ignoreUndefinedProperties: true,
+    }),
+    secrets: new SecretManagerSource({ projectId, apiEndpoint: config.secretManager.apiEndpoint }),
+  };
+}

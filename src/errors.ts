@@ -1,0 +1,69 @@
+/**
+ * The exporter's error hierarchy. Every error says whether trying again can help (`transient`),
+ * which decides the HTTP status Cloud Scheduler sees (503 retries, 500 does not help) and
+ * whether a step is retried in-process. Messages never contain secret values.
+ */
+export abstract class ExportError extends Error {
+  /** A later attempt may succeed without anyone changing anything. */
+  abstract readonly transient: boolean;
+  /** Stable machine-readable code, also used in the HTTP response. */
+  abstract readonly code: string;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The environment is wrong: the function cannot start until an operator fixes it. */
+export class ConfigError extends ExportError {
+  readonly transient = false;
+  readonly code = 'config';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n- ${problems.join('\n- ')}`);
+  }
+}
+
+/** The request is wrong; nothing was done. */
+export class BadRequestError extends ExportError {
+  readonly transient = false;
+  readonly code = 'bad_request';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid request: ${problems.join('; ')}`);
+  }
+}
+
+/** Another run holds the lease; this one did nothing. */
+export class ConflictError extends ExportError {
+  readonly transient = false;
+  readonly code = 'conflict';
+}
+
+/** A dependency (Looker, Secret Manager, GCS, BigQuery, Firestore) failed. */
+export class DependencyError extends ExportError {
+  readonly code: string;
+  constructor(
+    readonly service: 'looker' | 'secret-manager' | 'gcs' | 'bigquery' | 'firestore',
+    message: string,
+    readonly transient: boolean,
+    options?: { cause?: unknown; status?: number; retryAfterMs?: number },
+  ) {
+    super(message, options);
+    this.code = `${service}_error`;
+    this.status = options?.status;
+    this.retryAfterMs = options?.retryAfterMs;
+  }
+  readonly status: number | undefined;
+  readonly retryAfterMs: number | undefined;
+}
+
+/** The data did not verify (row counts, malformed response): retrying re-reads it. */
+export class IntegrityError extends ExportError {
+  readonly transient = true;
+  readonly code = 'integrity';
+}
+
+/** True for errors worth retrying in-process or by Cloud Scheduler. */
+export function isTransient(error: unknown): boolean {
+  return error instanceof ExportError ? error.transient : false;
+}

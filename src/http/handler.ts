@@ -1,0 +1,91 @@
+import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
+import { BadRequestError, ConflictError, ExportError } from '../errors.js';
+import type { Exporter } from '../exporter.js';
+import type { Logger } from '../log.js';
+import type { RunSummary } from '../pipeline/run.js';
+import { MAX_BODY_BYTES, parseRunRequest, queryToBody } from './request.js';
+
+export interface HandlerOptions {
+  /** Resolved on first use, so a bad configuration fails the request with a clear log, not silently. */
+  exporter: () => Exporter;
+  logger: Logger;
+  projectId?: string;
+  now?: () => Date;
+}
+
+/**
+ * The only HTTP-aware code: validates the call, runs the export, and maps the outcome to a
+ * status Cloud Scheduler understands: 2xx done, 409 another run is going, 4xx bad request (do
+ * not retry), 503 a transient failure (retry), 500 a failure that needs an operator.
+ */
+export function createHttpHandler(options: HandlerOptions): HttpFunction {
+  return async (req: Request, res: Response) => {
+    const logger = options.logger.child(traceFields(req, options.projectId));
+    try {
+      const request = parseRunRequest(readBody(req), options.now?.());
+      const summary = await options.exporter().run(request, { logger });
+      res.status(statusOf(summary)).json(summary);
+    } catch (error) {
+      const { status, body } = errorResponse(error);
+      if (status >= 500) logger.error({ err: error }, 'export request failed');
+      else logger.warn({ status, error: body.error }, 'export request refused');
+      res.status(status).json(body);
+    }
+  };
+}
+
+class MethodNotAllowed extends BadRequestError {}
+class UnsupportedMediaType extends BadRequestError {}
+class PayloadTooLarge extends BadRequestError {}
+
+function readBody(req: Request): unknown {
+  if (req.method === 'GET') return queryToBody(req.query as Record<string, unknown>);
+  if (req.method !== 'POST')
+    throw new MethodNotAllowed([`method ${req.method} is not allowed; use POST (or GET)`]);
+  const raw = req.rawBody;
+  if (raw && raw.length > MAX_BODY_BYTES)
+    throw new PayloadTooLarge([`body is ${raw.length} bytes; at most ${MAX_BODY_BYTES}`]);
+  if (!raw || raw.length === 0 || raw.toString().trim() === '') return {};
+  if (!req.is('application/json')) {
+    throw new UnsupportedMediaType([
+      `content type ${req.get('content-type') ?? '(none)'} is not application/json`,
+    ]);
+  }
+  if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
+    throw new BadRequestError(['body must be a JSON object']);
+  }
+  return req.body;
+}
+
+function statusOf(summary: RunSummary): number {
+  if (summary.status !== 'failed') return 200;
+  return summary.retryable ? 503 : 500;
+}
+
+function errorResponse(error: unknown): {
+  status: number;
+  body: { error: string; code: string; problems?: readonly string[] };
+} {
+  if (error instanceof MethodNotAllowed)
+    return { status: 405, body: { error: error.message, code: 'method_not_allowed' } };
+  if (error instanceof UnsupportedMediaType)
+    return { status: 415, body: { error: error.message, code: 'unsupported_media_type' } };
+  if (error instanceof PayloadTooLarge)
+    return { status: 413, body: { error: error.message, code: 'payload_too_large' } };
+  if (error instanceof BadRequestError)
+    return { status: 400, body: { error: error.message, code: error.code, problems: error.problems } };
+  if (error instanceof ConflictError)
+    return { status: 409, body: { error: error.message, code: error.code } };
+  if (error instanceof ExportError)
+    return { status: error.transient ? 503 : 500, body: { error: error.message, code: error.code } };
+  // Unknown errors may carry anything in their message; the log has the details.
+  return { status: 500, body: { error: 'internal error; see the function logs', code: 'internal' } };
+}
+
+function traceFields(req: Request, projectId?: string): Record<string, string> {
+  const header = req.get('x-cloud-trace-context');
+  const trace = header?.split('/')[0];
+  return trace && projectId
+    ? { 'logging.googleapis.com/trace': `projects/${projectId}/traces/${trace}` }
+    : {};
+}

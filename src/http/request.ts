@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { BadRequestError } from '../errors.js';
+import { explores, type ExploreDefinition } from '../explores/index.js';
+import { MAX_BACKFILL_DAYS, startOfUtcDay } from '../pipeline/windows.js';
+import type { RunRequest } from '../pipeline/run.js';
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
+  .refine(
+    (v) =>
+      !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v),
+    'is not a real date',
+  );
+
+const bodySchema = z
+  .object({
+    explores: z
+      .array(z.string())
+      .min(1, 'must name at least one explore')
+      .max(100)
+      .refine((names) => new Set(names).size === names.length, 'must not repeat an explore')
+      .optional(),
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    dryRun: z.boolean().optional(),
+  })
+  .strict();
+
+/** The largest request body accepted: a run request is a few hundred bytes. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/**
+ * Validates a run request (the JSON body of a POST, or the query string of a GET) and resolves
+ * it against the explore registry. Throws BadRequestError listing every problem.
+ */
+export function parseRunRequest(input: unknown, now = new Date()): RunRequest {
+  const parsed = bodySchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    throw new BadRequestError(
+      parsed.error.issues.map((issue) => {
+        const field = issue.path.join('.');
+        return issue.code === 'unrecognized_keys'
+          ? `unknown field(s): ${issue.keys.join(', ')} (allowed: explores, from, to, dryRun)`
+          : `${field || 'body'}: ${issue.message}`;
+      }),
+    );
+  }
+  const body = parsed.data;
+  const problems: string[] = [];
+  const selected: ExploreDefinition[] = [];
+  for (const name of body.explores ?? [...explores.keys()]) {
+    const explore = explores.get(name);
+    if (explore) selected.push(explore);
+    else problems.push(`explores: unknown explore "${name}" (known: ${[...explores.keys()].join(', ')})`);
+  }
+  let backfill: RunRequest['backfill'];
+  if ((body.from === undefined) !== (body.to === undefined)) {
+    problems.push('from and to go together: give both for a backfill, or neither for the scheduled run');
+  } else if (body.from && body.to) {
+    const from = new Date(`${body.from}T00:00:00Z`);
+    const to = new Date(`${body.to}T00:00:00Z`);
+    const days = (to.getTime() - from.getTime()) / 86_400_000 + 1;
+    if (from > to) problems.push(`from (${body.from}) is after to (${body.to})`);
+    else if (days > MAX_BACKFILL_DAYS)
+      problems.push(`a backfill covers at most ${MAX_BACKFILL_DAYS} days; ${days} were asked`);
+    if (to >= startOfUtcDay(now))
+      problems.push(`to (${body.to}) must be before today (UTC): only complete days are exported`);
+    backfill = { from, to };
+  }
+  if (problems.length) throw new BadRequestError(problems);
+  return { explores: selected, backfill, dryRun: body.dryRun ?? false };
+}
+
+/** A GET's query string as a request body: `?explores=a,b&from=...&to=...&dryRun=true`. */
+export function queryToBody(query: Record<string, unknown>): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(query)) {
+    if (typeof value !== 'string') {
+      body[key] = value;
+    } else if (key === 'explores') {
+      body[key] = value.split(',').map((name) => name.trim());
+    } else if (key === 'dryRun') {
+      body[key] = value === 'true' ? true : value === 'false' ? false : value;
+    } else {
+      body[key] = value;
+    }
+  }
+  return body;
+}

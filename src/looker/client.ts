@@ -1,0 +1,293 @@
+import { Readable } from 'node:stream';
+import { Looker40SDK } from '@looker/sdk';
+import type { IWriteQuery, ILookmlModelExplore } from '@looker/sdk';
+import { NodeSession, NodeSettings, NodeTransport } from '@looker/sdk-node';
+import type {
+  Authenticator,
+  HttpMethod,
+  IApiSection,
+  ITransportSettings,
+  SDKResponse,
+  Values,
+} from '@looker/sdk-rtl';
+import pRetry, { AbortError } from 'p-retry';
+import { DependencyError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { CredentialCache, LookerApiCredentials } from './credentials.js';
+import { lookerHttpError, lookerNetworkError } from './errors.js';
+
+const API_PATH = '/api/4.0';
+
+export interface LookerClientOptions {
+  baseUrl: string;
+  /** Longest wait for Looker to start answering, and longest silence within a result body. */
+  timeoutMs: number;
+  /** False only when a user turned TLS verification off explicitly. */
+  verifySsl: boolean;
+  credentials: CredentialCache;
+  logger: Logger;
+  /** Aborts every request of this client (the run's deadline). */
+  signal?: AbortSignal;
+  retry?: { retries: number; minTimeoutMs: number; maxTimeoutMs: number };
+}
+
+/** What a caller gets to read: the raw result body as it arrives, with back-pressure. */
+export type ResultConsumer<T> = (body: AsyncIterable<Buffer>) => Promise<T>;
+
+/**
+ * The Looker API as the exporter uses it: `run_inline_query` streamed, explore metadata, logout.
+ *
+ * Built on `@looker/sdk-node`, working around what its 26.x transport does not do: it throws on
+ * HTTP errors with their status (the SDK resolves them, and hands error bodies to stream
+ * callbacks as if they were rows), bounds every request by a timeout (the SDK's `timeout` is
+ * never applied), retries 408/429/5xx with backoff honouring Retry-After, logs in again once on a
+ * 401 and re-reads the credentials once when Looker rejects them (a rotated key).
+ */
+export class LookerClient {
+  readonly #transport: ExporterTransport;
+  readonly #session: NodeSession;
+  readonly #sdk: Looker40SDK;
+  readonly #options: LookerClientOptions;
+  #credentials: LookerApiCredentials | undefined;
+
+  constructor(options: LookerClientOptions) {
+    this.#options = options;
+    const settings = new CredentialSettings(
+      { base_url: options.baseUrl, verify_ssl: true, timeout: options.timeoutMs / 1000 },
+      () => {
+        if (!this.#credentials) throw new Error('credentials are read before login');
+        return this.#credentials;
+      },
+    );
+    this.#transport = new ExporterTransport(settings, options.timeoutMs, options.signal);
+    this.#session = new NodeSession(settings, this.#transport);
+    this.#sdk = new Looker40SDK(this.#session);
+  }
+
+  /**
+   * Runs an inline query and hands the streamed result body to `consume`. Failures before the
+   * body starts are retried; a failure inside the body is the caller's (it cannot be resumed).
+   */
+  async streamQuery<T>(
+    resultFormat: 'json' | 'csv',
+    query: IWriteQuery,
+    consume: ResultConsumer<T>,
+    params: Values = {},
+  ): Promise<T> {
+    const response = await this.#withRetries('run_inline_query', async () => {
+      const controller = new AbortController();
+      const signal = anySignal(controller.signal, this.#options.signal);
+      const headerTimer = setTimeout(
+        () => controller.abort(new Error('no response within the timeout')),
+        this.#options.timeoutMs,
+      );
+      try {
+        const res = await this.#transport.openStream(
+          'POST',
+          `${API_PATH}/queries/run/${resultFormat}`,
+          { ...params, limit: query.limit === undefined ? undefined : Number(query.limit) },
+          query,
+          (props) => this.#session.authenticate(props),
+          signal,
+        );
+        if (!res.ok) {
+          const text = await res.text().catch(() => '');
+          throw lookerHttpError('run_inline_query', res.status, text, res.headers.get('retry-after'));
+        }
+        if (!res.body) throw lookerHttpError('run_inline_query', res.status, 'response has no body', null);
+        return { res, controller };
+      } catch (error) {
+        throw error instanceof DependencyError ? error : lookerNetworkError('run_inline_query', error);
+      } finally {
+        clearTimeout(headerTimer);
+      }
+    });
+    const body = Readable.fromWeb(response.res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    return consume(idleGuarded(body, this.#options.timeoutMs, response.controller));
+  }
+
+  /** Field metadata of an explore (`lookml_model_explore`). */
+  async explore(model: string, explore: string): Promise<ILookmlModelExplore> {
+    return this.#withRetries('lookml_model_explore', () =>
+      this.#sdk.ok(
+        this.#sdk.lookml_model_explore({
+          lookml_model_name: model,
+          explore_name: explore,
+          fields: 'name,fields',
+        }),
+      ),
+    );
+  }
+
+  /** Ends the API session; failures are only logged (the token expires on its own). */
+  async logout(): Promise<void> {
+    if (!this.#session.isAuthenticated()) return;
+    try {
+      await this.#session.logout();
+    } catch (error) {
+      this.#options.logger.warn({ err: error }, 'Looker logout failed');
+    }
+  }
+
+  async #withRetries<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+    const policy = this.#options.retry ?? { retries: 4, minTimeoutMs: 1000, maxTimeoutMs: 30_000 };
+    let reloggedIn = false;
+    let rereadCredentials = false;
+    return pRetry(
+      async () => {
+        this.#credentials ??= await this.#options.credentials.get();
+        try {
+          return await attempt();
+        } catch (error) {
+          const status = error instanceof DependencyError ? error.status : undefined;
+          // An expired or revoked token: log in again, once.
+          if (status === 401 && !reloggedIn) {
+            reloggedIn = true;
+            this.#session.reset();
+            return attempt();
+          }
+          throw error;
+        }
+      },
+      {
+        retries: policy.retries,
+        minTimeout: policy.minTimeoutMs,
+        maxTimeout: policy.maxTimeoutMs,
+        randomize: true,
+        signal: this.#options.signal,
+        shouldRetry: async (error: unknown) => {
+          if (!(error instanceof DependencyError) || error.service !== 'looker') return false;
+          if (isRejectedLogin(error) && !rereadCredentials) {
+            // Looker answers a login with unknown credentials with 404: the key may have been rotated.
+            rereadCredentials = true;
+            this.#session.reset();
+            this.#credentials = await this.#options.credentials.refresh();
+            return true;
+          }
+          if (!error.transient) return false;
+          if (error.retryAfterMs !== undefined)
+            await sleep(Math.min(error.retryAfterMs, policy.maxTimeoutMs), this.#options.signal);
+          return true;
+        },
+        onFailedAttempt: (error) => {
+          this.#options.logger.warn(
+            { err: error, attempt: error.attemptNumber, retriesLeft: error.retriesLeft, call: what },
+            `Looker ${what} attempt failed`,
+          );
+        },
+      },
+    ).catch((error: unknown) => {
+      if (error instanceof AbortError) throw error.cause ?? error;
+      throw error;
+    });
+  }
+}
+
+function isRejectedLogin(error: DependencyError): boolean {
+  return error.message.startsWith('Looker login failed') && [401, 403, 404].includes(error.status ?? 0);
+}
+
+/** NodeSettings whose credentials come from memory (Secret Manager), never from a file or the environment. */
+class CredentialSettings extends NodeSettings {
+  constructor(
+    settings: { base_url: string; verify_ssl: boolean; timeout: number },
+    private readonly source: () => LookerApiCredentials,
+  ) {
+    super('LOOKERSDK_UNUSED', { ...settings, agentTag: 'looker-activity-export' } as never);
+  }
+  override readConfig(): IApiSection {
+    const { clientId, clientSecret } = this.source();
+    return { client_id: clientId, client_secret: clientSecret };
+  }
+}
+
+/** The SDK's transport with errors that carry their status, and a timeout that is applied. */
+class ExporterTransport extends NodeTransport {
+  constructor(
+    options: ITransportSettings,
+    private readonly timeoutMs: number,
+    private readonly runSignal?: AbortSignal,
+  ) {
+    super(options);
+  }
+
+  override async initRequest(
+    method: HttpMethod,
+    path: string,
+    body?: unknown,
+    authenticator?: Authenticator,
+    options?: Partial<ITransportSettings>,
+  ) {
+    const props = await super.initRequest(method, path, body, authenticator, options);
+    props.signal ??= anySignal(AbortSignal.timeout(this.timeoutMs), this.runSignal);
+    return props;
+  }
+
+  override async request<TSuccess, TError>(
+    method: HttpMethod,
+    path: string,
+    queryParams?: Values,
+    body?: unknown,
+    authenticator?: Authenticator,
+    options?: Partial<ITransportSettings>,
+  ): Promise<SDKResponse<TSuccess, TError>> {
+    const what = path.endsWith('/login') ? 'login' : `${method} ${path.replace(/\?.*$/, '')}`;
+    const res = await this.rawRequest(method, path, queryParams, body, authenticator, options);
+    if (!res.ok) {
+      if (res.statusCode === undefined) throw lookerNetworkError(what, res.body);
+      const text = await Promise.resolve(res.body).then(String, () => '');
+      throw lookerHttpError(what, res.statusCode, text, res.headers?.['retry-after']);
+    }
+    return this.parseResponse<TSuccess, TError>(res);
+  }
+
+  /** Starts a request whose body the caller reads; the SDK's own `stream()` ignores per-call options. */
+  async openStream(
+    method: HttpMethod,
+    path: string,
+    queryParams: Values,
+    body: unknown,
+    authenticator: Authenticator,
+    signal: AbortSignal,
+  ): Promise<Response> {
+    const url = this.makeUrl(path, this.options, queryParams);
+    const init = await this.initRequest(method, url, body, authenticator, this.options);
+    init.signal = signal;
+    return fetch(url, init as RequestInit);
+  }
+}
+
+/** Yields the body's chunks; aborts the request if Looker goes silent for `idleMs`. */
+async function* idleGuarded(
+  body: Readable,
+  idleMs: number,
+  controller: AbortController,
+): AsyncGenerator<Buffer> {
+  const timer = setTimeout(() => controller.abort(new Error(`Looker sent nothing for ${idleMs} ms`)), idleMs);
+  try {
+    for await (const chunk of body) {
+      timer.refresh();
+      yield chunk as Buffer;
+    }
+  } catch (error) {
+    throw lookerNetworkError('result stream', controller.signal.aborted ? controller.signal.reason : error);
+  } finally {
+    clearTimeout(timer);
+    body.destroy();
+  }
+}
+
+function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  return present.length === 1 ? present[0]! : AbortSignal.any(present);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

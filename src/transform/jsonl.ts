@@ -1,0 +1,53 @@
+import type { Duplex } from 'node:stream';
+import StreamArray from 'stream-json/streamers/StreamArray.js';
+import type { InvalidValueCounts, RunMetadata, compileRowMapper } from './row.js';
+
+/** Running totals of one window's extract, updated as rows flow. */
+export interface ExtractStats {
+  rows: number;
+  bytes: number;
+  invalidValues: InvalidValueCounts;
+}
+
+/** Parses a Looker `json` result (one array of row objects) incrementally, one element at a time. */
+export function parseResultArray(): Duplex {
+  return StreamArray.withParser();
+}
+
+/** Lines are written in batches of about this many characters: fewer, larger writes to the upload. */
+const BATCH_CHARS = 256 * 1024;
+
+/**
+ * Stream stage: parsed rows in, JSONL text out, counting rows, bytes and invalid values in
+ * `stats` and calling `onProgress` every `progressEvery` rows.
+ */
+export function encodeJsonl(
+  mapRow: ReturnType<typeof compileRowMapper>,
+  metadata: RunMetadata,
+  stats: ExtractStats,
+  onProgress: (stats: ExtractStats) => void,
+  progressEvery = 100_000,
+) {
+  return async function* (items: AsyncIterable<{ value: unknown }>): AsyncGenerator<string> {
+    let batch = '';
+    for await (const item of items) {
+      if (typeof item.value !== 'object' || item.value === null || Array.isArray(item.value)) {
+        throw new TypeError(`Looker result element ${stats.rows} is not a row object`);
+      }
+      const line =
+        JSON.stringify(mapRow(item.value as Record<string, unknown>, metadata, stats.invalidValues)) + '\n';
+      batch += line;
+      stats.rows += 1;
+      if (stats.rows % progressEvery === 0) onProgress(stats);
+      if (batch.length >= BATCH_CHARS) {
+        stats.bytes += Buffer.byteLength(batch);
+        yield batch;
+        batch = '';
+      }
+    }
+    if (batch) {
+      stats.bytes += Buffer.byteLength(batch);
+      yield batch;
+    }
+  };
+}
