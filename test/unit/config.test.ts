@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CONFIG_VARIABLES, parseConfig } from '../../src/config/index.js';
+import { ConfigError } from '../../src/errors.js';
+
+const valid = {
+  LOOKER_BASE_URL: 'https://acme.cloud.looker.com/',
+  LOOKER_CLIENT_ID_SECRET: 'looker-client-id',
+  LOOKER_CLIENT_SECRET_SECRET: 'projects/p/secrets/looker-client-secret',
+  GOOGLE_CLOUD_PROJECT: 'my-project-1',
+  GCS_BUCKET: 'my-staging-bucket',
+  BQ_DATASET: 'looker_system_activity',
+};
+
+function problemsOf(env: Record<string, string | undefined>): readonly string[] {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('fills every default from a minimal environment', () => {
+    const config = parseConfig(valid);
+    assert.equal(config.looker.baseUrl, 'https://acme.cloud.looker.com');
+    assert.equal(config.looker.instanceName, 'acme.cloud.looker.com');
+    assert.equal(config.looker.verifySsl, true);
+    assert.equal(config.looker.timeoutMs, 600_000);
+    assert.equal(config.bigquery.location, 'US');
+    assert.equal(config.gcs.prefix, 'system_activity');
+    assert.equal(config.firestore.collection, 'looker_activity_export');
+    assert.equal(config.firestore.databaseId, '(default)');
+    assert.equal(config.settleDays, 1);
+    assert.equal(config.runBudgetMs, 3_300_000);
+    assert.ok(Object.isFrozen(config) && Object.isFrozen(config.looker));
+  });
+
+  it('names every missing required variable at once', () => {
+    const required = CONFIG_VARIABLES.filter((v) => v.required).map((v) => v.name);
+    const problems = problemsOf({});
+    assert.deepEqual(problems, required.map((name) => `${name} is required but not set`).sort());
+  });
+
+  it('treats blank values as unset', () => {
+    assert.deepEqual(problemsOf({ ...valid, GCS_BUCKET: '  ' }), ['GCS_BUCKET is required but not set']);
+    assert.equal(parseConfig({ ...valid, SETTLE_DAYS: '' }).settleDays, 1);
+  });
+
+  it('says what is wrong with each malformed value, without echoing it', () => {
+    const problems = problemsOf({
+      ...valid,
+      LOOKER_BASE_URL: 'acme.looker.com',
+      LOOKER_VERIFY_SSL: 'maybe',
+      LOOKER_TIMEOUT_SECONDS: '-5',
+      GCS_BUCKET: 'Bad_Bucket!',
+      BQ_DATASET: 'has-dash',
+      SETTLE_DAYS: '99',
+    });
+    assert.deepEqual(problems, [
+      'BQ_DATASET must be letters, digits and underscores',
+      'GCS_BUCKET must be a valid bucket name (lower case, digits, - _ .)',
+      'LOOKER_BASE_URL must be an http(s) URL',
+      'LOOKER_TIMEOUT_SECONDS must be a whole number',
+      'LOOKER_VERIFY_SSL must be true or false',
+      'SETTLE_DAYS must be between 0 and 30',
+    ]);
+  });
+
+  it('turns TLS verification off only when asked explicitly', () => {
+    assert.equal(parseConfig({ ...valid, LOOKER_VERIFY_SSL: 'false' }).looker.verifySsl, false);
+    assert.equal(parseConfig({ ...valid, LOOKER_VERIFY_SSL: 'TRUE' }).looker.verifySsl, true);
+  });
+
+  it('ignores variables it does not know', () => {
+    assert.doesNotThrow(() => parseConfig({ ...valid, UNRELATED: 'x' }));
+  });
+});

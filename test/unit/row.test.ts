@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { contentUsage } from '../../src/explores/content-usage.js';
+import { bigQuerySchema } from '../../src/explores/index.js';
+import { compileRowMapper, MAX_STRING_BYTES, type RunMetadata } from '../../src/transform/row.js';
+
+const metadata: RunMetadata = {
+  looker_instance: 'acme.looker.com',
+  export_run_id: 'run-1',
+  export_window_start: '2026-11-22T00:00:00.000Z',
+  export_window_end: '2026-11-23T00:00:00.000Z',
+  exported_at: '2026-11-24T03:00:00.000Z',
+};
+
+const lookerRow = {
+  'content_usage.content_id': '42',
+  'content_usage.content_title': 'Sales "Q4" ☃ \\ dashboard',
+  'content_usage.content_type': 'dashboard',
+  'content_usage.days_since_last_access_tiers': '0 to 6',
+  'content_usage.days_since_last_accessed': 2,
+  'content_usage.id': 1001,
+  'content_usage.api_count': 3,
+  'content_usage.embed_count': null,
+  'content_usage.favorite_count': 0,
+  'content_usage.public_count': 0,
+  'content_usage.schedule_count': 7,
+  'content_usage.other_count': 1,
+  'content_usage.last_accessed_time': '2026-11-22 13:45:10',
+};
+
+describe('row mapping', () => {
+  const mapRow = compileRowMapper(contentUsage);
+
+  it('renames view.field keys to columns, keeps values, and appends the run metadata', () => {
+    const invalid = {};
+    const row = mapRow(lookerRow, metadata, invalid);
+    assert.deepEqual(row, {
+      content_id: '42',
+      content_title: 'Sales "Q4" ☃ \\ dashboard',
+      content_type: 'dashboard',
+      days_since_last_access_tiers: '0 to 6',
+      days_since_last_accessed: 2,
+      id: 1001,
+      api_count: 3,
+      embed_count: null,
+      favorite_count: 0,
+      public_count: 0,
+      schedule_count: 7,
+      other_count: 1,
+      last_accessed_time: '2026-11-22 13:45:10',
+      ...metadata,
+    });
+    assert.deepEqual(invalid, {});
+  });
+
+  it('produces exactly the columns of the load schema, in order', () => {
+    const row = mapRow(lookerRow, metadata, {});
+    assert.deepEqual(
+      Object.keys(row),
+      bigQuerySchema(contentUsage).map((f) => f.name),
+    );
+  });
+
+  it('turns missing fields and empty strings into null', () => {
+    const row = mapRow({ 'content_usage.id': 5, 'content_usage.content_title': '' }, metadata, {});
+    assert.equal(row.content_title, null);
+    assert.equal(row.last_accessed_time, null);
+  });
+
+  it('replaces values BigQuery would reject with null and counts them per column', () => {
+    const invalid: Record<string, number> = {};
+    const row = mapRow(
+      {
+        ...lookerRow,
+        'content_usage.id': 1.5,
+        'content_usage.api_count': 'many',
+        'content_usage.embed_count': '99999999999999999999',
+        'content_usage.last_accessed_time': '2026-02-30 10:00:00',
+      },
+      metadata,
+      invalid,
+    );
+    assert.equal(row.id, null);
+    assert.equal(row.api_count, null);
+    assert.equal(row.embed_count, null);
+    assert.equal(row.last_accessed_time, null);
+    assert.deepEqual(invalid, { id: 1, api_count: 1, embed_count: 1, last_accessed_time: 1 });
+  });
+
+  it('keeps large integers exact as strings, which BigQuery accepts for INTEGER', () => {
+    const row = mapRow({ ...lookerRow, 'content_usage.id': '9007199254740993' }, metadata, {});
+    assert.equal(row.id, '9007199254740993');
+  });
+
+  it('cuts a string over BigQuery’s limit on a character boundary', () => {
+    const long = '€'.repeat(MAX_STRING_BYTES / 3 + 10);
+    const row = mapRow({ ...lookerRow, 'content_usage.content_title': long }, metadata, {});
+    const title = row.content_title as string;
+    assert.ok(Buffer.byteLength(title) <= MAX_STRING_BYTES);
+    assert.ok(title.endsWith('€'));
+  });
+});
