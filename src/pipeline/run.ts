@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
 import type { Config } from '../config/index.js';
 import { ExportError, IntegrityError, isTransient } from '../errors.js';
-import { bigQuerySchema, SYSTEM_ACTIVITY_MODEL, type ExploreDefinition } from '../explores/index.js';
+import { bigQuerySchema, type ExploreDefinition } from '../explores/index.js';
 import type { Logger } from '../log.js';
 import type { LookerClient } from '../looker/client.js';
 import type { BigQueryLoader } from '../sinks/bigquery.js';
 import type { GcsStaging } from '../sinks/gcs.js';
 import type { StateStore } from '../state/store.js';
-import { encodeJsonl, parseResultArray, type ExtractStats } from '../transform/jsonl.js';
-import { compileRowMapper, type RunMetadata } from '../transform/row.js';
-import { lookerTimeFilter, planBackfill, planScheduled, type ExtractWindow } from './windows.js';
+import type { ExtractStats } from '../transform/jsonl.js';
+import type { RunMetadata } from '../transform/row.js';
+import { extractWindow, progressLogger } from './extract.js';
+import { planBackfill, planScheduled, type ExtractWindow } from './windows.js';
 
 /** What one call asks for, already validated. */
 export interface RunRequest {
@@ -233,43 +233,23 @@ async function exportWindow(
     exported_at: ctx.now().toISOString(),
   };
   const stats: ExtractStats = { rows: 0, bytes: 0, invalidValues: {} };
-  const started = Date.now();
-  const progress = (s: ExtractStats) => {
-    const seconds = (Date.now() - started) / 1000;
-    logger.info(
-      { rows: s.rows, megabytes: round(s.bytes / 1e6), rowsPerSecond: Math.round(s.rows / seconds) },
-      'extract progress',
-    );
-  };
-
-  const cursor = `${explore.view}.${explore.cursorField ?? explore.partitionField}`;
-  await ctx.looker.streamQuery(
-    'json',
-    {
-      model: SYSTEM_ACTIVITY_MODEL,
-      view: explore.view,
-      fields: explore.fields.map((field) => `${explore.view}.${field.name}`),
-      filters: { [cursor]: lookerTimeFilter(window) },
-      sorts: [cursor],
-      // Never Looker's default of 5000, which truncates silently.
-      limit: '-1',
-      query_timezone: 'UTC',
-    },
-    (body) =>
-      pipeline(
-        body,
-        parseResultArray(),
-        encodeJsonl(compileRowMapper(explore), metadata, stats, progress),
-        ctx.staging.openWrite(objectName, {
-          runId: ctx.runId,
-          explore: explore.name,
-          window: window.label,
-          instance,
-        }),
-        { signal },
-      ),
-    { cache: false, apply_formatting: false, apply_vis: false, server_table_calcs: false },
-  );
+  const progress = progressLogger((fields) => logger.info(fields, 'extract progress'));
+  await extractWindow({
+    looker: ctx.looker,
+    explore,
+    window,
+    metadata,
+    stats,
+    onProgress: progress,
+    sink: () =>
+      ctx.staging.openWrite(objectName, {
+        runId: ctx.runId,
+        explore: explore.name,
+        window: window.label,
+        instance,
+      }),
+    signal,
+  });
   progress(stats);
   const invalidValues = Object.keys(stats.invalidValues).length
     ? { invalidValues: { ...stats.invalidValues } }
@@ -332,10 +312,6 @@ function safeName(name: string): string {
 
 function iso(date: Date | null): string | null {
   return date ? date.toISOString() : null;
-}
-
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
 }
 
 function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
