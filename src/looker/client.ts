@@ -11,6 +11,7 @@ import type {
   Values,
 } from '@looker/sdk-rtl';
 import pRetry, { AbortError } from 'p-retry';
+import { Agent } from 'undici';
 import { DependencyError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CredentialCache, LookerApiCredentials } from './credentials.js';
@@ -59,7 +60,10 @@ export class LookerClient {
         return this.#credentials;
       },
     );
-    this.#transport = new ExporterTransport(settings, options.timeoutMs, options.signal);
+    // The SDK's own verify_ssl=false turns TLS checks off for the whole process (Google's
+    // clients included); an agent of our own limits that to Looker requests.
+    const dispatcher = options.verifySsl ? undefined : new Agent({ connect: { rejectUnauthorized: false } });
+    this.#transport = new ExporterTransport(settings, options.timeoutMs, options.signal, dispatcher);
     this.#session = new NodeSession(settings, this.#transport);
     this.#sdk = new Looker40SDK(this.#session);
   }
@@ -207,6 +211,7 @@ class ExporterTransport extends NodeTransport {
     options: ITransportSettings,
     private readonly timeoutMs: number,
     private readonly runSignal?: AbortSignal,
+    private readonly dispatcher?: Agent,
   ) {
     super(options);
   }
@@ -220,6 +225,7 @@ class ExporterTransport extends NodeTransport {
   ) {
     const props = await super.initRequest(method, path, body, authenticator, options);
     props.signal ??= anySignal(AbortSignal.timeout(this.timeoutMs), this.runSignal);
+    if (this.dispatcher) props.dispatcher = this.dispatcher;
     return props;
   }
 
