@@ -75,6 +75,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description: 'Days before the watermark re-read on each run, for rows Looker serves late (default 1).',
   },
   {
+    name: 'RUN_BUDGET_SECONDS',
+    required: false,
+    description:
+      'Time a run may take before it stops after its current window (default 3300, under the 3600 s function timeout); the lease lasts this long plus 10 minutes.',
+  },
+  {
     name: 'GCS_API_ENDPOINT',
     required: false,
     localOnly: true,

@@ -78,3 +78,18 @@ describe('parseConfig', () => {
     assert.doesNotThrow(() => parseConfig({ ...valid, UNRELATED: 'x' }));
   });
 });
+
+describe('CONFIG_VARIABLES', () => {
+  it('lists exactly the variables the parser reads', async () => {
+    const source = await import('node:fs/promises').then((fs) =>
+      fs.readFile(new URL('../../src/config/index.ts', import.meta.url), 'utf8'),
+    );
+    const parsed = new Set([...source.matchAll(/^\s+([A-Z][A-Z0-9_]+): /gm)].map((m) => m[1]));
+    const declared = CONFIG_VARIABLES.filter((v) => v.name !== 'FIRESTORE_EMULATOR_HOST').map((v) => v.name);
+    assert.deepEqual([...parsed].sort(), declared.sort());
+  });
+
+  it('reads the run budget', () => {
+    assert.equal(parseConfig({ ...valid, RUN_BUDGET_SECONDS: '60' }).runBudgetMs, 60_000);
+  });
+});
