@@ -186,11 +186,16 @@ async function exportExplore(
       result.rows += loaded.rows ?? 0;
       if (!request.backfill) {
         // Settle windows end at or before the watermark: the store never moves it back.
-        progress = await ctx.state.recordWindow(ctx.runId, explore.name, {
-          initialLoadDone: window.kind === 'initial' ? true : undefined,
-          watermark: window.end,
-          window: window.label,
-        });
+        progress = await ctx.state.recordWindow(
+          ctx.runId,
+          explore.name,
+          {
+            initialLoadDone: window.kind === 'initial' ? true : undefined,
+            watermark: window.end,
+            window: window.label,
+          },
+          ctx.now(),
+        );
         result.watermark = iso(progress.watermark);
       }
       result.windows.push({ ...base, ...loaded, durationMs: Date.now() - started });
