@@ -223,8 +223,10 @@ class ExporterTransport extends NodeTransport {
     authenticator?: Authenticator,
     options?: Partial<ITransportSettings>,
   ) {
-    const props = await super.initRequest(method, path, body, authenticator, options);
-    props.signal ??= anySignal(AbortSignal.timeout(this.timeoutMs), this.runSignal);
+    const signal = anySignal(AbortSignal.timeout(this.timeoutMs), this.runSignal);
+    // Passing a signal also keeps the SDK from printing a debug line on every call.
+    const props = await super.initRequest(method, path, body, authenticator, { ...options, signal });
+    props.signal = signal;
     if (this.dispatcher) props.dispatcher = this.dispatcher;
     return props;
   }

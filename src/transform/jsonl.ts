@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import StreamArray from 'stream-json/streamers/StreamArray.js';
+import { DependencyError } from '../errors.js';
 import type { InvalidValueCounts, RunMetadata, compileRowMapper } from './row.js';
 
 /** Running totals of one window's extract, updated as rows flow. */
@@ -34,6 +35,10 @@ export function encodeJsonl(
       if (typeof item.value !== 'object' || item.value === null || Array.isArray(item.value)) {
         throw new TypeError(`Looker result element ${stats.rows} is not a row object`);
       }
+      if ('looker_error' in item.value) {
+        // Looker reports query errors inside a 200 json result, as an element of the array.
+        throw new LookerQueryError(String((item.value as { looker_error: unknown }).looker_error));
+      }
       const line =
         JSON.stringify(mapRow(item.value as Record<string, unknown>, metadata, stats.invalidValues)) + '\n';
       batch += line;
@@ -50,4 +55,11 @@ export function encodeJsonl(
       yield batch;
     }
   };
+}
+
+/** A query error Looker reported in the result body (an unknown field, a SQL error). */
+export class LookerQueryError extends DependencyError {
+  constructor(message: string) {
+    super('looker', `Looker query failed: ${message}`, false);
+  }
 }

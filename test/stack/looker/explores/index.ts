@@ -1,0 +1,7 @@
+import { contentUsage } from './content-usage.js';
+import type { FakeExplore } from './types.js';
+
+export type { FakeExplore, FakeField, LookerFieldType, RowRandom } from './types.js';
+
+/** Every explore the fake serves in the `system__activity` model. */
+export const fakeExplores: ReadonlyMap<string, FakeExplore> = new Map([contentUsage].map((e) => [e.name, e]));
