@@ -1,0 +1,2 @@
+export { startGcsFake, type GcsFake } from './server.js';
+export { NotFound } from './store.js';
