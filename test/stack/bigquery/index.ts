@@ -1,0 +1,1 @@
+export { startBigQueryFake, type BigQueryFake, type BigQueryFakeOptions } from './server.js';
