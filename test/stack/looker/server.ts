@@ -397,7 +397,17 @@ function chunkWriter(res: ServerResponse, cut?: { afterBytes: number }) {
       throw new Error('stream cut by fault injection');
     }
     sent += buffer.length;
-    if (!res.write(buffer)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (!res.write(buffer)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    }
     if (res.destroyed) throw new Error('client went away');
   }
   return {

@@ -1,0 +1,154 @@
+/**
+ * The export function end to end: functions-framework -> real client libraries -> local stack.
+ * Every scenario ends by comparing BigQuery with the Looker fake's source of truth, row for row.
+ */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { startHarness, type Harness } from '../support/harness.js';
+import { assertTableMatchesSource, progressDoc, tableRows } from '../support/oracle.js';
+
+const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
+const at = (iso: string) => new Date(iso);
+const EPOCH = day('2000-01-01');
+
+let h: Harness;
+
+before(async () => {
+  h = await startHarness({ now: at('2026-11-24T03:00:00Z') });
+});
+after(async () => {
+  await h?.stop();
+});
+beforeEach(async () => {
+  await h.reset();
+  h.clock.set(at('2026-11-24T03:00:00Z'));
+});
+
+function windows(body: { explores: { windows: { window: string; status: string }[] }[] }) {
+  return body.explores[0]!.windows.map((w) => `${w.window}:${w.status}`);
+}
+
+/** Rows Looker records on `date`: appended "as time passes". */
+function recordActivity(date: string, count: number, firstId: number) {
+  h.stack.looker.append(
+    'content_usage',
+    Array.from({ length: count }, (_, i) => ({
+      'content_usage.content_id': String(900_000 + firstId + i),
+      'content_usage.content_title': `Appended ${date} #${i} "quoted" ünïcode`,
+      'content_usage.content_type': i % 2 ? 'look' : 'dashboard',
+      'content_usage.days_since_last_access_tiers': '0 to 6',
+      'content_usage.days_since_last_accessed': 0,
+      'content_usage.id': firstId + i,
+      'content_usage.api_count': i,
+      'content_usage.embed_count': null,
+      'content_usage.favorite_count': 1,
+      'content_usage.public_count': 0,
+      'content_usage.schedule_count': 2,
+      'content_usage.other_count': 3,
+      'content_usage.last_accessed_time': `${date} ${String(1 + (i % 22)).padStart(2, '0')}:15:00`,
+    })),
+  );
+}
+
+describe('the scheduled run', () => {
+  it('first loads everything Looker has, then each new day, exactly once', async () => {
+    const first = await h.call({});
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.body.status, 'succeeded');
+    assert.deepEqual(windows(first.body), ['initial:loaded']);
+    const initialRows = await assertTableMatchesSource(h, EPOCH, day('2026-11-24'));
+    assert.equal(first.body.explores[0].rows, initialRows);
+    assert.deepEqual(await progressDoc(h.clients.firestore, h), {
+      initialLoadDone: true,
+      watermark: '2026-11-24T00:00:00.000Z',
+    });
+
+    recordActivity('2026-11-24', 25, 5_000_000);
+    h.clock.set(at('2026-11-25T03:00:00Z'));
+    const second = await h.call({});
+    assert.equal(second.status, 200, JSON.stringify(second.body));
+    assert.deepEqual(windows(second.body), ['dt=2026-11-23:loaded', 'dt=2026-11-24:loaded']);
+    await assertTableMatchesSource(h, EPOCH, day('2026-11-25'));
+    assert.deepEqual(await progressDoc(h.clients.firestore, h), {
+      initialLoadDone: true,
+      watermark: '2026-11-25T00:00:00.000Z',
+    });
+  });
+
+  it('replaces, never appends, when the same day runs again', async () => {
+    await h.call({});
+    const before = (await tableRows(h.clients.bigquery, h.config.bigquery.dataset)).length;
+    const again = await h.call({});
+    assert.equal(again.status, 200);
+    assert.deepEqual(windows(again.body), ['dt=2026-11-23:loaded']);
+    assert.equal((await tableRows(h.clients.bigquery, h.config.bigquery.dataset)).length, before);
+    await assertTableMatchesSource(h, EPOCH, day('2026-11-24'));
+  });
+
+  it('catches up every day that skipped runs missed', async () => {
+    await h.call({});
+    recordActivity('2026-11-24', 10, 5_100_000);
+    recordActivity('2026-11-25', 11, 5_200_000);
+    recordActivity('2026-11-26', 12, 5_300_000);
+    h.clock.set(at('2026-11-27T03:00:00Z'));
+    const res = await h.call({});
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(windows(res.body), [
+      'dt=2026-11-23:loaded',
+      'dt=2026-11-24:loaded',
+      'dt=2026-11-25:loaded',
+      'dt=2026-11-26:loaded',
+    ]);
+    await assertTableMatchesSource(h, EPOCH, day('2026-11-27'));
+    assert.equal((await progressDoc(h.clients.firestore, h))?.watermark, '2026-11-27T00:00:00.000Z');
+  });
+
+  it('counts an empty day as done and moves on', async () => {
+    await h.call({});
+    h.clock.set(at('2026-11-25T03:00:00Z'));
+    // Nothing happened on the 24th: drop whatever the generator has there by moving past its range.
+    const res = await h.call({});
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const day24 = res.body.explores[0].windows.find((w: { window: string }) => w.window === 'dt=2026-11-24');
+    assert.ok(day24.status === 'empty' || day24.status === 'loaded');
+    if (day24.status === 'empty') assert.equal(day24.rows, 0);
+    assert.equal((await progressDoc(h.clients.firestore, h))?.watermark, '2026-11-25T00:00:00.000Z');
+    await assertTableMatchesSource(h, EPOCH, day('2026-11-25'));
+  });
+});
+
+describe('a backfill', () => {
+  it('loads exactly the asked days and leaves the daily progress alone', async () => {
+    const res = await h.call({ from: '2026-11-10', to: '2026-11-12' });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.mode, 'backfill');
+    assert.deepEqual(windows(res.body), [
+      'dt=2026-11-10:loaded',
+      'dt=2026-11-11:loaded',
+      'dt=2026-11-12:loaded',
+    ]);
+    await assertTableMatchesSource(h, day('2026-11-10'), day('2026-11-13'));
+    assert.equal(await progressDoc(h.clients.firestore, h), undefined);
+  });
+
+  it('rerun over loaded days keeps each row once', async () => {
+    await h.call({});
+    const res = await h.call({ from: '2026-11-01', to: '2026-11-20' });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    await assertTableMatchesSource(h, EPOCH, day('2026-11-24'));
+    assert.deepEqual(await progressDoc(h.clients.firestore, h), {
+      initialLoadDone: true,
+      watermark: '2026-11-24T00:00:00.000Z',
+    });
+  });
+});
+
+describe('a dry run', () => {
+  it('plans the windows and touches nothing', async () => {
+    const res = await h.call({ dryRun: true });
+    assert.equal(res.status, 200);
+    assert.deepEqual(windows(res.body), ['initial:planned']);
+    assert.equal((await tableRows(h.clients.bigquery, h.config.bigquery.dataset)).length, 0);
+    assert.equal(await progressDoc(h.clients.firestore, h), undefined);
+  });
+});

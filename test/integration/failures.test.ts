@@ -1,0 +1,158 @@
+/**
+ * A failure at any step leaves Firestore as it was, answers a status Cloud Scheduler retries on
+ * (or not), and the next run completes the data with each row once.
+ */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { startHarness, type Harness } from '../support/harness.js';
+import { assertTableMatchesSource, progressDoc } from '../support/oracle.js';
+
+const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
+const EPOCH = day('2000-01-01');
+const NOW = new Date('2026-11-24T03:00:00Z');
+const DAILY = new Date('2026-11-25T03:00:00Z');
+
+let h: Harness;
+before(async () => {
+  h = await startHarness({ now: NOW });
+});
+after(async () => {
+  await h?.stop();
+});
+beforeEach(async () => {
+  await h.reset();
+  h.clock.set(NOW);
+});
+
+/** Runs the initial load, then moves to the next day: the state a daily run starts from. */
+async function loadedThenNextDay() {
+  const first = await h.call({});
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  h.clock.set(DAILY);
+  return progressDoc(h.clients.firestore, h);
+}
+
+async function assertRecovers(stateBefore: unknown) {
+  assert.deepEqual(await progressDoc(h.clients.firestore, h), stateBefore, 'progress moved after a failure');
+  const rerun = await h.call({});
+  assert.equal(rerun.status, 200, JSON.stringify(rerun.body));
+  await assertTableMatchesSource(h, EPOCH, day('2026-11-25'));
+  assert.equal((await progressDoc(h.clients.firestore, h))?.watermark, '2026-11-25T00:00:00.000Z');
+}
+
+describe('when Looker fails', () => {
+  it('retries 503s on the query, then succeeds', async () => {
+    h.stack.looker.faults.add({
+      match: 'POST /api/4.0/queries/run',
+      times: 2,
+      fault: { kind: 'status', status: 503 },
+    });
+    const res = await h.call({});
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(h.stack.looker.faults.pending, 0);
+    await assertTableMatchesSource(h, EPOCH, day('2026-11-24'));
+  });
+
+  it('gives up after bounded retries with 503, state unchanged, and the rerun completes', async () => {
+    const state = await loadedThenNextDay();
+    h.stack.looker.faults.add({
+      match: 'POST /api/4.0/queries/run',
+      times: 10,
+      fault: { kind: 'status', status: 503 },
+    });
+    const res = await h.call({});
+    assert.equal(res.status, 503, JSON.stringify(res.body));
+    assert.equal(res.body.status, 'failed');
+    assert.match(res.body.explores[0].windows[0].error, /HTTP 503/);
+    assert.equal(res.body.explores[0].windows[1].status, 'skipped');
+    h.stack.looker.faults.clear();
+    await assertRecovers(state);
+  });
+
+  it('honours 429 Retry-After and continues', async () => {
+    h.stack.looker.faults.add({
+      match: 'POST /api/4.0/queries/run',
+      fault: { kind: 'status', status: 429, headers: { 'retry-after': '0' } },
+    });
+    const res = await h.call({});
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+  });
+
+  it('fails a window whose result stream is cut, loads nothing from it, and the rerun completes', async () => {
+    const state = await loadedThenNextDay();
+    h.stack.looker.faults.add({
+      match: 'POST /api/4.0/queries/run',
+      fault: { kind: 'cut', afterBytes: 1500 },
+    });
+    const res = await h.call({});
+    assert.ok(res.status >= 500, JSON.stringify(res.body));
+    assert.equal(res.body.explores[0].windows[0].status, 'failed');
+    await assertRecovers(state);
+  });
+
+  it('refuses wrong credentials with 500 naming the problem, not the secret', async () => {
+    h.stack.secrets.setSecret('looker-client-secret', 'not-the-secret');
+    const instance = h.instance();
+    const res = await instance({});
+    assert.equal(res.status, 500, JSON.stringify(res.body));
+    assert.match(JSON.stringify(res.body), /login failed with HTTP 404/);
+    assert.doesNotMatch(JSON.stringify(res.body) + h.logs.raw.join('\n'), /not-the-secret/);
+    assert.equal(await progressDoc(h.clients.firestore, h), undefined);
+  });
+});
+
+describe('when GCS fails', () => {
+  it('never loads a half-written object; the rerun completes', async () => {
+    const state = await loadedThenNextDay();
+    h.stack.gcs.faults.add({ match: /PUT \/upload/, times: 20, fault: { kind: 'status', status: 503 } });
+    const res = await h.call({});
+    assert.ok(res.status >= 500, JSON.stringify(res.body));
+    h.stack.gcs.faults.clear();
+    await assertRecovers(state);
+  });
+});
+
+describe('when BigQuery fails', () => {
+  it('reports the load error, keeps state, and the rerun completes', async () => {
+    const state = await loadedThenNextDay();
+    h.stack.bigquery.faults.add({
+      match: /POST .*\/jobs/,
+      fault: { kind: 'status', status: 500, message: 'Backend error' },
+    });
+    const res = await h.call({});
+    assert.ok(res.status >= 500, JSON.stringify(res.body));
+    assert.match(res.body.explores[0].windows[0].error, /BigQuery/);
+    await assertRecovers(state);
+  });
+});
+
+describe('two calls at once', () => {
+  it('runs one and answers the other 409; no duplicates', async () => {
+    h.stack.looker.faults.add({ match: 'POST /api/4.0/queries/run', fault: { kind: 'delay', ms: 1500 } });
+    const [a, b] = await Promise.all([
+      h.call({}),
+      new Promise((r) => setTimeout(r, 300)).then(() => h.call({})),
+    ]);
+    assert.deepEqual([a.status, b.status].sort(), [200, 409]);
+    const refused = a.status === 409 ? a : b;
+    assert.match(refused.body.error, /holds the lease/);
+    await assertTableMatchesSource(h, EPOCH, day('2026-11-24'));
+  });
+
+  it('lets the next run through once a crashed run’s lease has expired', async () => {
+    await h.stack.firestore.reset(h.config.projectId);
+    const instance = encodeURIComponent(h.config.looker.instanceName).replace(/\./g, '%2E');
+    await h.clients.firestore
+      .collection(h.config.firestore.collection)
+      .doc(instance)
+      .set({
+        lease: {
+          holder: 'crashed-run',
+          acquiredAt: new Date(NOW.getTime() - 7_200_000),
+          expiresAt: new Date(NOW.getTime() - 1000),
+        },
+      });
+    const res = await h.call({});
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+  });
+});

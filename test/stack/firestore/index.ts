@@ -1,0 +1,1 @@
+export { cloudSdkRoot, freePort, startFirestoreEmulator, type FirestoreEmulator } from './emulator.js';

@@ -1,0 +1,1 @@
+export { startSecretManagerFake, type SecretManagerFake } from './server.js';

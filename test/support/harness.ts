@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import * as functions from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import request from 'supertest';
+import { createClients, type GoogleClients } from '../../src/clients.js';
+import { parseConfig, type Config } from '../../src/config/index.js';
+import { createExporter, type ExporterOptions } from '../../src/exporter.js';
+import { createHttpHandler } from '../../src/http/handler.js';
+import { createLogger, type Logger } from '../../src/log.js';
+import { startStack, type Stack, type StackOptions } from '../stack/index.js';
+
+/** Every log line the function wrote during a test, parsed. */
+export class LogCapture extends Writable {
+  readonly lines: Record<string, unknown>[] = [];
+  readonly raw: string[] = [];
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) {
+      this.raw.push(line);
+      this.lines.push(JSON.parse(line) as Record<string, unknown>);
+    }
+    done();
+  }
+}
+
+export interface Harness {
+  stack: Stack;
+  config: Config;
+  clients: GoogleClients;
+  logs: LogCapture;
+  logger: Logger;
+  /** The function's clock (and the Looker fake's): tests move time forward. */
+  clock: { now: Date; set(date: Date): void };
+  /** POSTs a JSON body to the function through functions-framework, as Cloud Scheduler would. */
+  call(
+    body?: unknown,
+    init?: {
+      method?: 'get' | 'post' | 'put' | 'delete';
+      contentType?: string;
+      raw?: string;
+      query?: Record<string, string>;
+    },
+  ): Promise<request.Response>;
+  /** Registers another function instance over the same stack (own credential cache), e.g. with other env. */
+  instance(
+    envOverrides?: Record<string, string>,
+    exporterOptions?: ExporterOptions,
+  ): (body?: unknown) => Promise<request.Response>;
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const FAST_RETRY = { retries: 2, minTimeoutMs: 10, maxTimeoutMs: 50 };
+
+/**
+ * Starts the local stack and registers the real HTTP function over it (config parsed from the
+ * stack's environment, real client libraries), with a clock tests control.
+ */
+export async function startHarness(
+  options: { stack?: StackOptions; now?: Date; env?: Record<string, string> } = {},
+): Promise<Harness> {
+  const stack = await startStack(options.stack);
+  // The Firestore client reads the emulator host from the process environment.
+  process.env.FIRESTORE_EMULATOR_HOST = stack.env.FIRESTORE_EMULATOR_HOST;
+  process.env.METADATA_SERVER_DETECTION = 'none';
+  const logs = new LogCapture();
+  const logger = createLogger(logs, 'debug');
+  const clock = {
+    now: options.now ?? new Date('2026-11-24T03:00:00Z'),
+    set(date: Date) {
+      clock.now = date;
+      stack.looker.setNow(date);
+    },
+  };
+  clock.set(clock.now);
+  const created: GoogleClients[] = [];
+
+  const register = (envOverrides: Record<string, string> = {}, exporterOptions: ExporterOptions = {}) => {
+    const config = parseConfig({ ...stack.env, ...options.env, ...envOverrides });
+    const clients = createClients(config);
+    created.push(clients);
+    const exporter = createExporter(config, clients, logger, {
+      lookerRetry: FAST_RETRY,
+      now: () => clock.now,
+      ...exporterOptions,
+    });
+    const name = `export_${randomUUID().slice(0, 8)}`;
+    functions.http(
+      name,
+      createHttpHandler({
+        exporter: () => exporter,
+        logger,
+        projectId: config.projectId,
+        now: () => clock.now,
+      }),
+    );
+    return { name, config, clients };
+  };
+  const main = register();
+  const callFunction =
+    (name: string) =>
+    async (body?: unknown, init: Parameters<Harness['call']>[1] = {}) => {
+      const server = getTestServer(name);
+      const method = init.method ?? 'post';
+      let req = request(server)
+        [method]('/')
+        .query(init.query ?? {});
+      if (init.raw !== undefined)
+        req = req.set('content-type', init.contentType ?? 'application/json').send(init.raw);
+      else if (body !== undefined)
+        req = req.set('content-type', init.contentType ?? 'application/json').send(JSON.stringify(body));
+      return req;
+    };
+
+  return {
+    stack,
+    config: main.config,
+    clients: main.clients,
+    logs,
+    logger,
+    clock,
+    call: callFunction(main.name),
+    instance: (envOverrides, exporterOptions) => callFunction(register(envOverrides, exporterOptions).name),
+    async reset() {
+      await stack.reset();
+      logs.lines.length = 0;
+      logs.raw.length = 0;
+    },
+    async stop() {
+      await Promise.allSettled(created.flatMap((c) => [c.firestore.terminate(), c.secrets.close()]));
+      await stack.stop();
+    },
+  };
+}

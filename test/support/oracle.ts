@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import type { BigQuery } from '@google-cloud/bigquery';
+import type { Firestore } from '@google-cloud/firestore';
+import { contentUsage } from '../../src/explores/content-usage.js';
+import type { ExploreDefinition } from '../../src/explores/index.js';
+import type { Harness } from './harness.js';
+
+type Row = Record<string, unknown>;
+
+/** A value as BigQuery's client returns it, in the form Looker sent it. */
+function normalise(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'object' && 'value' in (value as object)) {
+    // BigQueryDatetime / BigQueryTimestamp wrappers: `2026-11-22T13:45:10` -> Looker's form.
+    return String((value as { value: unknown }).value)
+      .replace('T', ' ')
+      .replace(/(\.0+)?Z?$/, '');
+  }
+  if (typeof value === 'bigint') return Number(value);
+  return value;
+}
+
+/** Every row of the explore's table, read through the real BigQuery client, Looker columns only. */
+export async function tableRows(
+  bigquery: BigQuery,
+  datasetId: string,
+  explore: ExploreDefinition = contentUsage,
+): Promise<Row[]> {
+  const [exists] = await bigquery.dataset(datasetId).table(explore.name).exists();
+  if (!exists) return [];
+  const [rows] = await bigquery.dataset(datasetId).table(explore.name).getRows({ wrapIntegers: false });
+  return rows.map((row: Row) =>
+    Object.fromEntries(explore.fields.map((f) => [f.name, normalise(row[f.name])])),
+  );
+}
+
+/** The Looker fake's source of truth for `[from, to)`, in table form. */
+export function truthRows(
+  harness: Harness,
+  from: Date,
+  to: Date,
+  explore: ExploreDefinition = contentUsage,
+): Row[] {
+  return [...harness.stack.looker.truth(explore.name, from, to)].map((row: Row) =>
+    Object.fromEntries(explore.fields.map((f) => [f.name, normalise(row[`${explore.view}.${f.name}`])])),
+  );
+}
+
+const byKey = (explore: ExploreDefinition) => (a: Row, b: Row) => {
+  const key = (row: Row) => explore.primaryKey.map((k) => String(row[k])).join('|');
+  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+};
+
+/** Asserts the table holds exactly the source rows of `[from, to)`: each once, none missing, none extra. */
+export async function assertTableMatchesSource(
+  harness: Harness,
+  from: Date,
+  to: Date,
+  explore: ExploreDefinition = contentUsage,
+) {
+  const actual = (await tableRows(harness.clients.bigquery, harness.config.bigquery.dataset, explore)).sort(
+    byKey(explore),
+  );
+  const expected = truthRows(harness, from, to, explore).sort(byKey(explore));
+  assert.ok(expected.length > 0, 'the source window should not be empty');
+  const keys = new Set(actual.map((row) => explore.primaryKey.map((k) => String(row[k])).join('|')));
+  assert.equal(keys.size, actual.length, 'a source row is in the table more than once');
+  assert.equal(
+    actual.length,
+    expected.length,
+    `table has ${actual.length} rows, the source ${expected.length}`,
+  );
+  assert.deepEqual(actual, expected);
+  return actual.length;
+}
+
+/** The Firestore progress document of an explore, as the function wrote it. */
+export async function progressDoc(firestore: Firestore, harness: Harness, explore = 'content_usage') {
+  const instance = encodeURIComponent(harness.config.looker.instanceName).replace(/\./g, '%2E');
+  const snapshot = await firestore
+    .collection(harness.config.firestore.collection)
+    .doc(instance)
+    .collection('explores')
+    .doc(explore)
+    .get();
+  const data = snapshot.data();
+  return data
+    ? {
+        initialLoadDone: data.initialLoadDone as boolean,
+        watermark: (data.watermark?.toDate() as Date | undefined)?.toISOString() ?? null,
+      }
+    : undefined;
+}
