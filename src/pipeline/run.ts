@@ -82,6 +82,7 @@ export async function runExport(
 ): Promise<RunSummary> {
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
+  const startedMs = Date.now();
   const runId = deps.runId ?? newRunId(startedAt);
   const logger = deps.logger.child({ runId, instance: deps.config.looker.instanceName });
   const mode = request.backfill ? 'backfill' : 'scheduled';
@@ -132,7 +133,7 @@ export async function runExport(
     .flatMap((e) => e.windows)
     .filter((w) => w.status === 'failed')
     .every((w) => w.error?.startsWith('[transient]') ?? true);
-  summary.durationMs = now().getTime() - startedAt.getTime();
+  summary.durationMs = Date.now() - startedMs;
   const rows = summary.explores.reduce((sum, e) => sum + e.rows, 0);
   (summary.status === 'failed' ? logger.error.bind(logger) : logger.info.bind(logger))(
     { status: summary.status, rows, durationMs: summary.durationMs, summary },

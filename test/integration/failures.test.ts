@@ -113,15 +113,45 @@ describe('when GCS fails', () => {
 });
 
 describe('when BigQuery fails', () => {
-  it('reports the load error, keeps state, and the rerun completes', async () => {
+  it('retries a transient API error on job insert by itself', async () => {
+    h.stack.bigquery.faults.add({ match: /POST .*\/jobs$/, fault: { kind: 'status', status: 503 } });
+    const res = await h.call({});
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(h.stack.bigquery.faults.pending, 0);
+  });
+
+  it('reports a failed load job with BigQuery’s message as retryable (503), keeps state, and the rerun completes', async () => {
     const state = await loadedThenNextDay();
-    h.stack.bigquery.faults.add({
-      match: /POST .*\/jobs/,
-      fault: { kind: 'status', status: 500, message: 'Backend error' },
+    h.stack.bigquery.failNextLoad({ reason: 'backendError', message: 'Backend error. Job aborted.' });
+    const res = await h.call({});
+    assert.equal(res.status, 503, JSON.stringify(res.body));
+    assert.match(
+      res.body.explores[0].windows[0].error,
+      /^\[transient\] BigQuery load job .* failed: Backend error\. Job aborted\./,
+    );
+    await assertRecovers(state);
+  });
+
+  it('reports a rejected load as needing an operator (500), keeps state, and the rerun completes', async () => {
+    const state = await loadedThenNextDay();
+    h.stack.bigquery.failNextLoad({
+      reason: 'invalid',
+      message: 'Error while reading data, error message: JSON table encountered too many errors, giving up.',
     });
     const res = await h.call({});
-    assert.ok(res.status >= 500, JSON.stringify(res.body));
-    assert.match(res.body.explores[0].windows[0].error, /BigQuery/);
+    assert.equal(res.status, 500, JSON.stringify(res.body));
+    assert.match(res.body.explores[0].windows[0].error, /^\[terminal\] .*too many errors/);
+    await assertRecovers(state);
+  });
+
+  it('stops waiting for a load job that outlives the run budget, keeps state, and the rerun completes', async () => {
+    const state = await loadedThenNextDay();
+    const impatient = h.instance({ RUN_BUDGET_SECONDS: '2' });
+    h.stack.bigquery.stallJobs(true);
+    const res = await impatient({});
+    h.stack.bigquery.stallJobs(false);
+    assert.equal(res.status, 503, JSON.stringify(res.body));
+    assert.match(res.body.explores[0].windows[0].error, /time budget ran out/);
     await assertRecovers(state);
   });
 });
