@@ -74,15 +74,13 @@ async function main() {
 
     section('BigQuery: a few rows');
     console.table(
-      rows
-        .slice(-3)
-        .map(({ id, content_type, content_title, last_accessed_time, api_count }) => ({
-          id,
-          content_type,
-          content_title,
-          last_accessed_time,
-          api_count,
-        })),
+      rows.slice(-3).map(({ id, content_type, content_title, last_accessed_time, api_count }) => ({
+        id,
+        content_type,
+        content_title,
+        last_accessed_time,
+        api_count,
+      })),
     );
 
     section('Firestore: export progress');
@@ -101,7 +99,18 @@ async function main() {
   console.log('\nStack stopped. Run `npm test` for the full specification.');
 }
 
-function printSummary(res: { status: number; body: Record<string, any> }) {
+interface Summary {
+  runId?: string;
+  status?: string;
+  error?: string;
+  explores?: {
+    explore: string;
+    watermark: string | null;
+    windows: { window: string; kind: string; status: string; rows?: number; jobId?: string }[];
+  }[];
+}
+
+function printSummary(res: { status: number; body: Summary }) {
   const body = res.body;
   console.log(`  HTTP ${res.status}  run ${body.runId ?? '-'}  status ${body.status ?? body.error}`);
   for (const explore of body.explores ?? []) {

@@ -102,9 +102,8 @@ export async function startHarness(
     async (body?: unknown, init: Parameters<Harness['call']>[1] = {}) => {
       const server = getTestServer(name);
       const method = init.method ?? 'post';
-      let req = request(server)
-        [method]('/')
-        .query(init.query ?? {});
+      const agent = request(server);
+      let req = agent[method]('/').query(init.query ?? {});
       if (init.raw !== undefined)
         req = req.set('content-type', init.contentType ?? 'application/json').send(init.raw);
       else if (body !== undefined)

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { ApiError, type Catalog, type StoredRow, type Table, validateSchema } from './catalog.js';
+import { type Catalog, type StoredRow, type Table, validateSchema } from './catalog.js';
 import { canonicalType, convertValue, dayPartition, ValueError, type SchemaField } from './values.js';
 
 export type ReadObject = (bucket: string, name: string) => Promise<Readable>;
