@@ -1,0 +1,70 @@
+# ---------------------------------------------------------------------------------------------
+# Service accounts, least privilege: every grant is on one resource unless BigQuery or
+# Firestore only offer it at project level.
+# ---------------------------------------------------------------------------------------------
+
+resource "google_service_account" "runtime" {
+  project      = var.project_id
+  account_id   = "${substr(var.name, 0, 22)}-run"
+  display_name = "${var.name} runtime"
+  description  = "Runs the Looker System Activity export function."
+  depends_on   = [google_project_service.required]
+}
+
+resource "google_service_account" "invoker" {
+  project      = var.project_id
+  account_id   = "${substr(var.name, 0, 22)}-inv"
+  display_name = "${var.name} scheduler invoker"
+  description  = "Cloud Scheduler calls the export function as this account (OIDC)."
+  depends_on   = [google_project_service.required]
+}
+
+resource "google_secret_manager_secret_iam_member" "runtime_reads_client_id" {
+  project   = var.project_id
+  secret_id = google_secret_manager_secret.client_id.secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.runtime.member
+}
+
+resource "google_secret_manager_secret_iam_member" "runtime_reads_client_secret" {
+  project   = var.project_id
+  secret_id = google_secret_manager_secret.client_secret.secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.runtime.member
+}
+
+resource "google_storage_bucket_iam_member" "runtime_stages_objects" {
+  bucket = google_storage_bucket.staging.name
+  role   = "roles/storage.objectAdmin"
+  member = google_service_account.runtime.member
+}
+
+resource "google_bigquery_dataset_iam_member" "runtime_edits_dataset" {
+  project    = var.project_id
+  dataset_id = google_bigquery_dataset.activity.dataset_id
+  role       = "roles/bigquery.dataEditor"
+  member     = google_service_account.runtime.member
+}
+
+# Load jobs run in the project: BigQuery has no narrower place to grant this.
+resource "google_project_iam_member" "runtime_runs_jobs" {
+  project = var.project_id
+  role    = "roles/bigquery.jobUser"
+  member  = google_service_account.runtime.member
+}
+
+# Firestore grants are project-wide; datastore.user reads and writes documents, nothing more.
+resource "google_project_iam_member" "runtime_uses_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = google_service_account.runtime.member
+}
+
+# Only the scheduler's account may call the function (a 2nd gen function is a Cloud Run service).
+resource "google_cloud_run_service_iam_member" "invoker_calls_function" {
+  project  = var.project_id
+  location = var.region
+  service  = google_cloudfunctions2_function.export.service_config[0].service
+  role     = "roles/run.invoker"
+  member   = google_service_account.invoker.member
+}

@@ -1,0 +1,38 @@
+# ---------------------------------------------------------------------------------------------
+# Cloud Scheduler: the daily call, authenticated with an OIDC token of the invoker account.
+# A run takes up to the function's timeout, longer than Scheduler's 30-minute attempt
+# deadline: a retry that arrives while the run still holds its lease gets 409 and does nothing.
+# ---------------------------------------------------------------------------------------------
+
+resource "google_cloud_scheduler_job" "daily" {
+  project          = var.project_id
+  region           = var.region
+  name             = "${var.name}-daily"
+  description      = "Daily Looker System Activity export."
+  schedule         = var.schedule
+  time_zone        = var.schedule_time_zone
+  attempt_deadline = "1800s"
+
+  retry_config {
+    retry_count          = 3
+    min_backoff_duration = "600s"
+    max_backoff_duration = "3600s"
+    max_doublings        = 2
+  }
+
+  http_target {
+    http_method = "POST"
+    uri         = google_cloudfunctions2_function.export.service_config[0].uri
+    body        = base64encode(var.scheduler_body)
+    headers = {
+      "Content-Type" = "application/json"
+    }
+
+    oidc_token {
+      service_account_email = google_service_account.invoker.email
+      audience              = google_cloudfunctions2_function.export.service_config[0].uri
+    }
+  }
+
+  depends_on = [google_cloud_run_service_iam_member.invoker_calls_function]
+}
