@@ -52,7 +52,12 @@ describe('the function source zip', () => {
     for (const file of files) zip.addFile(join(ROOT, file), file);
     zip.end();
     const out = join(tmpdir(), `function-source-${process.pid}.zip`);
-    await new Promise((resolve, reject) => zip.outputStream.pipe(createWriteStream(out)).on('close', resolve).on('error', reject));
+    await new Promise<void>((resolve, reject) =>
+      zip.outputStream
+        .pipe(createWriteStream(out))
+        .on('close', () => resolve())
+        .on('error', reject),
+    );
     assert.ok((await stat(out)).size > 10_000);
   });
 
