@@ -272,12 +272,13 @@ export async function startGcsFake(options: { port?: number; dataDir?: string } 
   }
 
   async function multipartUpload(req: IncomingMessage, res: ServerResponse, url: URL, bucket: string) {
-    const boundary = /boundary="?([^";]+)"?/.exec(String(req.headers['content-type']))?.[1];
+    const boundary = /boundary=["']?([^"';]+)["']?/.exec(String(req.headers['content-type']))?.[1];
     if (!boundary) throw new GcsError(400, 'invalid', 'multipart upload without a boundary');
     const body = await readAll(req);
     const parts = splitMultipart(body, boundary);
-    if (parts.length < 2)
+    if (parts.length < 2) {
       throw new GcsError(400, 'invalid', 'multipart upload needs metadata and media parts');
+    }
     const meta = JSON.parse(parts[0]!.body.toString()) as {
       name?: string;
       contentType?: string;
@@ -476,11 +477,15 @@ function splitMultipart(body: Buffer, boundary: string): { contentType?: string;
     const next = body.indexOf(delimiter, at + delimiter.length);
     if (next < 0) break;
     const part = body.subarray(at + delimiter.length, next);
-    const headerEnd = part.indexOf('\r\n\r\n');
+    // Python's email package (gcloud) writes bare LF line ends; Node's client writes CRLF.
+    const crlf = part.indexOf('\r\n\r\n');
+    const lf = part.indexOf('\n\n');
+    const headerEnd = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf : lf;
     if (headerEnd >= 0) {
       const headers = part.subarray(0, headerEnd).toString();
-      let content = part.subarray(headerEnd + 4);
+      let content = part.subarray(headerEnd + (headerEnd === crlf ? 4 : 2));
       if (content.subarray(-2).toString() === '\r\n') content = content.subarray(0, -2);
+      else if (content.subarray(-1).toString() === '\n') content = content.subarray(0, -1);
       parts.push({ contentType: /content-type:\s*([^\r\n]+)/i.exec(headers)?.[1], body: content });
     }
     at = next;
