@@ -16,5 +16,10 @@ locals {
       clustering      = ["content_type"]
       description     = "Looker System Activity content_usage: usage of each dashboard and look."
     }
+    history = {
+      partition_field = "created_time"
+      clustering      = ["source", "status"]
+      description     = "Looker System Activity history: one row per query run."
+    }
   }
 }

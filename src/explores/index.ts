@@ -1,11 +1,12 @@
 import { contentUsage } from './content-usage.js';
+import { history } from './history.js';
 import type { BigQueryField, ExploreDefinition } from './types.js';
 
 export type { BigQueryField, ColumnDefinition, ColumnType, ExploreDefinition } from './types.js';
 
 /** Every explore the exporter knows, by name. */
 export const explores: ReadonlyMap<string, ExploreDefinition> = new Map(
-  [contentUsage].map((explore) => [explore.name, explore]),
+  [contentUsage, history].map((explore) => [explore.name, explore]),
 );
 
 /** The Looker model System Activity lives in (the older `i__looker` is deprecated). */

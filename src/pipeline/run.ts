@@ -202,7 +202,7 @@ async function exportExplore(
       result.windows.push({ ...base, ...loaded, durationMs: Date.now() - started });
     } catch (error) {
       const transient = isTransient(error) || !(error instanceof ExportError);
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       logger.error(
         { err: error, window: window.label, transient },
         `window ${window.label} failed; progress unchanged`,
@@ -322,4 +322,12 @@ function iso(date: Date | null): string | null {
 
 function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
   return AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
+}
+
+/** A readable message for anything thrown (some clients reject with plain objects). */
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (error && typeof error === 'object' && 'message' in error)
+    return String((error as { message: unknown }).message);
+  return String(error);
 }

@@ -22,17 +22,14 @@ export class GcsStaging {
    * stream fails the upload is never finalised, so no partial object can be loaded.
    */
   openWrite(name: string, metadata: Record<string, string>): Writable {
-    return this.storage
-      .bucket(this.bucket)
-      .file(name)
-      .createWriteStream({
-        resumable: true,
-        validation: 'crc32c',
-        contentType: 'application/x-ndjson',
-        // 8 MiB chunks bound memory on the upload side whatever the object's size; a failed chunk is retried by the client.
-        chunkSize: 8 * 1024 * 1024,
-        metadata: { metadata },
-      });
+    return this.storage.bucket(this.bucket).file(name).createWriteStream({
+      resumable: true,
+      validation: 'crc32c',
+      contentType: 'application/x-ndjson',
+      // One streamed request, no chunk buffer: memory stays flat. A failed upload is never
+      // finalised, so the window fails whole and the next run repeats it.
+      metadata: { metadata },
+    });
   }
 
   /** The finished object's generation and size, to check against what was written. */

@@ -103,17 +103,18 @@ describe('the scheduled run', () => {
     assert.equal((await progressDoc(h.clients.firestore, h))?.watermark, '2026-11-27T00:00:00.000Z');
   });
 
-  it('counts an empty day as done and moves on', async () => {
+  it('counts an empty day as done: nothing loaded, the watermark moves on', async () => {
     await h.call({});
-    h.clock.set(at('2026-11-25T03:00:00Z'));
-    // Nothing happened on the 24th: drop whatever the generator has there by moving past its range.
-    const res = await h.call({});
+    // The source has nothing after 2026-11-24 03:00: the 25th is an empty day.
+    h.clock.set(at('2026-11-26T03:00:00Z'));
+    const res = await h.call({ explores: ['content_usage'] });
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    const day24 = res.body.explores[0].windows.find((w: { window: string }) => w.window === 'dt=2026-11-24');
-    assert.ok(day24.status === 'empty' || day24.status === 'loaded');
-    if (day24.status === 'empty') assert.equal(day24.rows, 0);
-    assert.equal((await progressDoc(h.clients.firestore, h))?.watermark, '2026-11-25T00:00:00.000Z');
-    await assertTableMatchesSource(h, EPOCH, day('2026-11-25'));
+    const day25 = res.body.explores[0].windows.find((w: { window: string }) => w.window === 'dt=2026-11-25');
+    assert.equal(day25.status, 'empty');
+    assert.equal(day25.rows, 0);
+    assert.equal(day25.jobId, undefined);
+    assert.equal((await progressDoc(h.clients.firestore, h))?.watermark, '2026-11-26T00:00:00.000Z');
+    await assertTableMatchesSource(h, EPOCH, day('2026-11-26'));
   });
 });
 

@@ -20,7 +20,7 @@ describe('parseRunRequest', () => {
     const request = parseRunRequest({}, now);
     assert.deepEqual(
       request.explores.map((e) => e.name),
-      ['content_usage'],
+      ['content_usage', 'history'],
     );
     assert.equal(request.backfill, undefined);
     assert.equal(request.dryRun, false);

@@ -233,9 +233,11 @@ export async function startGcsFake(options: { port?: number; dataDir?: string } 
     const session = sessions.get(id);
     if (!session) throw new GcsError(404, 'notFound', 'No such upload session');
     const range = /^bytes (\*|(\d+)-(\d+|\*))\/(\*|\d+)$/.exec(
-      String(req.headers['content-range'] ?? 'bytes */*'),
+      // The Node client finishes an empty chunked upload with `bytes 0--1/0`: an empty last request.
+      String(req.headers['content-range'] ?? 'bytes */*').replace(/^bytes 0--1\/0$/, 'bytes */0'),
     );
-    if (!range) throw new GcsError(400, 'invalid', 'Bad Content-Range');
+    if (!range)
+      throw new GcsError(400, 'invalid', `Bad Content-Range: ${String(req.headers['content-range'])}`);
     const total = range[4] === '*' ? undefined : Number(range[4]);
     const received = session.hasher.size;
     if (range[1] !== '*') {

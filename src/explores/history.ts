@@ -1,0 +1,48 @@
+import type { ExploreDefinition } from './types.js';
+
+/** Every query run, by whom, from where, how long and with what outcome (Looker keeps about 90 days). */
+export const history: ExploreDefinition = {
+  name: 'history',
+  view: 'history',
+  description:
+    'One row per query run: source, status, runtime, connection, and the content and user behind it.',
+  mode: 'incremental',
+  cursorField: 'created_time',
+  partitionField: 'created_time',
+  clusterBy: ['source', 'status'],
+  primaryKey: ['id'],
+  fields: [
+    { name: 'id', type: 'INTEGER', description: 'History row ID.' },
+    { name: 'created_time', type: 'DATETIME', description: 'When the query run started (UTC).' },
+    { name: 'completed_time', type: 'DATETIME', description: 'When the query run finished (UTC).' },
+    { name: 'runtime', type: 'FLOAT', description: 'Runtime in seconds.' },
+    { name: 'status', type: 'STRING', description: 'Outcome: complete, error, killed, cache_only_miss...' },
+    {
+      name: 'source',
+      type: 'STRING',
+      description: 'Where the run came from: dashboard, explore, api4, scheduled_task...',
+    },
+    { name: 'issuer_source', type: 'STRING', description: 'Who issued it: user, api, scheduler.' },
+    { name: 'result_source', type: 'STRING', description: 'Where the result came from: query, cache, pdt.' },
+    { name: 'cache', type: 'BOOLEAN', description: 'Whether the result was served from cache.' },
+    {
+      name: 'rebuild_pdts',
+      type: 'BOOLEAN',
+      description: 'Whether the run rebuilt persistent derived tables.',
+    },
+    { name: 'connection_name', type: 'STRING', description: 'Database connection the query ran on.' },
+    { name: 'dialect', type: 'STRING', description: 'SQL dialect of the connection.' },
+    { name: 'dashboard_id', type: 'STRING', description: 'Dashboard the run belonged to, if any.' },
+    {
+      name: 'dashboard_session',
+      type: 'STRING',
+      description: 'Dashboard session the run belonged to, if any.',
+    },
+    { name: 'look_id', type: 'INTEGER', description: 'Look the run belonged to, if any.' },
+    { name: 'query_id', type: 'INTEGER', description: 'Query that was run.' },
+    { name: 'user_id', type: 'INTEGER', description: 'User who ran it.' },
+    { name: 'message', type: 'STRING', description: 'Error message, if the run failed.' },
+    { name: 'render_key', type: 'STRING', description: 'Render task key, for rendered downloads.' },
+    { name: 'result_format', type: 'STRING', description: 'Result format asked for.' },
+  ],
+};
