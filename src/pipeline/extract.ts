@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { IWriteQuery } from '@looker/sdk';
 import { SYSTEM_ACTIVITY_MODEL, type ExploreDefinition } from '../explores/index.js';
 import type { LookerClient } from '../looker/client.js';
-import { encodeJsonl, parseResultArray, type ExtractStats } from '../transform/jsonl.js';
+import { encodeJsonl, parseJsonArray, type ExtractStats } from '../transform/jsonl.js';
 import { compileRowMapper, type RunMetadata } from '../transform/row.js';
 import { lookerTimeFilter, type ExtractWindow } from './windows.js';
 
@@ -55,7 +55,7 @@ export async function extractWindow(options: {
     (body) =>
       pipeline(
         body,
-        parseResultArray(),
+        parseJsonArray,
         encodeJsonl(mapRow, options.metadata, options.stats, options.onProgress),
         options.sink(),
         {

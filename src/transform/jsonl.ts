@@ -1,5 +1,3 @@
-import type { Duplex } from 'node:stream';
-import StreamArray from 'stream-json/streamers/StreamArray.js';
 import { DependencyError } from '../errors.js';
 import type { InvalidValueCounts, RunMetadata, compileRowMapper } from './row.js';
 
@@ -10,13 +8,10 @@ export interface ExtractStats {
   invalidValues: InvalidValueCounts;
 }
 
-/** Parses a Looker `json` result (one array of row objects) incrementally, one element at a time. */
-export function parseResultArray(): Duplex {
-  return StreamArray.withParser();
-}
+export { parseJsonArray } from './json-array.js';
 
 /** Lines are written in batches of about this many characters: fewer, larger writes to the upload. */
-const BATCH_CHARS = 256 * 1024;
+const BATCH_CHARS = 64 * 1024;
 
 /**
  * Stream stage: parsed rows in, JSONL text out, counting rows, bytes and invalid values in

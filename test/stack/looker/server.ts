@@ -286,14 +286,18 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
     if (limit === -1) limit = Infinity;
     if (options.rowCap !== undefined) limit = Math.min(limit, options.rowCap);
 
+    // Asking for every field in order (what the exporter does) needs no per-row copy.
+    const allFields = fields.length === known.size && fields.every((f, i) => f === [...known.keys()][i]);
     function* selected(): Generator<LookerRow> {
       let emitted = 0;
-      if (emitted >= limit) return;
       for (const row of dataset.rows(from, to, descending)) {
-        if (!predicates.every((p) => p(row))) continue;
-        const out: LookerRow = {};
-        for (const field of fields) out[field] = row[field] ?? null;
-        yield out;
+        if (predicates.length && !predicates.every((p) => p(row))) continue;
+        if (allFields) yield row;
+        else {
+          const out: LookerRow = {};
+          for (const field of fields) out[field] = row[field] ?? null;
+          yield out;
+        }
         if (++emitted >= limit) return;
       }
     }

@@ -1,0 +1,338 @@
+/**
+ * `npm run bench`: the extract path at 100k, 1M and 5M rows of content_usage and of history
+ * (a wider explore), against the naive method and the copy floor, in one run. The Looker and GCS
+ * fakes run here; each extract runs in a child process (compiled JS, as deployed) so its peak
+ * RSS is the function's own. Prints a table, writes bench/results.json and bench/results.svg.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { startGcsFake } from '../test/stack/gcs/index.js';
+import { startLookerFake } from '../test/stack/looker/index.js';
+import { explores } from '../src/explores/index.js';
+
+type Method = 'ours' | 'naive' | 'floor';
+interface Measure {
+  seconds: number;
+  peakRssMb: number;
+  rows: number;
+  bytes: number;
+}
+interface Result {
+  explore: string;
+  rows: number;
+  method: Method;
+  runs: number;
+  seconds: number | null;
+  megabytes: number | null;
+  rowsPerSecond: number | null;
+  mbPerSecond: number | null;
+  peakRssMb: number | null;
+  note?: string;
+  verified?: boolean;
+}
+
+const SIZES = (process.env.BENCH_SIZES ?? '100000,1000000,5000000').split(',').map(Number);
+const EXPLORES = (process.env.BENCH_EXPLORES ?? 'content_usage,history').split(',');
+/** Runs per (size, method): medians where there are several; the largest size runs once to fit 10 minutes. */
+function runsFor(size: number, method: Method): number {
+  if (size <= 100_000) return 3;
+  if (size <= 1_000_000) return method === 'ours' ? 2 : 1;
+  return method === 'naive' ? 0 : 1;
+}
+/** V8 cannot hold a string longer than 2^29 - 24 characters: the naive method's ceiling. */
+const V8_MAX_STRING = 2 ** 29 - 24;
+
+const now = new Date('2026-11-24T03:00:00Z');
+const datasets = Object.fromEntries(
+  EXPLORES.map((name) => [name, { rows: 0, start: new Date('2026-10-25T00:00:00Z'), end: now }]),
+);
+const results: Result[] = [];
+const started = Date.now();
+
+for (const size of SIZES) {
+  for (const name of EXPLORES) {
+    const looker = await startLookerFake({
+      clientId: 'bench',
+      clientSecret: 'bench-secret',
+      now,
+      datasets: { ...datasets, [name]: { rows: size, start: new Date('2026-10-25T00:00:00Z'), end: now } },
+    });
+    const gcs = await startGcsFake();
+    gcs.createBucket('bench');
+    try {
+      const sourceBytes = await probeBytes(looker.url, name, size);
+      for (const method of ['ours', 'naive', 'floor'] as Method[]) {
+        const runs = runsFor(size, method);
+        if (method === 'naive' && sourceBytes > V8_MAX_STRING) {
+          results.push(
+            row(
+              name,
+              size,
+              method,
+              [],
+              `not run: the ${Math.round(sourceBytes / 1e6)} MB response exceeds V8's largest string`,
+            ),
+          );
+          continue;
+        }
+        const measures: Measure[] = [];
+        for (let i = 0; i < runs; i++)
+          measures.push(
+            await extract(method, name, looker.url, gcs.url, `${name}-${size}-${method}-${i}.jsonl`),
+          );
+        const result = row(name, size, method, measures);
+        if (method === 'ours' && size <= 1_000_000 && measures.length) {
+          result.verified = await verify(name, looker, gcs, `${name}-${size}-${method}-0.jsonl`, size);
+        }
+        results.push(result);
+        process.stderr.write(`${name} ${size} ${method}: ${JSON.stringify(result)}\n`);
+      }
+    } finally {
+      await looker.close();
+      await gcs.close();
+    }
+  }
+}
+
+printTable();
+await writeFile(
+  new URL('./results.json', import.meta.url),
+  JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: 2, results }, null, 2) + '\n',
+);
+await writeFile(new URL('./results.svg', import.meta.url), chart());
+process.stderr.write(`bench finished in ${Math.round((Date.now() - started) / 1000)} s\n`);
+
+function extract(
+  method: Method,
+  explore: string,
+  lookerUrl: string,
+  gcsUrl: string,
+  object: string,
+): Promise<Measure> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [new URL('../dist/bench/extract.js', import.meta.url).pathname],
+      {
+        env: {
+          ...process.env,
+          METHOD: method,
+          EXPLORE: explore,
+          LOOKER_URL: lookerUrl,
+          GCS_URL: gcsUrl,
+          CLIENT_ID: 'bench',
+          CLIENT_SECRET: 'bench-secret',
+          BUCKET: 'bench',
+          OBJECT: object,
+        },
+        maxBuffer: 1024 * 1024,
+        timeout: 600_000,
+      },
+      (error, stdout, stderr) =>
+        error
+          ? reject(new Error(`${method} failed: ${stderr || error.message}`))
+          : resolve(JSON.parse(stdout) as Measure),
+    );
+  });
+}
+
+/** Size of the full JSON response, to know in advance whether the naive method can hold it. */
+async function probeBytes(url: string, explore: string, rows: number): Promise<number> {
+  const login = await fetch(`${url}/api/4.0/login`, {
+    method: 'POST',
+    body: new URLSearchParams({ client_id: 'bench', client_secret: 'bench-secret' }),
+  });
+  const token = ((await login.json()) as { access_token: string }).access_token;
+  const definition = explores.get(explore)!;
+  const res = await fetch(`${url}/api/4.0/queries/run/json?limit=1000`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      model: 'system__activity',
+      view: definition.view,
+      fields: definition.fields.map((f) => `${definition.view}.${f.name}`),
+    }),
+  });
+  const sample = Buffer.byteLength(await res.text());
+  await fetch(`${url}/api/4.0/logout`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+  return Math.round((sample / 1000) * rows);
+}
+
+/** Row count and a hash of the canonical Looker columns of the staged object equal the source's. */
+async function verify(
+  explore: string,
+  looker: Awaited<ReturnType<typeof startLookerFake>>,
+  gcs: Awaited<ReturnType<typeof startGcsFake>>,
+  object: string,
+  size: number,
+): Promise<boolean> {
+  const definition = explores.get(explore)!;
+  const canonical = (row: Record<string, unknown>) =>
+    JSON.stringify(definition.fields.map((f) => row[f.name] ?? null));
+  const staged = createHash('sha256');
+  let stagedRows = 0;
+  for await (const line of createInterface({ input: await gcs.openObject('bench', object) })) {
+    if (!line) continue;
+    staged.update(canonical(JSON.parse(line) as Record<string, unknown>) + '\n');
+    stagedRows += 1;
+  }
+  const source = createHash('sha256');
+  let sourceRows = 0;
+  for (const row of looker.truth(
+    explore,
+    new Date('2000-01-01T00:00:00Z'),
+    new Date('2100-01-01T00:00:00Z'),
+  )) {
+    const mapped = Object.fromEntries(
+      definition.fields.map((f) => [f.name, normalise(f.type, row[`${definition.view}.${f.name}`])]),
+    );
+    source.update(canonical(mapped) + '\n');
+    sourceRows += 1;
+  }
+  return stagedRows === size && sourceRows === size && staged.digest('hex') === source.digest('hex');
+}
+
+function normalise(type: string, value: unknown): unknown {
+  if (value === null || value === undefined || value === '') return null;
+  if (type === 'BOOLEAN') return String(value).toLowerCase() === 'yes' || value === true;
+  return value;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function row(explore: string, rows: number, method: Method, measures: Measure[], note?: string): Result {
+  if (!measures.length)
+    return {
+      explore,
+      rows,
+      method,
+      runs: 0,
+      seconds: null,
+      megabytes: null,
+      rowsPerSecond: null,
+      mbPerSecond: null,
+      peakRssMb: null,
+      note,
+    };
+  const seconds = median(measures.map((m) => m.seconds));
+  const megabytes = measures[0]!.bytes / 1e6;
+  return {
+    explore,
+    rows,
+    method,
+    runs: measures.length,
+    seconds: round(seconds),
+    megabytes: round(megabytes),
+    rowsPerSecond: Math.round(rows / seconds),
+    mbPerSecond: round(megabytes / seconds),
+    peakRssMb: round(Math.max(...measures.map((m) => m.peakRssMb))),
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+function printTable() {
+  const header = [
+    'explore',
+    'rows',
+    'method',
+    'runs',
+    's',
+    'MB',
+    'rows/s',
+    'MB/s',
+    'peak RSS MB',
+    'ours/naive',
+    'ours/floor',
+    'check',
+  ];
+  const lines = [header];
+  for (const r of results) {
+    const same = (m: Method) =>
+      results.find((x) => x.explore === r.explore && x.rows === r.rows && x.method === m);
+    const ratio = (m: Method) =>
+      r.method === 'ours' && r.rowsPerSecond && same(m)?.rowsPerSecond
+        ? `${(r.rowsPerSecond / same(m)!.rowsPerSecond!).toFixed(2)}x`
+        : '';
+    lines.push([
+      r.explore,
+      r.rows.toLocaleString('en'),
+      r.method,
+      String(r.runs),
+      r.seconds?.toFixed(1) ?? '-',
+      r.megabytes?.toFixed(0) ?? '-',
+      r.rowsPerSecond?.toLocaleString('en') ?? '-',
+      r.mbPerSecond?.toFixed(1) ?? '-',
+      r.peakRssMb?.toFixed(0) ?? '-',
+      ratio('naive'),
+      ratio('floor'),
+      r.verified === undefined ? (r.note ?? '') : r.verified ? 'rows+hash ok' : 'MISMATCH',
+    ]);
+  }
+  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
+  const md = lines.map((l) => `| ${l.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`);
+  md.splice(1, 0, `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
+  process.stdout.write(md.join('\n') + '\n');
+}
+
+function chart(): string {
+  const width = 760;
+  const height = 300;
+  const panel = (x0: number, title: string, value: (r: Result) => number | null, max: number) => {
+    const sizes = SIZES;
+    const xs = (i: number) => x0 + 50 + (i * 250) / Math.max(1, sizes.length - 1);
+    const ys = (v: number) => 250 - (v / max) * 200;
+    const colors: Record<string, string> = {
+      'content_usage/ours': '#1a73e8',
+      'content_usage/naive': '#d93025',
+      'content_usage/floor': '#9aa0a6',
+      'history/ours': '#188038',
+      'history/naive': '#f29900',
+      'history/floor': '#5f6368',
+    };
+    let svg = `<text x="${x0 + 50}" y="30" font-size="14" font-family="sans-serif">${title}</text>`;
+    svg += `<line x1="${x0 + 50}" y1="250" x2="${x0 + 310}" y2="250" stroke="#000"/><line x1="${x0 + 50}" y1="50" x2="${x0 + 50}" y2="250" stroke="#000"/>`;
+    svg += `<text x="${x0 + 5}" y="55" font-size="10" font-family="sans-serif">${Math.round(max).toLocaleString('en')}</text>`;
+    sizes.forEach(
+      (s, i) =>
+        (svg += `<text x="${xs(i) - 15}" y="265" font-size="10" font-family="sans-serif">${s >= 1e6 ? `${s / 1e6}M` : `${s / 1e3}k`}</text>`),
+    );
+    for (const key of Object.keys(colors)) {
+      const [explore, method] = key.split('/');
+      const points = sizes
+        .map(
+          (s, i) =>
+            [i, results.find((r) => r.explore === explore && r.method === method && r.rows === s)] as const,
+        )
+        .filter(([, r]) => r && value(r) !== null)
+        .map(([i, r]) => `${xs(i)},${ys(value(r!)!)}`);
+      if (points.length)
+        svg += `<polyline fill="none" stroke="${colors[key]}" stroke-width="2" points="${points.join(' ')}"/>`;
+    }
+    return svg;
+  };
+  const maxRate = Math.max(1, ...results.map((r) => r.rowsPerSecond ?? 0));
+  const maxRss = Math.max(1, ...results.map((r) => r.peakRssMb ?? 0));
+  const legend = [
+    'content_usage/ours #1a73e8',
+    'content_usage/naive #d93025',
+    'content_usage/floor #9aa0a6',
+    'history/ours #188038',
+    'history/naive #f29900',
+    'history/floor #5f6368',
+  ]
+    .map((entry, i) => {
+      const [label, color] = entry.split(' ');
+      return `<rect x="${20 + (i % 3) * 240}" y="${275 + Math.floor(i / 3) * 12}" width="10" height="4" fill="${color}"/><text x="${34 + (i % 3) * 240}" y="${281 + Math.floor(i / 3) * 12}" font-size="10" font-family="sans-serif">${label}</text>`;
+    })
+    .join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + 10}" viewBox="0 0 ${width} ${height + 10}"><rect width="100%" height="100%" fill="#fff"/>${panel(0, 'rows/s by row count', (r) => r.rowsPerSecond, maxRate)}${panel(380, 'peak RSS (MB) by row count', (r) => r.peakRssMb, maxRss)}${legend}</svg>\n`;
+}
