@@ -59,6 +59,7 @@ resource "google_cloudfunctions2_function" "export" {
       LOOKER_INSTANCE_NAME        = var.looker_instance_name
       LOOKER_VERIFY_SSL           = tostring(var.looker_verify_ssl)
       LOOKER_TIMEOUT_SECONDS      = tostring(var.looker_timeout_seconds)
+      LOOKER_ROW_CAP              = tostring(var.looker_row_cap)
       GOOGLE_CLOUD_PROJECT        = var.project_id
       GCS_BUCKET                  = google_storage_bucket.staging.name
       BQ_DATASET                  = google_bigquery_dataset.activity.dataset_id

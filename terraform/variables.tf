@@ -82,6 +82,17 @@ variable "looker_timeout_seconds" {
   }
 }
 
+variable "looker_row_cap" {
+  type        = number
+  description = "Row limit Looker may silently cap a query at; windows that reach it are split so no row is lost. 0 turns splitting off."
+  default     = 5000
+
+  validation {
+    condition     = var.looker_row_cap >= 0
+    error_message = "looker_row_cap must be 0 or more."
+  }
+}
+
 variable "client_id_secret_id" {
   type        = string
   description = "Secret Manager secret (created empty here) that will hold the Looker API client id."

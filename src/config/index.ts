@@ -13,6 +13,8 @@ export interface Config {
     clientSecretSecret: string;
     verifySsl: boolean;
     timeoutMs: number;
+    /** Rows Looker may cap a result at; a piece that returns this many is split (0: never). */
+    rowCap: number;
   };
   projectId: string;
   gcs: { bucket: string; prefix: string; apiEndpoint?: string };
@@ -74,6 +76,12 @@ const schema = z.object({
     .optional(),
   LOOKER_VERIFY_SSL: bool.default(true),
   LOOKER_TIMEOUT_SECONDS: positiveInt(3600).default(600),
+  LOOKER_ROW_CAP: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number (0 turns splitting off)')
+    .transform(Number)
+    .default(5000),
   GOOGLE_CLOUD_PROJECT: z
     .string()
     .trim()
@@ -136,6 +144,7 @@ export function parseConfig(env: RawEnv = process.env): Config {
       clientSecretSecret: v.LOOKER_CLIENT_SECRET_SECRET,
       verifySsl: v.LOOKER_VERIFY_SSL,
       timeoutMs: v.LOOKER_TIMEOUT_SECONDS * 1000,
+      rowCap: v.LOOKER_ROW_CAP,
     },
     projectId: v.GOOGLE_CLOUD_PROJECT,
     gcs: { bucket: v.GCS_BUCKET, prefix: v.GCS_PREFIX, apiEndpoint: v.GCS_API_ENDPOINT },

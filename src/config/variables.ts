@@ -43,6 +43,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description: 'Time limit of one Looker request (default 600).',
   },
   {
+    name: 'LOOKER_ROW_CAP',
+    required: false,
+    description:
+      "Row limit Looker may silently cap a query at (default 5000, Looker's cap without download_without_limit); a window that returns this many rows is split in halves until every piece is under it. 0 turns splitting off.",
+  },
+  {
     name: 'GOOGLE_CLOUD_PROJECT',
     required: true,
     description: 'Project that owns the bucket, dataset and jobs.',

@@ -34,6 +34,8 @@ export interface WindowSummary {
   gcsUri?: string;
   jobId?: string;
   durationMs?: number;
+  /** How many pieces the window was read in, when Looker's row cap made it split. */
+  pieces?: number;
   error?: string;
 }
 
@@ -228,9 +230,6 @@ async function exportWindow(
 ): Promise<Omit<WindowSummary, 'window' | 'kind' | 'start' | 'end'>> {
   const logger = parentLogger.child({ window: window.label });
   const instance = ctx.config.looker.instanceName;
-  const objectName = [ctx.config.gcs.prefix, explore.name, window.label, `${safeName(instance)}.jsonl`]
-    .filter(Boolean)
-    .join('/');
   const metadata: RunMetadata = {
     looker_instance: instance,
     export_run_id: ctx.runId,
@@ -238,49 +237,89 @@ async function exportWindow(
     export_window_end: window.end.toISOString(),
     exported_at: ctx.now().toISOString(),
   };
-  const stats: ExtractStats = { rows: 0, bytes: 0, invalidValues: {} };
-  const progress = progressLogger((fields) => logger.info(fields, 'extract progress'));
-  await extractWindow({
-    looker: ctx.looker,
-    explore,
-    window,
-    metadata,
-    stats,
-    onProgress: progress,
-    sink: () =>
-      ctx.staging.openWrite(objectName, {
-        runId: ctx.runId,
-        explore: explore.name,
-        window: window.label,
-        instance,
-      }),
-    signal,
-  });
-  progress(stats);
-  const invalidValues = Object.keys(stats.invalidValues).length
-    ? { invalidValues: { ...stats.invalidValues } }
+  const base = [ctx.config.gcs.prefix, explore.name, window.label, safeName(instance)]
+    .filter(Boolean)
+    .join('/');
+  const pieces: StagedPiece[] = [];
+  const total: ExtractStats = { rows: 0, bytes: 0, invalidValues: {} };
+  const rowCap = ctx.config.looker.rowCap;
+
+  /**
+   * Extracts `[start, end)` into one staged object. Looker drops rows beyond its cap silently,
+   * so a piece that comes back with exactly the cap may be truncated: it is read again as two
+   * halves, recursively, until every piece is under the cap.
+   */
+  const extractRange = async (start: Date, end: Date): Promise<void> => {
+    const name =
+      pieces.length === 0 && start === window.start && end === window.end
+        ? `${base}.jsonl`
+        : `${base}.${start.toISOString().replace(/[-:.]/g, '')}.jsonl`;
+    const stats: ExtractStats = { rows: 0, bytes: 0, invalidValues: {} };
+    await extractWindow({
+      looker: ctx.looker,
+      explore,
+      window: { start, end },
+      metadata,
+      stats,
+      onProgress: progressLogger((fields) => logger.info({ ...fields, piece: name }, 'extract progress')),
+      sink: () =>
+        ctx.staging.openWrite(name, {
+          runId: ctx.runId,
+          explore: explore.name,
+          window: window.label,
+          instance,
+        }),
+      signal,
+    });
+    if (rowCap > 0 && stats.rows >= rowCap) {
+      const spanSeconds = Math.floor((end.getTime() - start.getTime()) / 1000);
+      if (spanSeconds < 2) {
+        throw new IntegrityError(
+          `Looker returned its row cap (${rowCap}) for the one second at ${start.toISOString()}: rows would be lost. Raise LOOKER_ROW_CAP to the instance's real limit, or give the API user the download_without_limit permission`,
+        );
+      }
+      const middle = new Date(start.getTime() + Math.floor(spanSeconds / 2) * 1000);
+      logger.info(
+        { rows: stats.rows, rowCap, from: start.toISOString(), to: end.toISOString() },
+        'piece reached the row cap; splitting it in two',
+      );
+      await extractRange(start, middle);
+      await extractRange(middle, end);
+      return;
+    }
+    const staged = await ctx.staging.describe(name);
+    if (staged.size !== stats.bytes) {
+      throw new IntegrityError(
+        `staged object ${staged.uri} has ${staged.size} bytes, ${stats.bytes} were written`,
+      );
+    }
+    pieces.push({ uri: staged.uri, rows: stats.rows });
+    total.rows += stats.rows;
+    total.bytes += stats.bytes;
+    for (const [column, count] of Object.entries(stats.invalidValues))
+      total.invalidValues[column] = (total.invalidValues[column] ?? 0) + count;
+  };
+  await extractRange(window.start, window.end);
+
+  const invalidValues = Object.keys(total.invalidValues).length
+    ? { invalidValues: { ...total.invalidValues } }
     : {};
   if (invalidValues.invalidValues)
-    logger.warn({ invalidValues: stats.invalidValues }, 'values BigQuery would reject were loaded as null');
-
-  const staged = await ctx.staging.describe(objectName);
-  if (staged.size !== stats.bytes) {
-    throw new IntegrityError(
-      `staged object ${staged.uri} has ${staged.size} bytes, ${stats.bytes} were written`,
-    );
-  }
-  if (stats.rows === 0) {
+    logger.warn({ invalidValues: total.invalidValues }, 'values BigQuery would reject were loaded as null');
+  const gcsUri = pieces.length === 1 ? pieces[0]!.uri : `gs://${ctx.config.gcs.bucket}/${base}.*`;
+  const split = pieces.length > 1 ? { pieces: pieces.length } : {};
+  if (total.rows === 0) {
     // Nothing to load: an empty day is a success, and an empty re-read never wipes loaded rows
     // (Looker prunes old System Activity; the archive in BigQuery must outlive it).
-    logger.info({ gcsUri: staged.uri }, 'window is empty; nothing loaded');
-    return { status: 'empty', rows: 0, bytes: 0, gcsUri: staged.uri };
+    logger.info({ gcsUri }, 'window is empty; nothing loaded');
+    return { status: 'empty', rows: 0, bytes: 0, gcsUri, ...split };
   }
 
   const jobId = `looker_export_${ctx.runId}_${explore.name}_${window.label}`.replace(/[^A-Za-z0-9_-]/g, '_');
   const load = await ctx.loader.load(
     {
       jobId,
-      sourceUri: staged.uri,
+      sourceUris: pieces.filter((p) => p.rows > 0).map((p) => p.uri),
       tableId: explore.name,
       partition: window.partition,
       schema: bigQuerySchema(explore),
@@ -290,21 +329,27 @@ async function exportWindow(
     },
     signal,
   );
-  if (load.outputRows !== stats.rows) {
-    throw new IntegrityError(`load job ${jobId} wrote ${load.outputRows} rows, ${stats.rows} were extracted`);
+  if (load.outputRows !== total.rows) {
+    throw new IntegrityError(`load job ${jobId} wrote ${load.outputRows} rows, ${total.rows} were extracted`);
   }
   logger.info(
-    { rows: stats.rows, bytes: stats.bytes, gcsUri: staged.uri, jobId },
+    { rows: total.rows, bytes: total.bytes, gcsUri, jobId, ...split },
     `window ${window.label} loaded`,
   );
   return {
     status: 'loaded',
-    rows: stats.rows,
-    bytes: stats.bytes,
-    gcsUri: staged.uri,
+    rows: total.rows,
+    bytes: total.bytes,
+    gcsUri,
     jobId,
+    ...split,
     ...invalidValues,
   };
+}
+
+interface StagedPiece {
+  uri: string;
+  rows: number;
 }
 
 /** `20261124T031500-1a2b3c`: sortable, unique enough, valid in job ids and object metadata. */

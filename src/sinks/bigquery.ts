@@ -4,7 +4,7 @@ import type { BigQueryField } from '../explores/index.js';
 
 export interface LoadRequest {
   jobId: string;
-  sourceUri: string;
+  sourceUris: readonly string[];
   tableId: string;
   /** `YYYYMMDD`: replace only this day partition; absent: replace the whole table. */
   partition?: string;
@@ -50,7 +50,7 @@ export class BigQueryLoader {
         configuration: {
           labels: request.labels,
           load: {
-            sourceUris: [request.sourceUri],
+            sourceUris: [...request.sourceUris],
             sourceFormat: 'NEWLINE_DELIMITED_JSON',
             destinationTable: {
               projectId: this.bigquery.projectId,

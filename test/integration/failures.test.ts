@@ -101,6 +101,70 @@ describe('when Looker fails', () => {
   });
 });
 
+describe('when Looker misbehaves', () => {
+  it('logs in again once when its token is rejected mid-run, and continues', async () => {
+    await loadedThenNextDay();
+    const issued = h.stack.looker.tokensIssued;
+    h.stack.looker.faults.add({ match: 'POST /api/4.0/queries/run', fault: { kind: 'status', status: 401 } });
+    const res = await h.call({ explores: ['content_usage'] });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    // One login for the run (the last run logged out), one more after the 401.
+    assert.equal(h.stack.looker.tokensIssued, issued + 2);
+    await assertTableMatchesSource(h, EPOCH, day('2026-11-25'));
+  });
+
+  const malformed: [string, string, RegExp][] = [
+    ['a truncated array that ends cleanly', '[{"content_usage.id": 1},', /ends inside the array/],
+    ['a body that is not JSON', '<html>Bad gateway</html>', /not a JSON array/],
+    [
+      'an error reported inside the result',
+      '[{"looker_error": "SQL error: relation does not exist"}]',
+      /Looker query failed: SQL error/,
+    ],
+  ];
+  for (const [what, body, message] of malformed) {
+    it(`fails the window on ${what}, loads nothing, and the rerun completes`, async () => {
+      const state = await loadedThenNextDay();
+      h.stack.looker.faults.add({ match: 'POST /api/4.0/queries/run', fault: { kind: 'body', body } });
+      const res = await h.call({ explores: ['content_usage'] });
+      assert.ok(res.status >= 500, JSON.stringify(res.body));
+      assert.match(res.body.explores[0].windows[0].error, message);
+      assert.equal(res.body.explores[0].windows[1].status, 'skipped');
+      await assertRecovers(state);
+    });
+  }
+});
+
+describe('when the function dies between the load and the state update', () => {
+  it('reloads the same windows on the next run and the table still holds each row once', async () => {
+    const state = await loadedThenNextDay();
+    const loaded = await h.call({ explores: ['content_usage'] });
+    assert.equal(loaded.status, 200);
+    // What a kill after the load job and before the Firestore write leaves: rows loaded, progress not moved.
+    const instance = encodeURIComponent(h.config.looker.instanceName).replace(/\./g, '%2E');
+    const doc = h.clients.firestore
+      .collection(h.config.firestore.collection)
+      .doc(instance)
+      .collection('explores')
+      .doc('content_usage');
+    await doc.set({ initialLoadDone: true, watermark: new Date(state!.watermark!) }, { merge: true });
+    await assertRecovers(state);
+  });
+});
+
+describe('when a secret is missing', () => {
+  it('fails with 500 naming the secret, touching nothing', async () => {
+    const res = await h.instance({ LOOKER_CLIENT_ID_SECRET: 'no-such-secret' })({});
+    assert.equal(res.status, 500, JSON.stringify(res.body));
+    assert.match(
+      res.body.explores[0].windows[0].error,
+      /projects\/looker-export-local\/secrets\/no-such-secret\/versions\/latest/,
+    );
+    assert.equal(h.stack.looker.requests.length, 0);
+    assert.equal(await progressDoc(h.clients.firestore, h), undefined);
+  });
+});
+
 describe('when GCS fails', () => {
   it('never loads a half-written object; the rerun completes', async () => {
     const state = await loadedThenNextDay();

@@ -10,7 +10,9 @@ export type Fault =
   /** Wait this long before handling the request normally. */
   | { kind: 'delay'; ms: number }
   /** Start the normal response, then destroy the socket after this many body bytes. */
-  | { kind: 'cut'; afterBytes: number };
+  | { kind: 'cut'; afterBytes: number }
+  /** Answer 200 with exactly this body (a malformed or truncated result that ends cleanly). */
+  | { kind: 'body'; body: string; contentType?: string };
 
 export interface FaultSpec {
   /** Which calls it applies to: a substring or pattern of `METHOD /path` (e.g. `POST /api/4.0/login`). All calls if omitted. */

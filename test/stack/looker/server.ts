@@ -97,6 +97,11 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
         fault.headers,
       );
     }
+    if (fault?.kind === 'body') {
+      await drain(req);
+      res.writeHead(200, { 'content-type': fault.contentType ?? 'application/json; charset=utf-8' });
+      return void res.end(fault.body);
+    }
     const cut = fault?.kind === 'cut' ? fault : undefined;
 
     if (method === 'POST' && url.pathname === '/api/4.0/login') return login(req, res, url);
