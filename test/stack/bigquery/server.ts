@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from '../loopback.js';
 import { FaultInjector } from '../faults.js';
 import { ApiError, Catalog, tableResource, type Table } from './catalog.js';
 import { runLoad, type JobError, type LoadConfig, type ReadObject } from './load.js';
@@ -359,9 +358,7 @@ export async function startBigQueryFake(options: BigQueryFakeOptions): Promise<B
     };
   }
 
-  server.listen(options.port ?? 0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, options.port);
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -393,9 +390,7 @@ export async function startBigQueryFake(options: BigQueryFakeOptions): Promise<B
     async close() {
       stalled = false;
       stallWaiters.splice(0).forEach((resolve) => resolve());
-      if (!server.listening) return;
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
     },
   };
 

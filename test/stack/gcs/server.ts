@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { unlink } from 'node:fs/promises';
+import { closeServer, listenOnLoopback } from '../loopback.js';
 import { FaultInjector } from '../faults.js';
 import { NotFound, ObjectHasher, ObjectStore, type StoredObject } from './store.js';
 
@@ -365,9 +365,7 @@ export async function startGcsFake(options: { port?: number; dataDir?: string } 
     res.end();
   }
 
-  server.listen(options.port ?? 0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, options.port);
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -389,10 +387,7 @@ export async function startGcsFake(options: { port?: number; dataDir?: string } 
       for (const bucket of buckets) store.buckets.set(bucket.name, bucket); // buckets outlive a reset; objects do not
     },
     async close() {
-      if (server.listening) {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-      }
+      await closeServer(server);
       await store.destroy();
     },
   };

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from '../loopback.js';
 import { FaultInjector, type Fault } from '../faults.js';
 import { ExploreData, type DatasetSpec, type LookerRow } from './data.js';
 import { fakeExplores, type FakeExplore } from './explores/index.js';
@@ -317,9 +316,7 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
       );
   }
 
-  server.listen(options.port ?? 0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, options.port);
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -350,9 +347,7 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
       data = makeData();
     },
     async close() {
-      if (!server.listening) return;
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
     },
   };
 }

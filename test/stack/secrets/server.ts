@@ -1,11 +1,10 @@
-import { once } from 'node:events';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { CRC32C } from '@google-cloud/storage';
+import { closeServer, listenOnLoopback } from '../loopback.js';
 import { FaultInjector, type Fault } from '../faults.js';
 
 export interface SecretManagerFake {
@@ -245,12 +244,11 @@ export async function startSecretManagerFake(options: {
       });
     });
   });
-  http.listen(options.restPort ?? 0, '127.0.0.1');
-  await once(http, 'listening');
+  const restPort = await listenOnLoopback(http, options.restPort);
 
   return {
     address: `127.0.0.1:${grpcPort}`,
-    restUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    restUrl: `http://127.0.0.1:${restPort}`,
     faults,
     setSecret(name, value) {
       addVersion(name, value);
@@ -267,10 +265,7 @@ export async function startSecretManagerFake(options: {
     async close() {
       await new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
       grpcServer.forceShutdown();
-      if (http.listening) {
-        http.closeAllConnections();
-        await new Promise<void>((resolve) => http.close(() => resolve()));
-      }
+      await closeServer(http);
     },
   };
 }
