@@ -43,15 +43,19 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** A network-level failure (refused, reset, timed out) before Looker answered. */
+/** TLS failures no retry can fix: the certificate must change, or the operator must trust it. */
+const CERTIFICATE_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS/;
+
+/** A network-level failure (refused, reset, timed out, TLS) before Looker answered. */
 export function lookerNetworkError(what: string, error: unknown): DependencyError {
-  const reason =
-    error instanceof Error
-      ? error.cause instanceof Error
-        ? error.cause.message
-        : error.message
-      : String(error);
-  return new DependencyError('looker', `Looker ${what} failed before a response: ${reason}`, true, {
-    cause: error,
-  });
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  const code = String((cause as { code?: unknown } | undefined)?.code ?? '');
+  const certificate = CERTIFICATE_ERRORS.test(code);
+  return new DependencyError(
+    'looker',
+    `Looker ${what} failed before a response: ${reason}${certificate ? ' (TLS certificate not trusted: fix the certificate, add its CA with NODE_EXTRA_CA_CERTS, or as a last resort set LOOKER_VERIFY_SSL=false)' : ''}`,
+    !certificate,
+    { cause: error },
+  );
 }
