@@ -196,23 +196,45 @@ describe('Looker fake through @looker/sdk-node', () => {
   });
 });
 
-describe('Looker fake query semantics', () => {
-  let token: string;
-  beforeEach(async () => {
-    const login = await fetch(`${fake.url}/api/4.0/login`, {
-      method: 'POST',
-      body: new URLSearchParams(credentials),
-    });
-    token = ((await login.json()) as { access_token: string }).access_token;
+/** Logs in to `target` and runs a json query on content_usage; the rows (or Looker's error elements). */
+async function runQuery(
+  target: LookerFake,
+  body: Record<string, unknown>,
+  params = '',
+): Promise<Record<string, unknown>[]> {
+  const login = await fetch(`${target.url}/api/4.0/login`, {
+    method: 'POST',
+    body: new URLSearchParams(credentials),
   });
-  async function query(body: Record<string, unknown>, params = '') {
-    const res = await fetch(`${fake.url}/api/4.0/queries/run/json${params}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'system__activity', view: 'content_usage', ...body }),
-    });
-    return (await res.json()) as Record<string, unknown>[];
+  const { access_token } = (await login.json()) as { access_token: string };
+  const res = await fetch(`${target.url}/api/4.0/queries/run/json${params}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'system__activity', view: 'content_usage', ...body }),
+  });
+  return (await res.json()) as Record<string, unknown>[];
+}
+
+/** A second fake with other options, closed after `use`. */
+async function withFake<T>(
+  options: Partial<Parameters<typeof startLookerFake>[0]>,
+  use: (target: LookerFake) => Promise<T>,
+): Promise<T> {
+  const target = await startLookerFake({
+    clientId: credentials.client_id,
+    clientSecret: credentials.client_secret,
+    now: NOW,
+    ...options,
+  });
+  try {
+    return await use(target);
+  } finally {
+    await target.close();
   }
+}
+
+describe('Looker fake query semantics', () => {
+  const query = (body: Record<string, unknown>, params = '') => runQuery(fake, body, params);
   const day = (filter: string) => ({
     fields: ['content_usage.id'],
     filters: { 'content_usage.last_accessed_time': filter },
@@ -220,64 +242,14 @@ describe('Looker fake query semantics', () => {
   });
 
   it('applies Looker’s default limit of 5000 when none is given, and a server cap silently', async () => {
-    const capped = await startLookerFake({
-      ...credentials,
-      clientId: 'a',
-      clientSecret: 'b',
-      now: NOW,
-      rowCap: 100,
-      datasets: { content_usage: { rows: 6000 } },
-    });
-    try {
-      const login = await fetch(`${capped.url}/api/4.0/login`, {
-        method: 'POST',
-        body: new URLSearchParams({ client_id: 'a', client_secret: 'b' }),
-      });
-      const t = ((await login.json()) as { access_token: string }).access_token;
-      const run = async (limit?: string) =>
-        (
-          (await (
-            await fetch(`${capped.url}/api/4.0/queries/run/json`, {
-              method: 'POST',
-              headers: { authorization: `Bearer ${t}` },
-              body: JSON.stringify({
-                model: 'system__activity',
-                view: 'content_usage',
-                fields: ['content_usage.id'],
-                limit,
-              }),
-            })
-          ).json()) as unknown[]
-        ).length;
-      assert.equal(await run('-1'), 100);
-    } finally {
-      await capped.close();
-    }
-    const big = await startLookerFake({
-      clientId: 'a',
-      clientSecret: 'b',
-      now: NOW,
-      datasets: { content_usage: { rows: 6000 } },
-    });
-    try {
-      const login = await fetch(`${big.url}/api/4.0/login`, {
-        method: 'POST',
-        body: new URLSearchParams({ client_id: 'a', client_secret: 'b' }),
-      });
-      const t = ((await login.json()) as { access_token: string }).access_token;
-      const res = await fetch(`${big.url}/api/4.0/queries/run/json`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${t}` },
-        body: JSON.stringify({
-          model: 'system__activity',
-          view: 'content_usage',
-          fields: ['content_usage.id'],
-        }),
-      });
-      assert.equal(((await res.json()) as unknown[]).length, 5000);
-    } finally {
-      await big.close();
-    }
+    const rows = { content_usage: { rows: 6000 } };
+    const ids = { fields: ['content_usage.id'] };
+    assert.equal((await withFake({ datasets: rows }, (target) => runQuery(target, ids))).length, 5000);
+    assert.equal(
+      (await withFake({ datasets: rows, rowCap: 100 }, (target) => runQuery(target, { ...ids, limit: '-1' })))
+        .length,
+      100,
+    );
   });
 
   const timeFilters: [string, string, string][] = [
@@ -314,38 +286,19 @@ describe('Looker fake query semantics', () => {
   });
 
   it('serves a stale cache: recent rows appear only after the staleness has passed', async () => {
-    const stale = await startLookerFake({ clientId: 'a', clientSecret: 'b', now: NOW, cacheStaleHours: 12 });
-    try {
-      const login = await fetch(`${stale.url}/api/4.0/login`, {
-        method: 'POST',
-        body: new URLSearchParams({ client_id: 'a', client_secret: 'b' }),
-      });
-      const t = ((await login.json()) as { access_token: string }).access_token;
-      const yesterday = async () =>
-        (
-          (await (
-            await fetch(`${stale.url}/api/4.0/queries/run/json`, {
-              method: 'POST',
-              headers: { authorization: `Bearer ${t}` },
-              body: JSON.stringify({
-                model: 'system__activity',
-                view: 'content_usage',
-                ...day('2026-11-23'),
-              }),
-            })
-          ).json()) as unknown[]
-        ).length;
+    await withFake({ cacheStaleHours: 12 }, async (stale) => {
       const full = stale.truth(
         'content_usage',
         new Date('2026-11-23T00:00:00Z'),
         new Date('2026-11-24T00:00:00Z'),
       ).length;
-      assert.ok((await yesterday()) < full, 'rows of the last 12 hours should be missing');
+      assert.ok(
+        (await runQuery(stale, day('2026-11-23'))).length < full,
+        'rows of the last 12 hours should be missing',
+      );
       stale.setNow(new Date('2026-11-24T13:00:00Z'));
-      assert.equal(await yesterday(), full);
-    } finally {
-      await stale.close();
-    }
+      assert.equal((await runQuery(stale, day('2026-11-23'))).length, full);
+    });
   });
 
   it('cuts a result mid-body when told to', async () => {
