@@ -8,7 +8,7 @@ terraform {
     }
     archive = {
       source  = "hashicorp/archive"
-      version = ">= 2.5, < 3.0"
+      version = ">= 2.4, < 3.0"
     }
   }
 }
