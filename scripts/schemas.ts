@@ -1,23 +1,59 @@
 /**
- * Writes terraform/schemas/EXPLORE.json from the explore registry, so the tables Terraform
- * creates have exactly the schema the function loads with. `--check` fails if one is stale.
+ * Writes terraform/schemas/<explore>.json for every explore in the registry, from
+ * bigQuerySchema(): the columns in the shape `google_bigquery_table.schema` takes (name, type,
+ * mode, description), so the tables Terraform creates have exactly the schema the function loads
+ * with. No npm needed:
+ *
+ *   node --import tsx scripts/schemas.ts            # (re)generate
+ *   node --import tsx scripts/schemas.ts --check    # exit 1 if a file is stale, missing or stray
+ *   ... --dir PATH                                  # another directory (tests)
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { bigQuerySchema, explores } from '../src/explores/index.js';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { bigQuerySchema, explores, type ExploreDefinition } from '../src/explores/index.js';
 
-const check = process.argv.includes('--check');
-let stale = 0;
+/** The file content for one explore: a JSON array, two-space indented, newline at the end. */
+function schemaFile(explore: ExploreDefinition): string {
+  const columns = bigQuerySchema(explore).map(({ name, type, mode, description }) => ({
+    name,
+    type,
+    mode,
+    description,
+  }));
+  return `${JSON.stringify(columns, null, 2)}\n`;
+}
+
+const { values } = parseArgs({
+  options: {
+    check: { type: 'boolean', default: false },
+    dir: { type: 'string', default: fileURLToPath(new URL('../terraform/schemas/', import.meta.url)) },
+  },
+});
+const dir = values.dir;
+const problems: string[] = [];
 for (const explore of explores.values()) {
-  const path = new URL(`../terraform/schemas/${explore.name}.json`, import.meta.url);
-  const wanted = `${JSON.stringify(bigQuerySchema(explore), null, 2)}\n`;
-  const current = await readFile(path, 'utf8').catch(() => '');
+  const path = join(dir, `${explore.name}.json`);
+  const wanted = schemaFile(explore);
+  const current = await readFile(path, 'utf8').catch(() => undefined);
   if (current === wanted) continue;
-  if (check) {
-    console.error(`terraform/schemas/${explore.name}.json is stale: run npm run schemas`);
-    stale += 1;
+  if (values.check) {
+    problems.push(`${path} is ${current === undefined ? 'missing' : 'stale'}`);
   } else {
     await writeFile(path, wanted);
-    console.log(`wrote terraform/schemas/${explore.name}.json`);
+    console.log(`wrote ${path}`);
   }
 }
-process.exitCode = stale ? 1 : 0;
+// A table whose explore left the registry would still be created by Terraform.
+for (const file of await readdir(dir)) {
+  if (file.endsWith('.json') && !explores.has(file.replace(/\.json$/, '')))
+    problems.push(`${join(dir, file)} belongs to no explore`);
+}
+for (const problem of problems) console.error(problem);
+if (problems.length > 0) {
+  console.error(
+    'run: node --import tsx scripts/schemas.ts (and remove stray files and their tables in terraform/main.tf)',
+  );
+  process.exitCode = 1;
+}

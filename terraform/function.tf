@@ -1,21 +1,21 @@
 # ---------------------------------------------------------------------------------------------
-# The function: 2nd gen, HTTP, built by Cloud Build from a zip of the source. The zip is
-# named by its content hash, so any code change deploys a new revision.
+# The function: 2nd gen, HTTP, built by Cloud Build (npm ci, then the gcp-build script) from a
+# zip of the source. The zip is named by its content hash, so any code change deploys a new
+# revision and an unchanged tree deploys nothing.
 # ---------------------------------------------------------------------------------------------
-
-locals {
-  # The same exclusions as `gcloud functions deploy` (.gcloudignore is the one list).
-  source_excludes = [
-    for line in split("\n", file("${local.source_dir}/.gcloudignore")) :
-    trimsuffix(trimspace(line), "/") if trimspace(line) != "" && !startswith(trimspace(line), "#")
-  ]
-}
 
 data "archive_file" "source" {
   type        = "zip"
   source_dir  = local.source_dir
   excludes    = local.source_excludes
   output_path = "${path.root}/.terraform/tmp/${var.name}-source.zip"
+
+  lifecycle {
+    precondition {
+      condition     = length(local.gcloudignore_unsupported) == 0
+      error_message = "The .gcloudignore in source_dir uses ${join(", ", local.gcloudignore_unsupported)}: Terraform cannot honour negations (!) or #!include, so list the paths to leave out explicitly."
+    }
+  }
 }
 
 resource "google_storage_bucket_object" "source" {
@@ -34,6 +34,8 @@ resource "google_cloudfunctions2_function" "export" {
   build_config {
     runtime     = var.runtime
     entry_point = "exportSystemActivity"
+    # Null: the project's default build account (see README, "Build service account").
+    service_account = var.build_service_account != "" ? "projects/${var.project_id}/serviceAccounts/${var.build_service_account}" : null
 
     source {
       storage_source {
@@ -44,37 +46,29 @@ resource "google_cloudfunctions2_function" "export" {
   }
 
   service_config {
-    available_memory                 = var.memory
-    timeout_seconds                  = var.timeout_seconds
+    available_memory = var.memory
+    timeout_seconds  = var.timeout_seconds
+    # One run at a time: the Firestore lease refuses a second one anyway (409), and one
+    # instance keeps Looker's query load predictable.
     max_instance_count               = 1
     max_instance_request_concurrency = 1
     ingress_settings                 = var.ingress_settings
     all_traffic_on_latest_revision   = true
     service_account_email            = google_service_account.runtime.email
-
-    environment_variables = {
-      LOOKER_BASE_URL             = var.looker_base_url
-      LOOKER_CLIENT_ID_SECRET     = google_secret_manager_secret.client_id.id
-      LOOKER_CLIENT_SECRET_SECRET = google_secret_manager_secret.client_secret.id
-      LOOKER_INSTANCE_NAME        = var.looker_instance_name
-      LOOKER_VERIFY_SSL           = tostring(var.looker_verify_ssl)
-      LOOKER_TIMEOUT_SECONDS      = tostring(var.looker_timeout_seconds)
-      LOOKER_ROW_CAP              = tostring(var.looker_row_cap)
-      GOOGLE_CLOUD_PROJECT        = var.project_id
-      GCS_BUCKET                  = google_storage_bucket.staging.name
-      BQ_DATASET                  = google_bigquery_dataset.activity.dataset_id
-      BQ_LOCATION                 = google_bigquery_dataset.activity.location
-      FIRESTORE_DATABASE          = var.create_firestore_database ? google_firestore_database.state[0].name : var.firestore_database_id
-      FIRESTORE_COLLECTION        = var.firestore_collection
-      SETTLE_DAYS                 = tostring(var.settle_days)
-      # Stop starting windows five minutes before the function's timeout.
-      RUN_BUDGET_SECONDS = tostring(var.timeout_seconds - 300)
-    }
+    environment_variables            = local.function_environment
   }
 
+  # The environment names these by value (see main.tf); the function must not start before
+  # they exist and the runtime account may use them.
   depends_on = [
     google_project_service.required,
     google_secret_manager_secret_iam_member.runtime_reads_client_id,
     google_secret_manager_secret_iam_member.runtime_reads_client_secret,
+    google_storage_bucket_iam_member.runtime_stages_objects,
+    google_bigquery_dataset_iam_member.runtime_edits_dataset,
+    google_bigquery_table.explore,
+    google_project_iam_member.runtime_runs_jobs,
+    google_project_iam_member.runtime_uses_firestore,
+    google_firestore_database.state,
   ]
 }

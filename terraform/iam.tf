@@ -60,11 +60,24 @@ resource "google_project_iam_member" "runtime_uses_firestore" {
   member  = google_service_account.runtime.member
 }
 
-# Only the scheduler's account may call the function (a 2nd gen function is a Cloud Run service).
+# Calling the function: a 2nd gen function is a Cloud Run service, and run.invoker is granted
+# on that service alone. service_config[0].service is its full name (Cloud Run may normalise
+# the function's name into the service's).
 resource "google_cloud_run_service_iam_member" "invoker_calls_function" {
   project  = var.project_id
   location = var.region
   service  = google_cloudfunctions2_function.export.service_config[0].service
   role     = "roles/run.invoker"
   member   = google_service_account.invoker.member
+}
+
+# Operators who backfill with `gcloud functions call` (the variable refuses public members).
+resource "google_cloud_run_service_iam_member" "operators_call_function" {
+  for_each = toset(var.invoker_members)
+
+  project  = var.project_id
+  location = var.region
+  service  = google_cloudfunctions2_function.export.service_config[0].service
+  role     = "roles/run.invoker"
+  member   = each.value
 }

@@ -1,14 +1,18 @@
 # ---------------------------------------------------------------------------------------------
-# Cloud Scheduler: the daily call, authenticated with an OIDC token of the invoker account.
-# A run takes up to the function's timeout, longer than Scheduler's 30-minute attempt
-# deadline: a retry that arrives while the run still holds its lease gets 409 and does nothing.
+# Cloud Scheduler: the daily call, authenticated with an OIDC token of the invoker account
+# (audience: the function's URL, which is what Cloud Run checks).
+#
+# A run may take up to the function's timeout (3600 s), longer than the 30 minutes Scheduler
+# waits for an HTTP target. After that Scheduler records a failure and retries with backoff:
+# a retry that arrives while the run still holds its Firestore lease gets 409 and does
+# nothing; one that arrives later finds nothing new, or resumes a run that ran out of time.
 # ---------------------------------------------------------------------------------------------
 
 resource "google_cloud_scheduler_job" "daily" {
   project          = var.project_id
   region           = var.region
   name             = "${var.name}-daily"
-  description      = "Daily Looker System Activity export."
+  description      = "Daily Looker System Activity export (${var.name})."
   schedule         = var.schedule
   time_zone        = var.schedule_time_zone
   attempt_deadline = "1800s"
@@ -34,5 +38,6 @@ resource "google_cloud_scheduler_job" "daily" {
     }
   }
 
+  # The first call must not race the grant that lets it in.
   depends_on = [google_cloud_run_service_iam_member.invoker_calls_function]
 }

@@ -8,7 +8,7 @@ variable "project_id" {
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
-    error_message = "project_id must be a project ID (6-30 lower-case letters, digits and hyphens), not a project name or number."
+    error_message = "project_id must be a project ID (6-30 lower-case letters, digits and hyphens, e.g. acme-analytics), not a project name or number."
   }
 }
 
@@ -17,19 +17,19 @@ variable "region" {
   description = "Region of the function and the Cloud Scheduler job, e.g. europe-west1."
 
   validation {
-    condition     = can(regex("^[a-z]+-[a-z]+[0-9]$", var.region))
-    error_message = "region must be a Cloud region such as us-central1 or europe-west1 (not a zone, not a multi-region)."
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]+$", var.region))
+    error_message = "region must be a Cloud region such as us-central1 or europe-west1: not a zone (us-central1-a) and not a multi-region (US, EU)."
   }
 }
 
 variable "name" {
   type        = string
-  description = "Name of the function, and prefix of the service accounts and the scheduler job."
+  description = "Name of the function, and prefix of the service accounts, the scheduler job and the default bucket name."
   default     = "looker-activity-export"
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{2,40}[a-z0-9]$", var.name))
-    error_message = "name must be 4-42 lower-case letters, digits and hyphens, starting with a letter."
+    error_message = "name must be 4-42 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen."
   }
 }
 
@@ -41,8 +41,13 @@ variable "enable_apis" {
 
 variable "labels" {
   type        = map(string)
-  description = "Labels put on every resource that takes them."
+  description = "Labels put on every resource that takes them (app = looker-activity-export is always added)."
   default     = {}
+
+  validation {
+    condition     = alltrue([for key, value in var.labels : can(regex("^[a-z][a-z0-9_-]{0,62}$", key)) && can(regex("^[a-z0-9_-]{0,63}$", value))])
+    error_message = "labels keys must start with a lower-case letter; keys and values may hold only lower-case letters, digits, _ and - (63 characters at most)."
+  }
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -54,8 +59,8 @@ variable "looker_base_url" {
   description = "Looker API host, e.g. https://acme.cloud.looker.com (no /api/4.0)."
 
   validation {
-    condition     = can(regex("^https?://[^/]+/?$", var.looker_base_url))
-    error_message = "looker_base_url must be the scheme and host of your Looker instance, e.g. https://acme.cloud.looker.com, without a path."
+    condition     = can(regex("^https?://[^/\\s]+/?$", var.looker_base_url))
+    error_message = "looker_base_url must be the scheme and host of your Looker instance, e.g. https://acme.cloud.looker.com, without a path such as /api/4.0."
   }
 }
 
@@ -63,6 +68,11 @@ variable "looker_instance_name" {
   type        = string
   description = "Value of the looker_instance column. Empty: the host of looker_base_url."
   default     = ""
+
+  validation {
+    condition     = var.looker_instance_name == "" || can(regex("^[A-Za-z0-9._-]{1,100}$", var.looker_instance_name))
+    error_message = "looker_instance_name must be empty or 1-100 letters, digits, dots, underscores and hyphens."
+  }
 }
 
 variable "looker_verify_ssl" {
@@ -77,8 +87,8 @@ variable "looker_timeout_seconds" {
   default     = 600
 
   validation {
-    condition     = var.looker_timeout_seconds >= 10 && var.looker_timeout_seconds <= 3600
-    error_message = "looker_timeout_seconds must be between 10 and 3600."
+    condition     = var.looker_timeout_seconds >= 10 && var.looker_timeout_seconds <= 3600 && floor(var.looker_timeout_seconds) == var.looker_timeout_seconds
+    error_message = "looker_timeout_seconds must be a whole number of seconds between 10 and 3600."
   }
 }
 
@@ -88,8 +98,8 @@ variable "looker_row_cap" {
   default     = 5000
 
   validation {
-    condition     = var.looker_row_cap >= 0
-    error_message = "looker_row_cap must be 0 or more."
+    condition     = var.looker_row_cap >= 0 && floor(var.looker_row_cap) == var.looker_row_cap
+    error_message = "looker_row_cap must be a whole number, 0 or more."
   }
 }
 
@@ -97,12 +107,22 @@ variable "client_id_secret_id" {
   type        = string
   description = "Secret Manager secret (created empty here) that will hold the Looker API client id."
   default     = "looker-client-id"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,255}$", var.client_id_secret_id))
+    error_message = "client_id_secret_id must be a secret ID (letters, digits, _ and -), not a projects/.../secrets/... path."
+  }
 }
 
 variable "client_secret_secret_id" {
   type        = string
   description = "Secret Manager secret (created empty here) that will hold the Looker API client secret."
   default     = "looker-client-secret"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,255}$", var.client_secret_secret_id))
+    error_message = "client_secret_secret_id must be a secret ID (letters, digits, _ and -), not a projects/.../secrets/... path."
+  }
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -111,30 +131,40 @@ variable "client_secret_secret_id" {
 
 variable "bucket_name" {
   type        = string
-  description = "Staging bucket for the JSONL objects. Empty: <project_id>-<name>-staging."
+  description = "Staging bucket for the JSONL objects and the source zip. Empty: <project_id>-<name>-staging."
   default     = ""
+
+  validation {
+    condition     = var.bucket_name == "" || can(regex("^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", var.bucket_name))
+    error_message = "bucket_name must be empty or a bucket name: 3-63 lower-case letters, digits, -, _ and ., starting and ending with a letter or digit."
+  }
 }
 
 variable "bucket_location" {
   type        = string
   description = "Location of the staging bucket; keep it with the dataset (e.g. US, EU, europe-west1)."
   default     = "US"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9-]+$", var.bucket_location))
+    error_message = "bucket_location must be a Cloud Storage location such as US, EU or europe-west1."
+  }
 }
 
 variable "staging_retention_days" {
   type        = number
-  description = "Days staged objects are kept before the lifecycle rule deletes them."
+  description = "Days staged objects are kept before the lifecycle rule deletes them (a load job reads them within minutes)."
   default     = 3
 
   validation {
-    condition     = var.staging_retention_days >= 1 && var.staging_retention_days <= 365
-    error_message = "staging_retention_days must be between 1 and 365."
+    condition     = var.staging_retention_days >= 1 && var.staging_retention_days <= 365 && floor(var.staging_retention_days) == var.staging_retention_days
+    error_message = "staging_retention_days must be a whole number of days between 1 and 365."
   }
 }
 
 variable "force_destroy" {
   type        = bool
-  description = "Let terraform destroy delete a bucket that still holds objects."
+  description = "Let terraform destroy delete the staging bucket while it still holds objects."
   default     = false
 }
 
@@ -148,15 +178,20 @@ variable "dataset_id" {
   default     = "looker_system_activity"
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9_]{1,1024}$", var.dataset_id))
-    error_message = "dataset_id may contain only letters, digits and underscores."
+    condition     = can(regex("^[A-Za-z0-9_]+$", var.dataset_id)) && length(var.dataset_id) <= 1024
+    error_message = "dataset_id may contain only letters, digits and underscores (no hyphens, no project prefix)."
   }
 }
 
 variable "dataset_location" {
   type        = string
-  description = "BigQuery location of the dataset and the load jobs (e.g. US, EU)."
+  description = "BigQuery location of the dataset and the load jobs (e.g. US, EU, europe-west1)."
   default     = "US"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9-]+$", var.dataset_location))
+    error_message = "dataset_location must be a BigQuery location such as US, EU or europe-west1."
+  }
 }
 
 variable "deletion_protection" {
@@ -179,11 +214,16 @@ variable "firestore_database_id" {
   type        = string
   description = "Firestore database holding the export state."
   default     = "(default)"
+
+  validation {
+    condition     = var.firestore_database_id == "(default)" || can(regex("^[a-z][a-z0-9-]{2,61}[a-z0-9]$", var.firestore_database_id))
+    error_message = "firestore_database_id must be (default) or 4-63 lower-case letters, digits and hyphens, starting with a letter."
+  }
 }
 
 variable "firestore_location" {
   type        = string
-  description = "Location of the Firestore database, when create_firestore_database is true."
+  description = "Location of the Firestore database, when create_firestore_database is true (e.g. nam5, eur3, europe-west1)."
   default     = "nam5"
 }
 
@@ -191,6 +231,11 @@ variable "firestore_collection" {
   type        = string
   description = "Firestore collection for the watermarks and the run lease."
   default     = "looker_activity_export"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,100}$", var.firestore_collection))
+    error_message = "firestore_collection must be 1-100 letters, digits, _ and - (a collection ID, not a path)."
+  }
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -199,7 +244,7 @@ variable "firestore_collection" {
 
 variable "source_dir" {
   type        = string
-  description = "Directory of the function's source (this repository). Empty: two levels above this module."
+  description = "Directory of the function's source, holding package.json and .gcloudignore. Empty: the directory above this module (the repository root)."
   default     = ""
 }
 
@@ -220,19 +265,24 @@ variable "memory" {
   default     = "1Gi"
 
   validation {
-    condition     = can(regex("^[0-9]+(Mi|Gi)$", var.memory))
-    error_message = "memory must be a size such as 512Mi or 1Gi."
+    condition = try(
+      can(regex("^[0-9]+(Mi|Gi)$", var.memory)) &&
+      tonumber(regex("^[0-9]+", var.memory)) * (endswith(var.memory, "Gi") ? 1024 : 1) >= 256 &&
+      tonumber(regex("^[0-9]+", var.memory)) * (endswith(var.memory, "Gi") ? 1024 : 1) <= 32768,
+      false
+    )
+    error_message = "memory must be a size between 256Mi and 32Gi written with Mi or Gi, e.g. 512Mi or 1Gi (not 1GB or 1024)."
   }
 }
 
 variable "timeout_seconds" {
   type        = number
-  description = "Function timeout; 3600 is the most an HTTP function (2nd gen) allows."
+  description = "Function timeout; 3600 is the most an HTTP function (2nd gen) allows. A run stops starting windows 5 minutes before it."
   default     = 3600
 
   validation {
-    condition     = var.timeout_seconds >= 60 && var.timeout_seconds <= 3600
-    error_message = "timeout_seconds must be between 60 and 3600."
+    condition     = var.timeout_seconds >= 60 && var.timeout_seconds <= 3600 && floor(var.timeout_seconds) == var.timeout_seconds
+    error_message = "timeout_seconds must be a whole number between 60 and 3600 (the 2nd gen limit for HTTP functions)."
   }
 }
 
@@ -242,19 +292,41 @@ variable "settle_days" {
   default     = 1
 
   validation {
-    condition     = var.settle_days >= 0 && var.settle_days <= 30
-    error_message = "settle_days must be between 0 and 30."
+    condition     = var.settle_days >= 0 && var.settle_days <= 30 && floor(var.settle_days) == var.settle_days
+    error_message = "settle_days must be a whole number between 0 and 30."
   }
 }
 
 variable "ingress_settings" {
   type        = string
-  description = "Who can reach the function's URL. Every caller still needs the invoker role; Cloud Scheduler needs ALLOW_ALL."
+  description = "Network ingress of the function's URL; every caller still needs run.invoker. ALLOW_INTERNAL_ONLY also shuts out `gcloud functions call` from outside your VPC (backfills)."
   default     = "ALLOW_ALL"
 
   validation {
     condition     = contains(["ALLOW_ALL", "ALLOW_INTERNAL_ONLY", "ALLOW_INTERNAL_AND_GCLB"], var.ingress_settings)
     error_message = "ingress_settings must be ALLOW_ALL, ALLOW_INTERNAL_ONLY or ALLOW_INTERNAL_AND_GCLB."
+  }
+}
+
+variable "build_service_account" {
+  type        = string
+  description = "Email of the service account Cloud Build builds the function as. Empty: the project's default build account."
+  default     = ""
+
+  validation {
+    condition     = var.build_service_account == "" || can(regex("^[a-z0-9-]+@[a-z0-9.-]+\\.gserviceaccount\\.com$", var.build_service_account))
+    error_message = "build_service_account must be empty or a service account email, e.g. builder@PROJECT.iam.gserviceaccount.com."
+  }
+}
+
+variable "invoker_members" {
+  type        = list(string)
+  description = "Principals allowed to call the function besides the scheduler, e.g. [\"group:data-ops@example.com\"] for operators who backfill."
+  default     = []
+
+  validation {
+    condition     = alltrue([for member in var.invoker_members : can(regex("^(user|group|serviceAccount):[^\\s@]+@[^\\s@]+$", member))])
+    error_message = "invoker_members entries must be user:EMAIL, group:EMAIL or serviceAccount:EMAIL. allUsers and allAuthenticatedUsers are refused: the function must not be public."
   }
 }
 
@@ -268,24 +340,29 @@ variable "schedule" {
   default     = "0 3 * * *"
 
   validation {
-    condition     = length(split(" ", trimspace(var.schedule))) == 5
-    error_message = "schedule must be a five-field cron expression, e.g. \"0 3 * * *\"."
+    condition     = can(regex("^[0-9A-Za-z*/,-]+( +[0-9A-Za-z*/,-]+){4}$", trimspace(var.schedule)))
+    error_message = "schedule must be a five-field unix-cron expression (minute hour day-of-month month day-of-week), e.g. \"0 3 * * *\"."
   }
 }
 
 variable "schedule_time_zone" {
   type        = string
-  description = "Time zone of the schedule (the export itself always works in UTC days)."
+  description = "IANA time zone of the schedule (the export itself always works in UTC days)."
   default     = "Etc/UTC"
+
+  validation {
+    condition     = can(regex("^[A-Za-z]+([/_+-][A-Za-z0-9]+)*$", var.schedule_time_zone)) && !can(regex("^(UTC|GMT)[+-]", var.schedule_time_zone))
+    error_message = "schedule_time_zone must be an IANA time zone name such as Etc/UTC or Europe/Paris, not an offset such as UTC+1 or +01:00."
+  }
 }
 
 variable "scheduler_body" {
   type        = string
-  description = "JSON body the scheduler posts, e.g. {\"explores\":[\"content_usage\"]}. {} runs every explore."
+  description = "JSON object the scheduler posts, e.g. {\"explores\":[\"content_usage\"]}. {} runs every explore."
   default     = "{}"
 
   validation {
-    condition     = can(jsondecode(var.scheduler_body))
-    error_message = "scheduler_body must be valid JSON."
+    condition     = can(keys(jsondecode(var.scheduler_body)))
+    error_message = "scheduler_body must be a JSON object such as {} or {\"explores\":[\"history\"]}."
   }
 }

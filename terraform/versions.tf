@@ -1,14 +1,17 @@
 terraform {
+  # strcontains() in main.tf is new in 1.5.
   required_version = ">= 1.5"
 
   required_providers {
     google = {
-      source  = "hashicorp/google"
+      source = "hashicorp/google"
+      # Written and checked against 6.50 (the schema in @cdktf/provider-google 16.12.1).
       version = ">= 6.0, < 7.0"
     }
     archive = {
-      source  = "hashicorp/archive"
-      version = ">= 2.4, < 3.0"
+      source = "hashicorp/archive"
+      # 2.5 is the first whose archive_file excludes take glob patterns (.gcloudignore's).
+      version = ">= 2.5, < 3.0"
     }
   }
 }

@@ -1,174 +1,412 @@
 /**
- * Checks of the Terraform module that need no cloud and no provider binary: HashiCorp's HCL
- * parser reads the files, the google provider's schema comes from @cdktf/provider-google, and
- * the code's own config and schema are the source of truth.
+ * Static checks of the Terraform module that need no cloud and no provider binary: HashiCorp's
+ * HCL parser reads the files, the google provider's schema comes from @cdktf/provider-google,
+ * and the code's own config and explore registry are the source of truth.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { before, describe, it } from 'node:test';
 import { CONFIG_VARIABLES } from '../../src/config/index.js';
 import { bigQuerySchema, explores } from '../../src/explores/index.js';
-import { parseModule, strings, type HclBlock, type ParsedModule } from './hcl.js';
-import { providerVersion, resourceSchema, unknownNames } from './provider-schema.js';
+import { MODULE, ROOT } from './console.js';
+import { moduleDirs, moduleSource, parseModule, references, strings, type HclBody, type ParsedModule } from './hcl.js';
+import { checkBody, providerPackage, resourceSchema, unknownStep } from './provider-schema.js';
 
-const MODULE = new URL('../../terraform/', import.meta.url).pathname;
+const run = promisify(execFile);
 let tf: ParsedModule;
-let all: ParsedModule;
+let modules: ParsedModule[];
+const EXAMPLE = resolve(MODULE, 'examples/simple');
 
 before(async () => {
-  tf = await parseModule(MODULE);
-  all = await parseModule(MODULE, true);
+  modules = await Promise.all((await moduleDirs(MODULE)).map((dir) => parseModule(dir)));
+  tf = modules.find((m) => m.dir === resolve(MODULE))!;
+  assert.ok(modules.some((m) => m.dir === EXAMPLE), 'examples/simple is parsed too');
 });
 
-const fn = () => tf.resources.get('google_cloudfunctions2_function.export')!;
-const block = (body: HclBlock, name: string) => (body[name] as HclBlock[])[0]!;
+const resource = (address: string) => {
+  const body = tf.resources.get(address);
+  assert.ok(body, `resource ${address} is missing`);
+  return body;
+};
+const block = (body: HclBody, name: string) => {
+  const bodies = body[name];
+  assert.ok(Array.isArray(bodies), `${name} is not a block`);
+  return bodies[0] as HclBody;
+};
+const environment = () => tf.locals.get('function_environment') as Record<string, string>;
+const where = (m: ParsedModule) => relative(ROOT, m.dir) || '.';
 
 describe('terraform fmt', () => {
   it('finds nothing to reformat', () => {
-    execFileSync('terraform', ['fmt', '-check', '-recursive', MODULE], { stdio: 'pipe' });
+    execFileSync('terraform', ['fmt', '-check', '-recursive', MODULE], { stdio: 'pipe', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
   });
 });
 
 describe('the function', () => {
-  it('sets every variable the code requires, under the names the code reads', () => {
-    const env = block(fn(), 'service_config').environment_variables as Record<string, string>;
+  it('sets every variable the code requires in the cloud, and only variables the code reads', () => {
+    assert.equal(block(resource('google_cloudfunctions2_function.export'), 'service_config').environment_variables, '${local.function_environment}');
+    const env = environment();
     const required = CONFIG_VARIABLES.filter((v) => v.required && !v.localOnly).map((v) => v.name);
+    assert.ok(required.length >= 6, 'CONFIG_VARIABLES lists the required variables');
     for (const name of required) assert.ok(name in env, `${name} is required by the code but not set by Terraform`);
     const known = new Set(CONFIG_VARIABLES.filter((v) => !v.localOnly).map((v) => v.name));
-    for (const name of Object.keys(env)) assert.ok(known.has(name), `Terraform sets ${name}, which the code does not read`);
+    for (const name of Object.keys(env)) assert.ok(known.has(name), `Terraform sets ${name}, which the code does not read (or reads only locally)`);
   });
 
-  it('runs the registered entry point on a Node 20+ runtime, as the runtime service account', () => {
-    const build = block(fn(), 'build_config');
+  it('sets every optional variable the code reads too, so each one is an input of the module', () => {
+    const missing = CONFIG_VARIABLES.filter((v) => !v.localOnly && !(v.name in environment())).map((v) => v.name);
+    assert.deepEqual(missing, []);
+  });
+
+  it('runs the registered entry point on a Node 20+ runtime, as the runtime service account, one instance at a time', () => {
+    const fn = resource('google_cloudfunctions2_function.export');
+    const build = block(fn, 'build_config');
     assert.equal(build.entry_point, 'exportSystemActivity');
-    assert.match(String(tf.variables.get('runtime')!.default), /^nodejs(20|22)$/);
-    assert.equal(block(fn(), 'service_config').service_account_email, '${google_service_account.runtime.email}');
+    assert.equal(build.runtime, '${var.runtime}');
+    assert.equal(tf.variables.get('runtime')!.default, 'nodejs20');
+    const service = block(fn, 'service_config');
+    assert.equal(service.service_account_email, '${google_service_account.runtime.email}');
+    assert.equal(service.max_instance_count, 1);
+    assert.equal(service.available_memory, '${var.memory}');
+    assert.equal(service.timeout_seconds, '${var.timeout_seconds}');
+    assert.equal(service.ingress_settings, '${var.ingress_settings}');
+    assert.equal(tf.variables.get('memory')!.default, '1Gi');
+    assert.equal(tf.variables.get('timeout_seconds')!.default, 3600);
   });
 
-  it('names the source object by its content hash, so a code change redeploys', () => {
-    assert.match(String(tf.resources.get('google_storage_bucket_object.source')!.name), /data\.archive_file\.source\.output_md5/);
+  it('deploys a zip of the source named by its content hash, so a code change redeploys', () => {
+    const archive = tf.data.get('archive_file.source')!;
+    assert.equal(archive.excludes, '${local.source_excludes}');
+    const precondition = block(block(archive, 'lifecycle'), 'precondition');
+    assert.equal(precondition.condition, '${length(local.gcloudignore_unsupported) == 0}');
+    assert.match(String(resource('google_storage_bucket_object.source').name), /\$\{data\.archive_file\.source\.output_(md5|sha256)\}/);
+    const storage = block(block(block(resource('google_cloudfunctions2_function.export'), 'build_config'), 'source'), 'storage_source');
+    assert.equal(storage.object, '${google_storage_bucket_object.source.name}');
   });
 });
 
 describe('access', () => {
-  it('grants no primitive role, no project-wide admin role, and nothing to allUsers / allAuthenticatedUsers', () => {
-    for (const [address, body] of all.resources) {
-      for (const value of strings(body)) {
-        assert.doesNotMatch(value, /^roles\/(owner|editor|viewer)$/, `${address} grants the primitive role ${value}`);
-        assert.doesNotMatch(value, /allUsers|allAuthenticatedUsers/, `${address} opens access to ${value}`);
-      }
-      if (address.startsWith('google_project_iam_')) {
-        assert.doesNotMatch(String(body.role), /admin/i, `${address} grants ${String(body.role)} on the whole project`);
+  it('grants no primitive or admin role and nothing to allUsers / allAuthenticatedUsers, in any module', () => {
+    for (const m of modules) {
+      const bodies: [string, unknown][] = [
+        ...m.resources,
+        ...[...m.locals].map(([name, value]) => [`local.${name}`, value] as [string, unknown]),
+        ...[...m.variables].map(([name, body]) => [`var.${name} default`, body.default] as [string, unknown]),
+      ];
+      for (const [address, body] of bodies) {
+        for (const value of strings(body)) {
+          assert.doesNotMatch(value, /roles\/(owner|editor|viewer)\b/, `${where(m)} ${address} names the primitive role ${value}`);
+          // Object admin on the staging bucket alone is the one admin-named grant the design needs.
+          const bucketObjects = address.startsWith('google_storage_bucket_iam_member.') && value === 'roles/storage.objectAdmin';
+          if (!bucketObjects) assert.doesNotMatch(value, /roles\/\w+\.\w*admin\b/i, `${where(m)} ${address} names an admin role: ${value}`);
+          assert.doesNotMatch(value, /allUsers|allAuthenticatedUsers/, `${where(m)} ${address} opens access: ${value}`);
+        }
       }
     }
   });
 
-  it('lets Cloud Scheduler call the function only as the invoker account, which alone has the invoker role', () => {
-    const job = tf.resources.get('google_cloud_scheduler_job.daily')!;
-    const oidc = block(block(job, 'http_target'), 'oidc_token');
+  it('lets Cloud Scheduler call the function as the invoker account, which has the invoker role; the runtime account has not', () => {
+    const job = resource('google_cloud_scheduler_job.daily');
+    const target = block(job, 'http_target');
+    const oidc = block(target, 'oidc_token');
     assert.equal(oidc.service_account_email, '${google_service_account.invoker.email}');
+    assert.equal(oidc.audience, target.uri);
+    assert.equal(target.uri, '${google_cloudfunctions2_function.export.service_config[0].uri}');
+    assert.equal(target.http_method, 'POST');
+    assert.equal(job.schedule, '${var.schedule}');
+    assert.equal(job.time_zone, '${var.schedule_time_zone}');
+    assert.equal(tf.variables.get('schedule')!.default, '0 3 * * *');
+    assert.equal(tf.variables.get('schedule_time_zone')!.default, 'Etc/UTC');
+    assert.ok(job.attempt_deadline, 'the job sets attempt_deadline');
+    assert.ok(Array.isArray(job.retry_config), 'the job has a retry_config block');
+
     const invokers = [...tf.resources].filter(([, body]) => body.role === 'roles/run.invoker');
+    assert.ok(invokers.length > 0);
+    for (const [address, body] of invokers) {
+      // Granted on the function's Cloud Run service only, never on the project.
+      assert.match(address, /^google_cloud_run_service_iam_member\./, `${address} grants run.invoker beyond one service`);
+      assert.equal(body.service, '${google_cloudfunctions2_function.export.service_config[0].service}');
+    }
+    const members = invokers.map(([, body]) => String(body.member));
+    assert.ok(members.includes('${google_service_account.invoker.member}'), 'the invoker account has roles/run.invoker');
+    assert.ok(!members.some((m) => m.includes('google_service_account.runtime')), 'the runtime account can call its own function');
+    // Any other invoker comes from var.invoker_members, whose validation refuses public members
+    // (checked with Terraform itself in module-values.test.ts).
+    for (const [address, body] of invokers.filter(([, body]) => body.member !== '${google_service_account.invoker.member}')) {
+      assert.equal(body.member, '${each.value}', address);
+      assert.equal(body.for_each, '${toset(var.invoker_members)}', address);
+    }
+  });
+
+  it('gives the runtime account only its grants, each on the narrowest resource', () => {
+    const runtime = '${google_service_account.runtime.member}';
+    const grants = [...tf.resources]
+      .filter(([, body]) => body.member === runtime)
+      .map(([address, body]) => `${address.split('.')[0]} ${String(body.role)}`)
+      .sort();
+    assert.deepEqual(grants, [
+      'google_bigquery_dataset_iam_member roles/bigquery.dataEditor',
+      'google_project_iam_member roles/bigquery.jobUser',
+      'google_project_iam_member roles/datastore.user',
+      'google_secret_manager_secret_iam_member roles/secretmanager.secretAccessor',
+      'google_secret_manager_secret_iam_member roles/secretmanager.secretAccessor',
+      'google_storage_bucket_iam_member roles/storage.objectAdmin',
+    ]);
+    const on = (prefix: string, key: string) =>
+      [...tf.resources]
+        .filter(([address, body]) => address.startsWith(prefix) && body.member === runtime)
+        .map(([, body]) => body[key])
+        .sort();
+    assert.deepEqual(on('google_secret_manager_secret_iam_member.', 'secret_id'), [
+      '${google_secret_manager_secret.client_id.secret_id}',
+      '${google_secret_manager_secret.client_secret.secret_id}',
+    ]);
+    assert.deepEqual(on('google_storage_bucket_iam_member.', 'bucket'), ['${google_storage_bucket.staging.name}']);
+    assert.deepEqual(on('google_bigquery_dataset_iam_member.', 'dataset_id'), ['${google_bigquery_dataset.activity.dataset_id}']);
+    // Authoritative IAM resources would remove grants made outside this module.
     assert.deepEqual(
-      invokers.map(([, body]) => body.member),
-      ['${google_service_account.invoker.member}'],
+      [...tf.resources.keys()].filter((a) => /_iam_(policy|binding)\./.test(a)),
+      [],
     );
   });
 
-  it('gives the runtime account secret access on the two secrets only, and object admin on the bucket only', () => {
-    const grants = [...tf.resources].filter(([, body]) => body.member === '${google_service_account.runtime.member}');
-    const byRole = (role: string) => grants.filter(([, body]) => body.role === role).map(([address]) => address.split('.')[0]);
-    assert.deepEqual(byRole('roles/secretmanager.secretAccessor'), ['google_secret_manager_secret_iam_member', 'google_secret_manager_secret_iam_member']);
-    assert.deepEqual(byRole('roles/storage.objectAdmin'), ['google_storage_bucket_iam_member']);
-    assert.deepEqual(byRole('roles/bigquery.dataEditor'), ['google_bigquery_dataset_iam_member']);
-    assert.deepEqual(
-      grants.filter(([address]) => address.startsWith('google_project_iam_member')).map(([, body]) => body.role).sort(),
-      ['roles/bigquery.jobUser', 'roles/datastore.user'],
-    );
-  });
-
-  it('keeps secret values out of Terraform: secrets are containers, no secret version resource', () => {
-    assert.equal([...all.resources.keys()].some((a) => a.startsWith('google_secret_manager_secret_version.')), false);
+  it('keeps secret values out of Terraform: two secret containers, no version, no secret value input', () => {
+    const types = [...tf.resources.keys()].map((a) => a.split('.')[0]);
+    assert.equal(types.filter((t) => t === 'google_secret_manager_secret').length, 2);
+    assert.ok(!types.includes('google_secret_manager_secret_version'));
+    for (const [name, variable] of tf.variables) {
+      assert.doesNotMatch(name, /secret_data|client_secret$|password|api_key/, `variable ${name} would carry a secret value`);
+      assert.notEqual(variable.sensitive, true, `variable ${name} is sensitive: no secret value belongs in Terraform`);
+    }
   });
 });
 
-describe('storage and BigQuery', () => {
-  it('makes the staging bucket private and self-cleaning', () => {
-    const bucket = tf.resources.get('google_storage_bucket.staging')!;
+describe('storage, BigQuery and Firestore', () => {
+  it('makes the staging bucket private and self-cleaning under the prefix the function stages to', () => {
+    const bucket = resource('google_storage_bucket.staging');
     assert.equal(bucket.uniform_bucket_level_access, true);
     assert.equal(bucket.public_access_prevention, 'enforced');
+    assert.equal(bucket.force_destroy, '${var.force_destroy}');
     const rule = block(bucket, 'lifecycle_rule');
-    assert.equal(block(rule, 'condition').age, '${var.staging_retention_days}');
+    const condition = block(rule, 'condition');
+    assert.equal(condition.age, '${var.staging_retention_days}');
+    assert.deepEqual(condition.matches_prefix, ['${local.staging_prefix}/']);
+    assert.equal(environment().GCS_PREFIX, '${local.staging_prefix}');
     assert.equal(block(rule, 'action').type, 'Delete');
     assert.equal(tf.variables.get('staging_retention_days')!.default, 3);
   });
 
   it('creates each table with exactly the schema, partitioning and clustering the code loads with', async () => {
-    const locals = Object.values(tf.files).flatMap((f) => (f.locals as Record<string, unknown>[] | undefined) ?? []);
-    const tables = locals.find((l) => 'tables' in l)!.tables as Record<string, { partition_field: string; clustering: string[] }>;
+    const tables = tf.locals.get('tables') as Record<string, { partition_field: string; clustering: string[] }>;
     assert.deepEqual(Object.keys(tables).sort(), [...explores.keys()].sort());
     for (const explore of explores.values()) {
-      const committed = JSON.parse(await readFile(new URL(`schemas/${explore.name}.json`, `file://${MODULE}`), 'utf8'));
-      assert.deepEqual(committed, bigQuerySchema(explore), `terraform/schemas/${explore.name}.json is stale: npm run schemas`);
+      const committed = JSON.parse(await readFile(join(MODULE, 'schemas', `${explore.name}.json`), 'utf8')) as unknown;
+      assert.deepEqual(committed, bigQuerySchema(explore), `terraform/schemas/${explore.name}.json is stale: node --import tsx scripts/schemas.ts`);
       assert.equal(tables[explore.name]!.partition_field, explore.partitionField);
       assert.deepEqual(tables[explore.name]!.clustering, [...(explore.clusterBy ?? [])]);
+      const schema = bigQuerySchema(explore);
+      for (const field of schema) assert.ok(field.description, `${explore.name}.${field.name} has no description`);
+      assert.ok(schema.some((f) => f.name === explore.partitionField && /^(TIMESTAMP|DATE|DATETIME)$/.test(f.type)));
     }
-    const table = tf.resources.get('google_bigquery_table.explore')!;
-    assert.equal(block(table, 'time_partitioning').type, 'DAY');
-  });
-});
-
-describe('variables and outputs', () => {
-  it('gives every variable a type and a description', () => {
-    for (const [name, variable] of all.variables) {
-      assert.ok(variable.type, `variable ${name} has no type`);
-      assert.ok(String(variable.description ?? '').length > 10, `variable ${name} has no description`);
-    }
+    const table = resource('google_bigquery_table.explore');
+    assert.equal(table.for_each, '${local.tables}');
+    assert.equal(table.schema, '${jsonencode(jsondecode(file("${path.module}/schemas/${each.key}.json")))}');
+    assert.equal(table.deletion_protection, '${var.deletion_protection}');
+    assert.equal(table.clustering, '${each.value.clustering}');
+    const partitioning = block(table, 'time_partitioning');
+    assert.equal(partitioning.type, 'DAY');
+    assert.equal(partitioning.field, '${each.value.partition_field}');
   });
 
-  it('outputs what an operator needs', () => {
-    for (const name of ['function_uri', 'function_name', 'runtime_service_account', 'invoker_service_account', 'staging_bucket', 'dataset_id', 'scheduler_job', 'secret_ids']) {
-      assert.ok(tf.outputs.has(name), `missing output ${name}`);
-      assert.ok(tf.outputs.get(name)!.description, `output ${name} has no description`);
-    }
-  });
-});
-
-describe('against the google provider schema (6.50, via @cdktf/provider-google)', () => {
-  it('is generated from a provider version that versions.tf allows', async () => {
-    const version = await providerVersion();
-    assert.match(version, /^6\./);
-    const versions = tf.files['versions.tf']!.terraform as { required_providers: Record<string, { version: string }>[] }[];
-    assert.equal(versions[0]!.required_providers[0]!.google!.version, '>= 6.0, < 7.0');
-  });
-
-  it('uses only resource types, arguments and blocks the provider defines, and sets the required ones', async () => {
-    const problems: string[] = [];
-    for (const [kind, entries] of [
-      ['resource', all.resources],
-      ['data', all.data],
-    ] as const) {
-      for (const [address, body] of entries) {
-        const type = address.split('.')[0]!;
-        if (!type.startsWith('google_')) continue; // hashicorp/archive is not part of this schema
-        const schema = await resourceSchema(type, kind);
-        if (!schema) {
-          problems.push(`${kind} type ${type} does not exist`);
-          continue;
-        }
-        for (const name of unknownNames(body, schema)) problems.push(`${address}: unknown argument or block "${name}"`);
-        for (const name of schema.required) if (!(name in body)) problems.push(`${address}: required argument "${name}" is missing`);
+  it('has a script that regenerates the schema files and, with --check, fails on a stale, missing or stray one', async () => {
+    const script = join(ROOT, 'scripts/schemas.ts');
+    const schemas = (dir?: string, check = true) =>
+      run(process.execPath, ['--import', 'tsx', script, ...(check ? ['--check'] : []), ...(dir ? ['--dir', dir] : [])], { cwd: ROOT }).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+      );
+    assert.deepEqual(await schemas(), { code: 0, stderr: '' }, 'terraform/schemas is current');
+    const dir = await mkdtemp(join(tmpdir(), 'schemas-'));
+    try {
+      assert.deepEqual(await schemas(dir, false), { code: 0, stderr: '' });
+      for (const explore of explores.values()) {
+        assert.equal(await readFile(join(dir, `${explore.name}.json`), 'utf8'), await readFile(join(MODULE, 'schemas', `${explore.name}.json`), 'utf8'));
       }
+      await writeFile(join(dir, 'content_usage.json'), '[]\n');
+      await writeFile(join(dir, 'retired_explore.json'), '[]\n');
+      await rm(join(dir, 'history.json'));
+      const stale = await schemas(dir);
+      assert.equal(stale.code, 1);
+      assert.match(stale.stderr, /content_usage\.json is stale/);
+      assert.match(stale.stderr, /history\.json is missing/);
+      assert.match(stale.stderr, /retired_explore\.json belongs to no explore/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('creates a Firestore database only when asked, and otherwise uses the one named', () => {
+    const db = resource('google_firestore_database.state');
+    assert.equal(db.count, '${var.create_firestore_database ? 1 : 0}');
+    assert.equal(db.name, '${var.firestore_database_id}');
+    assert.equal(environment().FIRESTORE_DATABASE, '${var.firestore_database_id}');
+  });
+
+  it('enables every API the deployment uses', () => {
+    const services = tf.locals.get('services') as string[];
+    for (const api of ['cloudfunctions', 'run', 'cloudbuild', 'artifactregistry', 'cloudscheduler', 'secretmanager', 'firestore', 'bigquery', 'storage', 'iam']) {
+      assert.ok(services.includes(`${api}.googleapis.com`), `${api}.googleapis.com is not enabled`);
+    }
+  });
+});
+
+describe('variables, references and outputs', () => {
+  it('gives every variable a type and a description, and every output a description', () => {
+    for (const m of modules) {
+      for (const [name, variable] of m.variables) {
+        assert.ok(variable.type, `${where(m)}: variable ${name} has no type`);
+        assert.ok(String(variable.description ?? '').length > 10, `${where(m)}: variable ${name} has no description`);
+      }
+      for (const [name, output] of m.outputs) assert.ok(String(output.description ?? '').length > 10, `${where(m)}: output ${name} has no description`);
+    }
+  });
+
+  it('refers only to declared variables, locals, resources, attributes and module outputs, and uses every variable', async () => {
+    const problems: string[] = [];
+    for (const m of modules) {
+      const used = new Set<string>();
+      for (const [file, json] of Object.entries(m.files)) {
+        // A variable read only by its own validation is still unused.
+        const { variable: _declarations, ...rest } = json;
+        for (const value of strings(rest)) for (const ref of references(value)) if (ref.kind === 'var') used.add(ref.name);
+        for (const value of strings(json)) {
+          for (const ref of references(value)) {
+            const at = `${where(m)}/${file}: ${ref.text}`;
+            if (ref.kind === 'var') {
+              if (!m.variables.has(ref.name)) problems.push(`${at}: no variable ${ref.name}`);
+            } else if (ref.kind === 'local') {
+              if (!m.locals.has(ref.name)) problems.push(`${at}: no local ${ref.name}`);
+            } else if (ref.kind === 'module') {
+              if (!m.modules.has(ref.name)) problems.push(`${at}: no module ${ref.name}`);
+              else if (!modules.find((x) => x.dir === moduleSource(m, ref.name))?.outputs.has(ref.output)) {
+                problems.push(`${at}: the module has no output ${ref.output}`);
+              }
+            } else {
+              const declared = (ref.kind === 'data' ? m.data : m.resources).has(`${ref.type}.${ref.name}`);
+              if (!declared) problems.push(`${at}: no ${ref.kind} ${ref.type}.${ref.name}`);
+              else if (ref.type.startsWith('google_')) {
+                const schema = await resourceSchema(ref.type, ref.kind);
+                const step = schema && unknownStep(schema.readable, ref.steps);
+                if (step) problems.push(`${at}: ${ref.type} has no attribute "${step}" there`);
+              }
+            }
+          }
+        }
+      }
+      for (const name of m.variables.keys()) if (!used.has(name)) problems.push(`${where(m)}: variable ${name} is never used`);
     }
     assert.deepEqual(problems, []);
   });
 
-  it('catches a misspelt argument (the check itself works)', async () => {
-    const schema = (await resourceSchema('google_storage_bucket'))!;
-    assert.deepEqual(unknownNames({ name: 'x', location: 'US', uniform_bucket_acess: true, lifecycle_rule: [{ condition: [{ agee: 3 }] }] }, schema), [
-      'uniform_bucket_acess',
-      'lifecycle_rule.condition.agee',
-    ]);
-    assert.equal(await resourceSchema('google_storage_buckets'), undefined);
+  it('outputs what an operator needs', () => {
+    for (const name of ['function_uri', 'function_name', 'runtime_service_account', 'invoker_service_account', 'staging_bucket', 'dataset_id', 'tables', 'scheduler_job', 'secret_ids']) {
+      assert.ok(tf.outputs.has(name), `missing output ${name}`);
+    }
+  });
+
+  it('has an example that passes, and whose tfvars sets, every input without a default', async () => {
+    const example = modules.find((m) => m.dir === EXAMPLE)!;
+    const call = example.modules.get('looker_activity_export')!;
+    assert.equal(call.source, '../..');
+    const withoutDefault = [...tf.variables].filter(([, v]) => !('default' in v)).map(([name]) => name);
+    assert.deepEqual(withoutDefault.sort(), ['looker_base_url', 'project_id', 'region']);
+    const tfvars = await readFile(join(example.dir, 'terraform.tfvars.example'), 'utf8');
+    for (const name of withoutDefault) {
+      assert.ok(name in call, `examples/simple does not pass ${name}`);
+      assert.match(tfvars, new RegExp(`^${name}\\s*=`, 'm'), `terraform.tfvars.example does not set ${name}`);
+    }
   });
 });
+
+describe('against the google provider schema (from @cdktf/provider-google)', () => {
+  it('is generated from a hashicorp/google version that versions.tf allows, in every module', async () => {
+    const { providerVersion } = await providerPackage();
+    for (const m of modules) {
+      const terraform = m.files['versions.tf']?.terraform as { required_providers: Record<string, { source: string; version: string }>[] }[] | undefined;
+      assert.ok(terraform, `${where(m)} has no versions.tf`);
+      const google = terraform[0]!.required_providers[0]!.google!;
+      assert.equal(google.source, 'hashicorp/google');
+      assert.ok(satisfies(providerVersion, google.version), `${where(m)}: google ${google.version} excludes ${providerVersion}, the version the checks use`);
+    }
+    assert.ok(satisfies('6.50.0', '>= 6.0, < 7.0') && !satisfies('7.0.0', '>= 6.0, < 7.0') && !satisfies('5.45.0', '>= 6.0, < 7.0'));
+  });
+
+  it('uses only resource types, arguments and blocks the provider defines, and sets the required ones', async () => {
+    const problems: string[] = [];
+    let checked = 0;
+    for (const m of modules) {
+      for (const [kind, entries] of [
+        ['resource', m.resources],
+        ['data', m.data],
+      ] as const) {
+        for (const [address, body] of entries) {
+          const type = address.split('.')[0]!;
+          if (!type.startsWith('google_')) continue; // hashicorp/archive: checked below
+          const schema = await resourceSchema(type, kind);
+          checked += 1;
+          if (!schema) problems.push(`${where(m)}: ${kind} type ${type} does not exist in the google provider`);
+          else for (const problem of checkBody(body, schema)) problems.push(`${where(m)}: ${address}.${problem}`);
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+    assert.ok(checked >= 20, `only ${checked} google resources were checked`);
+  });
+
+  it('uses only archive_file arguments that hashicorp/archive defines', () => {
+    // Not in @cdktf/provider-google: the data source's arguments, from the provider's source.
+    const known = ['type', 'source_dir', 'source_file', 'source_content', 'source_content_filename', 'source', 'excludes', 'exclude_symlink_directories', 'output_path', 'output_file_mode'];
+    const meta = ['lifecycle', 'depends_on', 'count', 'for_each'];
+    const archive = tf.data.get('archive_file.source')!;
+    assert.deepEqual(
+      Object.keys(archive).filter((k) => !known.includes(k) && !meta.includes(k)),
+      [],
+    );
+  });
+
+  it('catches misspelt arguments, blocks written as attributes, missing required ones, wrong attribute paths and invented types', async () => {
+    const bucket = (await resourceSchema('google_storage_bucket'))!;
+    assert.deepEqual(checkBody({ name: 'x', uniform_bucket_acess: true, versioning: { enabled: true }, lifecycle_rule: [{ condition: [{ agee: 3 }] }] }, bucket), [
+      'uniform_bucket_acess: no such argument or block',
+      'versioning: is a block; write "versioning { ... }", not "versioning = ..."',
+      'lifecycle_rule.condition.agee: no such argument or block',
+      'lifecycle_rule.action: required block is missing',
+      'location: required argument is missing',
+    ]);
+    const fn = (await resourceSchema('google_cloudfunctions2_function'))!;
+    assert.deepEqual(checkBody({ name: 'f', location: 'r', service_config: [{ environment_variable: {} }] }, fn), ['service_config.environment_variable: no such argument or block']);
+    assert.deepEqual(checkBody({ name: 'f', location: 'r', dynamic: { service_confg: [{ content: [{}] }] } }, fn), ['dynamic "service_confg": no such block']);
+    assert.equal(unknownStep(fn.readable, ['service_config', 'uri']), undefined);
+    assert.equal(unknownStep(fn.readable, ['service_config', 'url']), 'url');
+    assert.equal(unknownStep(fn.readable, ['url']), undefined);
+    assert.equal(await resourceSchema('google_storage_buckets'), undefined);
+    assert.equal(await resourceSchema('google_cloudfunctions_function2'), undefined);
+  });
+});
+
+/** Whether `version` meets a Terraform constraint made of `>=`, `>`, `<`, `<=`, `=` parts. */
+function satisfies(version: string, constraint: string): boolean {
+  const parse = (v: string) => v.split('.').map(Number).concat([0, 0, 0]).slice(0, 3);
+  const compare = (a: number[], b: number[]) => a.map((x, i) => x - b[i]!).find((d) => d !== 0) ?? 0;
+  const v = parse(version);
+  return constraint.split(',').every((part) => {
+    const m = /^\s*(>=|<=|>|<|=)?\s*([\d.]+)\s*$/.exec(part);
+    if (!m) throw new Error(`constraint part "${part}" is not understood`);
+    const c = compare(v, parse(m[2]!));
+    return { '>=': c >= 0, '<=': c <= 0, '>': c > 0, '<': c < 0, '=': c === 0 }[m[1] ?? '=']!;
+  });
+}

@@ -1,5 +1,5 @@
 # A complete root module: copy terraform.tfvars.example to terraform.tfvars, fill it in, then
-# terraform init && terraform apply. See ../../README.md for adding the secret versions.
+# terraform init && terraform apply. ../../README.md says how to add the secret versions next.
 
 variable "project_id" {
   type        = string
@@ -17,6 +17,12 @@ variable "looker_base_url" {
   description = "Looker API host, e.g. https://acme.cloud.looker.com."
 }
 
+variable "invoker_members" {
+  type        = list(string)
+  description = "Operators who may call the function for backfills, e.g. [\"group:data-ops@example.com\"]."
+  default     = []
+}
+
 provider "google" {
   project = var.project_id
   region  = var.region
@@ -28,11 +34,17 @@ module "looker_activity_export" {
   project_id      = var.project_id
   region          = var.region
   looker_base_url = var.looker_base_url
+  invoker_members = var.invoker_members
 }
 
 output "function_name" {
-  description = "Name of the export function."
+  description = "Name of the export function, for gcloud functions call."
   value       = module.looker_activity_export.function_name
+}
+
+output "function_uri" {
+  description = "HTTPS endpoint of the function."
+  value       = module.looker_activity_export.function_uri
 }
 
 output "scheduler_job" {
@@ -43,4 +55,9 @@ output "scheduler_job" {
 output "secret_ids" {
   description = "Secrets to add the Looker API credentials to."
   value       = module.looker_activity_export.secret_ids
+}
+
+output "tables" {
+  description = "The BigQuery tables the export fills."
+  value       = module.looker_activity_export.tables
 }

@@ -6,5 +6,9 @@ terraform {
       source  = "hashicorp/google"
       version = ">= 6.0, < 7.0"
     }
+    archive = {
+      source  = "hashicorp/archive"
+      version = ">= 2.5, < 3.0"
+    }
   }
 }
