@@ -1,129 +1,352 @@
-import { ApiError, type Catalog } from './catalog.js';
-import { canonicalType, convertValue, type SchemaField } from './values.js';
+/**
+ * Runs a query of the subset sql-parser.ts accepts against the catalog, with GoogleSQL's rules
+ * where they show: column names case-insensitive, string literals coerced to DATE/DATETIME/
+ * TIME/TIMESTAMP columns, no implicit STRING/number comparisons, NULL never equal to anything,
+ * NULLs first in ascending order, anonymous columns named f0_, f1_, ..., COUNT(*) as INTEGER.
+ */
+import { tableName, type Catalog } from './catalog.js';
+import { invalidQuery, notFound } from './errors.js';
+import { findField, SQL_TYPE_NAMES, type Field, type FieldType } from './schema.js';
+import {
+  parseSelect,
+  unsupported,
+  type Condition,
+  type Literal,
+  type SelectItem,
+  type Token,
+} from './sql-parser.js';
+import {
+  convertScalar,
+  logicalSize,
+  normalizeDecimal,
+  ValueError,
+  type Stored,
+  type StoredRecord,
+} from './values.js';
 
 export interface QueryResult {
-  schema: SchemaField[];
-  rows: Record<string, unknown>[];
+  schema: Field[];
+  rows: StoredRecord[];
+  /** `p:d.t` of the table read, for statistics. */
+  table: string;
+  totalBytesProcessed: number;
 }
 
-type Condition = { column: string; op: string; literal?: unknown };
+const at = (t: Token) => `at [${t.line}:${t.column}]`;
 
-const SUPPORTED =
-  'SELECT COUNT(*) | * | cols | col, COUNT(*) FROM table [WHERE col op literal [AND ...]] [GROUP BY col] [ORDER BY col [DESC]] [LIMIT n]';
+/** Compares two stored values of one column type; NULLs are handled by the caller. */
+function compareStored(type: FieldType, a: Stored, b: Stored): number {
+  if (type === 'NUMERIC' || type === 'BIGNUMERIC') return compareDecimal(String(a), String(b));
+  if (typeof a === 'bigint' && typeof b === 'number') return Number(a) - b;
+  if (typeof a === 'number' && typeof b === 'bigint') return a - Number(b);
+  if (a === b) return 0;
+  return (a as never) < (b as never) ? -1 : 1;
+}
 
-/**
- * A tiny GoogleSQL subset over one table, enough for tests and the demo to ask BigQuery the
- * questions an admin's first queries ask. Anything else is refused as unsupported.
- */
+function compareDecimal(a: string, b: string): number {
+  const scaled = (text: string) => {
+    const negative = text.startsWith('-');
+    const [integer, fractionDigits = ''] = text.replace(/^-/, '').split('.');
+    const value = BigInt(integer!) * 10n ** 38n + BigInt(fractionDigits.padEnd(38, '0'));
+    return negative ? -value : value;
+  };
+  const [x, y] = [scaled(a), scaled(b)];
+  return x === y ? 0 : x < y ? -1 : 1;
+}
+
+/** A literal as a value of the column's type, or GoogleSQL's type error. */
+function coerceLiteral(field: Field, literal: Literal, op: string, token: Token): Stored {
+  const type = field.type;
+  const sqlType = SQL_TYPE_NAMES[type];
+  const noSignature = (literalType: string) =>
+    invalidQuery(
+      `No matching signature for operator ${op} for argument types: ${sqlType}, ${literalType}. Supported signature: ANY ${op} ANY ${at(token)}`,
+    );
+  const cast = (text: string, to: FieldType) => {
+    try {
+      return convertScalar(to, text, field.name);
+    } catch (error) {
+      if (error instanceof ValueError)
+        throw invalidQuery(`Could not cast literal "${text}" to type ${SQL_TYPE_NAMES[to]} ${at(token)}`);
+      throw error;
+    }
+  };
+  if (field.mode === 'REPEATED' || type === 'RECORD' || type === 'JSON')
+    throw unsupported(
+      `Comparing ${field.mode === 'REPEATED' ? 'ARRAY' : sqlType} column ${field.name}`,
+      token,
+    );
+  switch (literal.kind) {
+    case 'null':
+      return null;
+    case 'bool':
+      if (type !== 'BOOLEAN') throw noSignature('BOOL');
+      return literal.value;
+    case 'number': {
+      const integral = /^-?\d+$/.test(literal.text);
+      if (type === 'INTEGER') return integral ? BigInt(literal.text) : Number(literal.text);
+      if (type === 'FLOAT') return Number(literal.text);
+      if (type === 'NUMERIC' || type === 'BIGNUMERIC') return normalizeDecimal(literal.text, 38) ?? '0';
+      throw noSignature(integral ? 'INT64' : 'FLOAT64');
+    }
+    case 'string':
+      if (type === 'STRING') return literal.text;
+      if (['DATE', 'DATETIME', 'TIMESTAMP', 'TIME'].includes(type)) return cast(literal.text, type);
+      if (type === 'BYTES') throw noSignature('STRING');
+      throw noSignature('STRING');
+    case 'typed':
+      if (literal.type !== type) throw noSignature(literal.type);
+      return cast(literal.text, type);
+  }
+}
+
+function matches(type: FieldType, value: Stored, op: Condition['op'], literal: Stored): boolean {
+  if (op === 'IS NULL') return value === null;
+  if (op === 'IS NOT NULL') return value !== null;
+  if (value === null || literal === null) return false;
+  const order = compareStored(type, value, literal);
+  switch (op) {
+    case '=':
+      return order === 0;
+    case '!=':
+      return order !== 0;
+    case '<':
+      return order < 0;
+    case '<=':
+      return order <= 0;
+    case '>':
+      return order > 0;
+    case '>=':
+      return order >= 0;
+  }
+}
+
+/** Resolves a table path against the job's project and default dataset. */
+function resolveTable(
+  path: string[],
+  projectId: string,
+  defaultDataset: { projectId?: string; datasetId?: string } | undefined,
+  token: Token,
+) {
+  if (path.length === 3) return { projectId: path[0]!, datasetId: path[1]!, tableId: path[2]! };
+  if (path.length === 2) return { projectId, datasetId: path[0]!, tableId: path[1]! };
+  if (path.length === 1 && defaultDataset?.datasetId)
+    return {
+      projectId: defaultDataset.projectId ?? projectId,
+      datasetId: defaultDataset.datasetId,
+      tableId: path[0]!,
+    };
+  if (path.length === 1)
+    throw invalidQuery(`Table "${path[0]}" must be qualified with a dataset (e.g. dataset.table).`);
+  throw invalidQuery(`Invalid table name: ${path.join('.')} ${at(token)}`);
+}
+
+/** The table a query reads (for its location and errors), without running it. */
+export function queryTable(
+  sql: string,
+  projectId: string,
+  defaultDataset?: { projectId?: string; datasetId?: string },
+) {
+  const statement = parseSelect(sql);
+  return resolveTable(statement.table, projectId, defaultDataset, statement.tableAt);
+}
+
+/** Parses and runs one query against the catalog; throws `invalidQuery`/`notFound` ApiErrors. */
 export function runQuery(
   catalog: Catalog,
-  projectId: string,
-  defaultDataset: string | undefined,
   sql: string,
+  projectId: string,
+  location: string,
+  defaultDataset?: { projectId?: string; datasetId?: string },
 ): QueryResult {
-  const text = sql.trim().replace(/;$/, '').replace(/\s+/g, ' ');
-  const match =
-    /^SELECT (.+?) FROM (`[^`]+`|[A-Za-z0-9_.-]+)(?: WHERE (.+?))?(?: GROUP BY ([A-Za-z_][A-Za-z0-9_]*))?(?: ORDER BY ([A-Za-z_][A-Za-z0-9_]*)(?: (ASC|DESC))?)?(?: LIMIT (\d+))?$/i.exec(
-      text,
-    );
-  if (!match) throw new ApiError(400, 'invalidQuery', `This BigQuery fake only supports: ${SUPPORTED}`);
-  const [, selectList, tableName, where, groupBy, orderBy, direction, limit] = match;
-  const parts = tableName!.replace(/`/g, '').split('.');
-  const [project, dataset, tableId] =
-    parts.length === 3
-      ? parts
-      : parts.length === 2
-        ? [projectId, ...parts]
-        : [projectId, defaultDataset, parts[0]];
+  const statement = parseSelect(sql);
+  const ref = resolveTable(statement.table, projectId, defaultDataset, statement.tableAt);
+  const name = tableName(ref.projectId, ref.datasetId, ref.tableId);
+  const dataset = catalog.findDataset(ref.projectId, ref.datasetId);
   if (!dataset)
-    throw new ApiError(
-      400,
-      'invalidQuery',
-      `Table "${tableName}" must be qualified with a dataset (e.g. dataset.table).`,
+    throw notFound(
+      `Not found: Dataset ${ref.projectId}:${ref.datasetId} was not found in location ${location}`,
     );
-  const table = catalog.table(project!, dataset, tableId!);
-  const types = new Map(table.schema.map((f) => [f.name, canonicalType(f.type)]));
-  const column = (name: string) => {
-    if (!types.has(name)) throw new ApiError(400, 'invalidQuery', `Unrecognized name: ${name}`);
-    return name;
+  if (dataset.location !== location)
+    throw notFound(
+      `Not found: Dataset ${ref.projectId}:${ref.datasetId} was not found in location ${location}`,
+    );
+  const table = catalog.findTable(ref.projectId, ref.datasetId, ref.tableId);
+  if (!table) throw notFound(`Not found: Table ${name} was not found in location ${location}`);
+
+  const column = (columnName: string, token: Token): Field => {
+    const field = findField(table.schema, columnName);
+    if (!field) throw invalidQuery(`Unrecognized name: ${columnName} ${at(token)}`);
+    return field;
   };
 
-  const conditions: Condition[] = (where ? where.split(/ AND /i) : []).map((condition) => {
-    const nullTest = /^([A-Za-z_][A-Za-z0-9_]*) IS (NOT )?NULL$/i.exec(condition.trim());
-    if (nullTest) return { column: column(nullTest[1]!), op: nullTest[2] ? 'notnull' : 'null' };
-    const m =
-      /^([A-Za-z_][A-Za-z0-9_]*) ?(=|!=|<>|<=|>=|<|>) ?('(?:[^']|\\')*'|-?\d+(?:\.\d+)?|TRUE|FALSE)$/i.exec(
-        condition.trim(),
-      );
-    if (!m) throw new ApiError(400, 'invalidQuery', `Unsupported condition "${condition}". ${SUPPORTED}`);
-    const name = column(m[1]!);
-    const raw = m[3]!.startsWith("'")
-      ? m[3]!.slice(1, -1).replace(/\\'/g, "'")
-      : /^(true|false)$/i.test(m[3]!)
-        ? m[3]!.toLowerCase() === 'true'
-        : Number(m[3]);
-    return { column: name, op: m[2] === '<>' ? '!=' : m[2]!, literal: convertValue(types.get(name)!, raw) };
+  const filters = statement.where.map((c) => {
+    const field = column(c.column, c.at);
+    const literal = c.literal ? coerceLiteral(field, c.literal, c.op, c.at) : null;
+    return (row: StoredRecord) => matches(field.type, row[field.name] ?? null, c.op, literal);
   });
-  const compare = (a: unknown, b: unknown) => (a === b ? 0 : (a as never) < (b as never) ? -1 : 1);
-  let rows = table.rows
-    .map((r) => r.values)
-    .filter((values) =>
-      conditions.every(({ column: c, op, literal }) => {
-        const value = values[c];
-        if (op === 'null') return value === undefined;
-        if (op === 'notnull') return value !== undefined;
-        if (value === undefined) return false;
-        const order = compare(value, literal);
+  // BigQuery bills the bytes of every column the query references, over the whole table.
+  const referenced = new Set<string>(
+    statement.star
+      ? table.schema.map((f) => f.name)
+      : [
+          ...statement.items.flatMap((i) => (i.kind === 'column' ? [i.name] : i.column ? [i.column] : [])),
+          ...statement.where.map((c) => c.column),
+          ...(statement.groupBy ? [statement.groupBy.name] : []),
+          ...statement.orderBy.map((k) => k.name),
+        ].flatMap((n) => {
+          const field = findField(table.schema, n);
+          return field ? [field.name] : [];
+        }),
+  );
+  const billed = table.schema.filter((f) => referenced.has(f.name));
+  const totalBytesProcessed = table.rows.reduce(
+    (sum, row) => sum + billed.reduce((s, f) => s + logicalSize(f, row.values[f.name] ?? null), 0),
+    0,
+  );
+  let rows = table.rows.map((r) => r.values).filter((row) => filters.every((f) => f(row)));
+
+  // Output columns: anonymous ones are f0_, f1_, ... in order, as in BigQuery.
+  let anonymous = 0;
+  const nextAnonymous = () => `f${anonymous++}_`;
+  const items: SelectItem[] = statement.star
+    ? table.schema.map((f) => ({ kind: 'column' as const, name: f.name, at: statement.tableAt }))
+    : statement.items;
+  const hasCount = items.some((i) => i.kind === 'count');
+  const output: { name: string; field: Field; item: SelectItem }[] = items.map((item) => {
+    if (item.kind === 'count') {
+      if (item.column) column(item.column, item.at);
+      return {
+        name: item.alias ?? nextAnonymous(),
+        field: { name: '', type: 'INTEGER', mode: 'NULLABLE' },
+        item,
+      };
+    }
+    const field = column(item.name, item.at);
+    return { name: item.alias ?? field.name, field, item };
+  });
+  const seen = new Set<string>();
+  for (const o of output) {
+    if (seen.has(o.name.toLowerCase()))
+      throw invalidQuery(
+        `Duplicate column names in the result are not supported. Found duplicate(s): ${o.name}`,
+      );
+    seen.add(o.name.toLowerCase());
+  }
+  const schema: Field[] = output.map((o) => ({ ...o.field, name: o.name }));
+
+  let result: StoredRecord[];
+  if (statement.groupBy || hasCount) {
+    const group = statement.groupBy ? column(statement.groupBy.name, statement.groupBy.at) : undefined;
+    for (const o of output) {
+      if (o.item.kind !== 'column') continue;
+      if (!group || o.field.name !== group.name)
+        throw invalidQuery(
+          `SELECT list expression references column ${o.item.name} which is neither grouped nor aggregated ${at(o.item.at)}`,
+        );
+    }
+    if (
+      group &&
+      (group.mode === 'REPEATED' ||
+        group.type === 'RECORD' ||
+        group.type === 'JSON' ||
+        group.type === 'FLOAT')
+    )
+      throw invalidQuery(
+        `Grouping by expressions of type ${group.mode === 'REPEATED' ? 'ARRAY' : SQL_TYPE_NAMES[group.type]} is not allowed ${at(statement.groupBy!.at)}`,
+      );
+    const groups = new Map<string, StoredRecord[]>();
+    for (const row of rows) {
+      const key = group ? JSON.stringify(String(row[group.name] ?? '\u0000null')) : '';
+      const members = groups.get(key);
+      if (members) members.push(row);
+      else groups.set(key, [row]);
+    }
+    if (!group && groups.size === 0) groups.set('', []);
+    result = [...groups.values()].map((members) => {
+      const out: StoredRecord = Object.create(null) as StoredRecord;
+      for (const o of output) {
+        if (o.item.kind === 'count') {
+          const counted = o.item.column
+            ? members.filter(
+                (m) =>
+                  (m[findField(table.schema, (o.item as { column: string }).column)!.name] ?? null) !== null,
+              )
+            : members;
+          out[o.name] = BigInt(counted.length);
+        } else out[o.name] = members[0]![group!.name] ?? null;
+      }
+      return out;
+    });
+  } else {
+    // ORDER BY may name a table column that is not selected: sort before projecting.
+    rows = sortRows(
+      rows,
+      statement.orderBy.map((k) => {
+        const selected = output.find((o) => o.name.toLowerCase() === k.name.toLowerCase());
+        const field = selected ? selected.field : column(k.name, k.at);
         return {
-          '=': order === 0,
-          '!=': order !== 0,
-          '<': order < 0,
-          '<=': order <= 0,
-          '>': order > 0,
-          '>=': order >= 0,
-        }[op]!;
+          get: (r: StoredRecord) => r[field.name] ?? null,
+          type: field.type,
+          desc: k.desc,
+          at: k.at,
+          field,
+        };
       }),
     );
-
-  const select = selectList!.split(',').map((s) => s.trim());
-  const isCount = (s: string) => /^COUNT\(\*\)( AS \w+)?$/i.test(s);
-  const countName = (s: string) => /AS (\w+)$/i.exec(s)?.[1] ?? 'f0_';
-  let schema: SchemaField[];
-  let out: Record<string, unknown>[];
-  if (select.length === 1 && isCount(select[0]!) && !groupBy) {
-    schema = [{ name: countName(select[0]!), type: 'INTEGER', mode: 'NULLABLE' }];
-    out = [{ [schema[0]!.name]: BigInt(rows.length) }];
-  } else if (groupBy) {
-    if (select.length !== 2 || select[0] !== groupBy || !isCount(select[1]!)) {
-      throw new ApiError(
-        400,
-        'invalidQuery',
-        `GROUP BY is supported only as SELECT col, COUNT(*) ... GROUP BY col`,
-      );
-    }
-    const counts = new Map<unknown, number>();
-    for (const values of rows) counts.set(values[column(groupBy)], (counts.get(values[groupBy]) ?? 0) + 1);
-    const name = countName(select[1]!);
-    schema = [table.schema.find((f) => f.name === groupBy)!, { name, type: 'INTEGER', mode: 'NULLABLE' }];
-    out = [...counts].map(([key, count]) => ({ [groupBy]: key, [name]: BigInt(count) }));
-  } else {
-    const names =
-      select.length === 1 && select[0] === '*' ? table.schema.map((f) => f.name) : select.map(column);
-    schema = names.map((n) => table.schema.find((f) => f.name === n)!);
-    out = rows.map((values) => Object.fromEntries(names.map((n) => [n, values[n]])));
-  }
-  if (orderBy) {
-    const key = orderBy;
-    if (!schema.some((f) => f.name === key))
-      throw new ApiError(400, 'invalidQuery', `Unrecognized name: ${key}`);
-    const sign = direction?.toUpperCase() === 'DESC' ? -1 : 1;
-    out.sort((a, b) => {
-      if (a[key] === undefined) return -sign;
-      if (b[key] === undefined) return sign;
-      return sign * compare(a[key], b[key]);
+    result = rows.map((row) => {
+      const out: StoredRecord = Object.create(null) as StoredRecord;
+      for (const o of output) out[o.name] = row[o.field.name] ?? null;
+      return out;
     });
   }
-  if (limit) out = out.slice(0, Number(limit));
-  rows = [];
-  return { schema, rows: out };
+  if (statement.groupBy || hasCount) {
+    result = sortRows(
+      result,
+      statement.orderBy.map((k) => {
+        const selected = output.find((o) => o.name.toLowerCase() === k.name.toLowerCase());
+        if (!selected)
+          throw invalidQuery(
+            `ORDER BY clause expression references column ${k.name} which is neither grouped nor aggregated ${at(k.at)}`,
+          );
+        return {
+          get: (r: StoredRecord) => r[selected.name] ?? null,
+          type: selected.field.type,
+          desc: k.desc,
+          at: k.at,
+          field: selected.field,
+        };
+      }),
+    );
+  }
+  if (statement.limit !== undefined) result = result.slice(0, statement.limit);
+  return { schema, rows: result, table: name, totalBytesProcessed };
+}
+
+interface SortKey {
+  get(row: StoredRecord): Stored;
+  type: FieldType;
+  desc: boolean;
+  at: Token;
+  field: Field;
+}
+
+/** Stable sort; NULLs first ascending and last descending, as GoogleSQL orders them. */
+function sortRows(rows: StoredRecord[], keys: SortKey[]): StoredRecord[] {
+  for (const key of keys)
+    if (key.field.mode === 'REPEATED' || key.field.type === 'RECORD' || key.field.type === 'JSON')
+      throw invalidQuery(
+        `ORDER BY does not support expressions of type ${key.field.mode === 'REPEATED' ? 'ARRAY' : SQL_TYPE_NAMES[key.field.type]} ${at(key.at)}`,
+      );
+  if (!keys.length) return rows;
+  return [...rows].sort((a, b) => {
+    for (const key of keys) {
+      const [x, y] = [key.get(a), key.get(b)];
+      let order: number;
+      if (x === null || y === null) order = x === y ? 0 : x === null ? -1 : 1;
+      else order = compareStored(key.type, x, y);
+      if (order !== 0) return key.desc ? -order : order;
+    }
+    return 0;
+  });
 }
