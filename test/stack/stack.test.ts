@@ -1,78 +1,362 @@
-/** The local stack as a whole: `npm run stack` starts it, prints its variables, and leaves nothing behind. */
+/**
+ * The local stack as a whole: `startStack()` in process and `npm run stack` as a child, each
+ * judged through Google's clients, and neither leaving a process or a port behind.
+ */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { describe, it } from 'node:test';
+import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { BigQuery } from '@google-cloud/bigquery';
+import { Firestore } from '@google-cloud/firestore';
+import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+import { Storage } from '@google-cloud/storage';
+import { PassThroughClient } from 'google-auth-library';
+import { freePort } from './firestore/index.js';
+import { startStack, type Stack } from './index.js';
 
+process.env.METADATA_SERVER_DETECTION = 'none';
+
+const repo = new URL('../../', import.meta.url).pathname;
+const run = promisify(execFile);
+
+/** The variables of CONTRACT.md's table that the stack sets (LOOKER_VERIFY_SSL, LOOKER_TIMEOUT_SECONDS stay unset). */
+const CONTRACT_ENV = [
+  'LOOKER_BASE_URL',
+  'LOOKER_CLIENT_ID_SECRET',
+  'LOOKER_CLIENT_SECRET_SECRET',
+  'GOOGLE_CLOUD_PROJECT',
+  'GCS_BUCKET',
+  'BQ_DATASET',
+  'BQ_LOCATION',
+  'FIRESTORE_COLLECTION',
+  'GCS_API_ENDPOINT',
+  'BIGQUERY_API_ENDPOINT',
+  'SECRET_MANAGER_API_ENDPOINT',
+  'FIRESTORE_EMULATOR_HOST',
+  'METADATA_SERVER_DETECTION',
+];
+
+/** Running, as opposed to gone or a zombie waiting for a parent to reap it. */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
 }
 
-describe('npm run stack', () => {
-  it('starts every service, prints where they are, and stops on Ctrl-C leaving no process behind', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/stack/cli.ts'], {
-      cwd: new URL('../../', import.meta.url).pathname,
-      stdio: ['ignore', 'pipe', 'inherit'],
+async function jvmsOnPort(port: string | number): Promise<number[]> {
+  const { stdout } = await run('pgrep', ['-f', `cloud-firestore-emulator.jar.* --port=${port}$`]).catch(
+    () => ({
+      stdout: '',
+    }),
+  );
+  return stdout.split('\n').filter(Boolean).map(Number);
+}
+
+async function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
     });
-    let output = '';
+    socket.once('error', () => resolve(false));
+  });
+}
+
+const portOf = (endpoint: string) => Number(/:(\d+)\/?$/.exec(endpoint)![1]);
+
+function secretClient(env: Record<string, string>): SecretManagerServiceClient {
+  const [host, port] = env.SECRET_MANAGER_API_ENDPOINT!.split(':');
+  return new SecretManagerServiceClient({
+    apiEndpoint: host,
+    port: Number(port),
+    sslCreds: grpc.credentials.createInsecure(),
+  });
+}
+
+async function readSecret(client: SecretManagerServiceClient, env: Record<string, string>, name: string) {
+  const [version] = await client.accessSecretVersion({
+    name: `projects/${env.GOOGLE_CLOUD_PROJECT}/secrets/${name}/versions/latest`,
+  });
+  return Buffer.from(version.payload!.data as Uint8Array).toString();
+}
+
+async function lookerLogin(baseUrl: string, clientId: string, clientSecret: string): Promise<number> {
+  const res = await fetch(`${baseUrl}/api/4.0/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: clientId, client_secret: clientSecret }),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+function firestoreClient(env: Record<string, string>): Firestore {
+  return new Firestore({
+    projectId: env.GOOGLE_CLOUD_PROJECT,
+    host: env.FIRESTORE_EMULATOR_HOST,
+    ssl: false,
+    customHeaders: { Authorization: 'Bearer owner' },
+  });
+}
+
+describe('startStack()', () => {
+  let stack: Stack;
+  let startMs: number;
+
+  before(async () => {
     const started = Date.now();
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ready line within 30 s:\n${output}`)), 30_000);
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('local stack ready')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    const startSeconds = (Date.now() - started) / 1000;
-    const env = Object.fromEntries([...output.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
-    for (const name of [
-      'LOOKER_BASE_URL',
-      'GCS_API_ENDPOINT',
-      'BIGQUERY_API_ENDPOINT',
-      'SECRET_MANAGER_API_ENDPOINT',
-      'FIRESTORE_EMULATOR_HOST',
-    ]) {
-      assert.ok(env[name], `${name} not printed`);
-    }
-    assert.doesNotMatch(output, /local-secret-/, 'the Looker client secret was printed');
+    stack = await startStack();
+    startMs = Date.now() - started;
+  });
+  after(() => stack.stop());
 
-    // Every printed endpoint answers.
-    assert.equal((await fetch(`${env.LOOKER_BASE_URL}/api/4.0/lookml_models/system__activity`)).status, 401);
-    assert.equal((await fetch(`${env.GCS_API_ENDPOINT}/storage/v1/b/looker-export-staging`)).status, 200);
-    assert.equal(
-      (
-        await fetch(
-          `${env.BIGQUERY_API_ENDPOINT}/bigquery/v2/projects/${env.GOOGLE_CLOUD_PROJECT}/datasets/${env.BQ_DATASET}`,
-        )
-      ).status,
-      200,
+  it('starts in well under 15 s and sets exactly the variables of the contract', () => {
+    assert.ok(startMs < 15_000, `started in ${startMs} ms`);
+    assert.deepEqual(Object.keys(stack.env).sort(), [...CONTRACT_ENV].sort());
+    assert.equal(stack.projectId, 'looker-export-local');
+    assert.deepEqual(
+      {
+        project: stack.env.GOOGLE_CLOUD_PROJECT,
+        bucket: stack.env.GCS_BUCKET,
+        dataset: stack.env.BQ_DATASET,
+        location: stack.env.BQ_LOCATION,
+        collection: stack.env.FIRESTORE_COLLECTION,
+        ids: [stack.env.LOOKER_CLIENT_ID_SECRET, stack.env.LOOKER_CLIENT_SECRET_SECRET],
+        metadata: stack.env.METADATA_SERVER_DETECTION,
+      },
+      {
+        project: 'looker-export-local',
+        bucket: 'looker-export-staging',
+        dataset: 'looker_system_activity',
+        location: 'US',
+        collection: 'looker_activity_export',
+        ids: ['looker-client-id', 'looker-client-secret'],
+        metadata: 'none',
+      },
     );
-    assert.equal((await fetch(`http://${env.FIRESTORE_EMULATOR_HOST}/`)).status, 200);
+  });
 
-    const java = await new Promise<number[]>((resolve) => {
-      const ps = spawn('pgrep', [
-        '-f',
-        `cloud-firestore-emulator.jar.*--port=${env.FIRESTORE_EMULATOR_HOST!.split(':')[1]}`,
-      ]);
-      let pids = '';
-      ps.stdout.on('data', (c: Buffer) => (pids += c.toString()));
-      ps.on('close', () => resolve(pids.split('\n').filter(Boolean).map(Number)));
+  it('points every variable at a live service, through Google’s clients', async () => {
+    const { env } = stack;
+    // Secret Manager holds the Looker fake's credentials, and they log in.
+    const secrets = secretClient(env);
+    try {
+      const clientId = await readSecret(secrets, env, env.LOOKER_CLIENT_ID_SECRET!);
+      const clientSecret = await readSecret(secrets, env, env.LOOKER_CLIENT_SECRET_SECRET!);
+      assert.equal(await lookerLogin(env.LOOKER_BASE_URL!, clientId, clientSecret), 200);
+      assert.equal(await lookerLogin(env.LOOKER_BASE_URL!, clientId, 'wrong'), 404);
+    } finally {
+      await secrets.close();
+    }
+
+    const storage = new Storage({ apiEndpoint: env.GCS_API_ENDPOINT, projectId: env.GOOGLE_CLOUD_PROJECT });
+    const [bucketExists] = await storage.bucket(env.GCS_BUCKET!).exists();
+    assert.equal(bucketExists, true);
+
+    const bigquery = new BigQuery({
+      projectId: env.GOOGLE_CLOUD_PROJECT,
+      apiEndpoint: env.BIGQUERY_API_ENDPOINT,
+      authClient: new PassThroughClient(),
     });
-    assert.equal(java.length, 1, 'one JVM runs the emulator');
+    const [dataset] = await bigquery.dataset(env.BQ_DATASET!).get();
+    assert.equal(dataset.metadata.location, env.BQ_LOCATION);
 
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    assert.equal(code, 0);
-    await new Promise((r) => setTimeout(r, 500));
-    assert.equal(alive(java[0]!), false, 'the Firestore JVM outlived the stack');
-    await assert.rejects(fetch(`${env.LOOKER_BASE_URL}/`), 'the Looker fake still listens');
-    assert.ok(startSeconds < 15, `the stack took ${startSeconds} s to start`);
+    const db = firestoreClient(env);
+    try {
+      await db.collection(env.FIRESTORE_COLLECTION!).doc('probe').set({ ok: true });
+      assert.equal((await db.collection(env.FIRESTORE_COLLECTION!).doc('probe').get()).get('ok'), true);
+    } finally {
+      await db.terminate();
+    }
+  });
+
+  it('reset() forgets data and faults but keeps the bucket, the dataset and the seeded secrets', async () => {
+    const { env } = stack;
+    const storage = new Storage({ apiEndpoint: env.GCS_API_ENDPOINT, projectId: env.GOOGLE_CLOUD_PROJECT });
+    await storage.bucket(env.GCS_BUCKET!).file('staged.jsonl').save('{"a":1}\n', { resumable: false });
+    const db = firestoreClient(env);
+    const secrets = secretClient(env);
+    try {
+      await db.collection(env.FIRESTORE_COLLECTION!).doc('state').set({ watermark: 1 });
+      stack.secrets.setSecret(env.LOOKER_CLIENT_SECRET_SECRET!, 'rotated');
+      stack.looker.faults.add({ fault: { kind: 'status', status: 500 } });
+
+      await stack.reset();
+
+      assert.equal(stack.looker.faults.pending, 0);
+      assert.equal((await storage.bucket(env.GCS_BUCKET!).file('staged.jsonl').exists())[0], false);
+      assert.equal((await storage.bucket(env.GCS_BUCKET!).exists())[0], true);
+      assert.equal((await db.collection(env.FIRESTORE_COLLECTION!).get()).size, 0);
+      const bigquery = new BigQuery({
+        projectId: env.GOOGLE_CLOUD_PROJECT,
+        apiEndpoint: env.BIGQUERY_API_ENDPOINT,
+        authClient: new PassThroughClient(),
+      });
+      assert.equal((await bigquery.dataset(env.BQ_DATASET!).exists())[0], true);
+      const clientId = await readSecret(secrets, env, env.LOOKER_CLIENT_ID_SECRET!);
+      const clientSecret = await readSecret(secrets, env, env.LOOKER_CLIENT_SECRET_SECRET!);
+      assert.notEqual(clientSecret, 'rotated');
+      assert.equal(await lookerLogin(env.LOOKER_BASE_URL!, clientId, clientSecret), 200);
+    } finally {
+      await Promise.all([db.terminate(), secrets.close()]);
+    }
+  });
+
+  it('stop() closes every port and ends the Firestore JVM', async () => {
+    const local = await startStack();
+    const ports = [
+      portOf(local.env.LOOKER_BASE_URL!),
+      portOf(local.env.GCS_API_ENDPOINT!),
+      portOf(local.env.BIGQUERY_API_ENDPOINT!),
+      portOf(local.env.SECRET_MANAGER_API_ENDPOINT!),
+      portOf(local.secrets.restUrl),
+      portOf(local.env.FIRESTORE_EMULATOR_HOST!),
+    ];
+    for (const port of ports) assert.equal(await listening(port), true, `nothing on ${port}`);
+    assert.deepEqual(await jvmsOnPort(ports[5]!), [local.firestore.pid]);
+    await local.stop();
+    await local.stop();
+    for (const port of ports) assert.equal(await listening(port), false, `${port} still listens`);
+    assert.equal(alive(local.firestore.pid), false, 'the Firestore JVM outlived stop()');
+  });
+
+  it('stops what did start and names the part when one fails', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const taken = (blocker.address() as { port: number }).port;
+    const [looker, gcs, bigquery, secrets] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
+    try {
+      await assert.rejects(
+        startStack({
+          looker: { port: looker },
+          gcs: { port: gcs },
+          bigquery: { port: bigquery },
+          secrets: { port: secrets },
+          firestore: { port: taken },
+        }),
+        /The local stack did not start \(firestore: The Firestore emulator exited before it was ready/,
+      );
+      for (const port of [looker, gcs, bigquery, secrets]) {
+        assert.equal(await listening(port), false, `${port} was left listening`);
+      }
+      assert.deepEqual(await jvmsOnPort(taken), []);
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+type Child = ChildProcessByStdio<null, Readable, Readable>;
+
+/** Starts the stack's CLI as a child in its own process group, as a terminal would run it. */
+function startCli(command: string, args: string[]) {
+  const child: Child = spawn(command, args, { cwd: repo, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let errors = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    child,
+    exited,
+    output: () => output,
+    /** The printed variables, once the summary line is out. */
+    async ready(): Promise<{ env: Record<string, string>; seconds: number }> {
+      for (let waited = 0; !/^# local stack up in/m.test(output); waited += 50) {
+        if (waited > 30_000 || child.exitCode !== null) {
+          throw new Error(`no summary line from the stack:\n${output}\n${errors}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const env = Object.fromEntries(
+        [...output.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]),
+      );
+      return { env, seconds: Number(/^# local stack up in ([\d.]+) s/m.exec(output)![1]) };
+    },
+    /** Ctrl-C in a terminal: SIGINT to the whole foreground process group. */
+    interrupt: () => process.kill(-child.pid!, 'SIGINT'),
+    kill: () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
+
+describe('npm run stack', () => {
+  it('prints the contract’s variables and no secret, and Ctrl-C leaves no process or port', async () => {
+    const cli = startCli('npm', ['run', '--silent', 'stack']);
+    try {
+      const { env, seconds } = await cli.ready();
+      assert.ok(seconds < 15, `took ${seconds} s to start`);
+      assert.deepEqual(Object.keys(env).sort(), [...CONTRACT_ENV].sort());
+
+      // The values of the secrets are in the fake and nowhere in what was printed.
+      const secrets = secretClient(env);
+      let credentials: string[];
+      try {
+        credentials = await Promise.all(
+          [env.LOOKER_CLIENT_ID_SECRET!, env.LOOKER_CLIENT_SECRET_SECRET!].map((name) =>
+            readSecret(secrets, env, name),
+          ),
+        );
+      } finally {
+        await secrets.close();
+      }
+      assert.equal(await lookerLogin(env.LOOKER_BASE_URL!, credentials[0]!, credentials[1]!), 200);
+      for (const value of credentials) assert.ok(!cli.output().includes(value), 'a secret value was printed');
+
+      const firestorePort = portOf(env.FIRESTORE_EMULATOR_HOST!);
+      const ports = [
+        portOf(env.LOOKER_BASE_URL!),
+        portOf(env.GCS_API_ENDPOINT!),
+        portOf(env.BIGQUERY_API_ENDPOINT!),
+        portOf(env.SECRET_MANAGER_API_ENDPOINT!),
+        firestorePort,
+      ];
+      for (const port of ports) assert.equal(await listening(port), true, `nothing on ${port}`);
+      const jvms = await jvmsOnPort(firestorePort);
+      assert.equal(jvms.length, 1, 'one JVM runs the emulator');
+
+      cli.interrupt();
+      await cli.exited; // npm itself reports the SIGINT it was sent, whatever the script's status
+      assert.match(cli.output(), /# SIGINT: stopping the local stack\n# local stack stopped\n/);
+      for (let i = 0; i < 50 && alive(jvms[0]!); i++)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(alive(jvms[0]!), false, 'the Firestore JVM outlived the stack');
+      for (const port of ports) assert.equal(await listening(port), false, `${port} still listens`);
+    } finally {
+      cli.kill();
+    }
+  });
+
+  it('the CLI exits 0 on SIGINT and on SIGTERM', async () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const cli = startCli(process.execPath, ['--import', 'tsx', 'test/stack/cli.ts']);
+      try {
+        const { env } = await cli.ready();
+        const jvms = await jvmsOnPort(portOf(env.FIRESTORE_EMULATOR_HOST!));
+        cli.child.kill(signal);
+        assert.deepEqual(await cli.exited, { code: 0, signal: null });
+        assert.equal(jvms.some(alive), false, `a JVM outlived ${signal}`);
+      } finally {
+        cli.kill();
+      }
+    }
   });
 });

@@ -1,1 +1,9 @@
-export { cloudSdkRoot, freePort, startFirestoreEmulator, type FirestoreEmulator } from './emulator.js';
+export {
+  cloudSdkRoot,
+  findCloudSdkRoot,
+  freePort,
+  startFirestoreEmulator,
+  FirestoreEmulatorError,
+  type FirestoreEmulator,
+  type FirestoreEmulatorOptions,
+} from './emulator.js';

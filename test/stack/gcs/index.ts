@@ -1,2 +1,2 @@
-export { startGcsFake, type GcsFake } from './server.js';
-export { NotFound } from './store.js';
+export { startGcsFake, type GcsFake, type GcsFakeOptions } from './server.js';
+export { NotFound } from './errors.js';

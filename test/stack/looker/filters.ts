@@ -1,67 +1,250 @@
 /**
- * The subset of Looker's filter expressions the fake understands (per Looker's
- * "Looker filter expressions" docs and @looker/filter-expressions): enough for time windows and
- * simple equality. Anything else is refused, loudly, rather than silently matching everything.
+ * The part of Looker's filter expression language the fake understands (per Looker's "Looker
+ * filter expressions" reference and `@looker/filter-expressions`). Anything outside it throws
+ * `FilterSyntaxError`, which the server answers with 422, rather than silently matching
+ * everything. Time expressions are read in UTC.
  */
-const DAY = 86_400_000;
+import { addUnits, DAY, SECOND, truncate, type TimeUnit } from './time.js';
 
 export class FilterSyntaxError extends Error {}
 
+/** A time filter: values in `[from, to)`, or only nulls. */
 export interface TimeRange {
   from: number;
   to: number;
-  /** `NULL` / `-NULL` filters: match only null / only non-null values. */
-  nulls?: 'only' | 'none';
+  onlyNulls?: boolean;
 }
 
-const DATE_TIME = String.raw`(\d{4})[-/](\d{2})[-/](\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?`;
+const UNITS: Record<string, TimeUnit> = {
+  second: 'second',
+  minute: 'minute',
+  hour: 'hour',
+  day: 'day',
+  week: 'week',
+  month: 'month',
+  quarter: 'quarter',
+  year: 'year',
+};
+const UNIT = String.raw`(second|minute|hour|day|week|month|quarter|year)s?`;
 
-function parseMoment(text: string): { ms: number; dateOnly: boolean } {
-  const match = new RegExp(`^${DATE_TIME}$`).exec(text.trim());
-  if (!match) throw new FilterSyntaxError(`not a date or time: "${text}"`);
+function unitOf(word: string): TimeUnit {
+  return UNITS[word.replace(/s$/, '')]!;
+}
+
+/** An absolute moment with the granularity it was written in: `2026`, `2026-11`, `2026/11/20 13:05`... */
+function absolutePeriod(text: string): TimeRange | undefined {
+  const match =
+    /^(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2})(?:[ t](\d{1,2})(?::(\d{2})(?::(\d{2}))?)?)?)?)?$/.exec(text);
+  if (!match) return undefined;
   const [, y, mo, d, h, mi, s] = match;
-  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0));
-  if (Number.isNaN(ms)) throw new FilterSyntaxError(`not a date or time: "${text}"`);
-  return { ms, dateOnly: h === undefined };
+  const parts = [+y!, mo ? +mo - 1 : 0, d ? +d : 1, h ? +h : 0, mi ? +mi : 0, s ? +s : 0] as const;
+  const from = Date.UTC(...parts);
+  const check = new Date(from);
+  if (
+    check.getUTCFullYear() !== parts[0] ||
+    check.getUTCMonth() !== parts[1] ||
+    check.getUTCDate() !== parts[2] ||
+    parts[3] > 23
+  )
+    throw new FilterSyntaxError(`"${text}" is not a valid date or time`);
+  const unit: TimeUnit = s ? 'second' : mi ? 'minute' : h ? 'hour' : d ? 'day' : mo ? 'month' : 'year';
+  return { from, to: addUnits(from, unit, 1) };
 }
 
-/** A time-field filter expression as a half-open range of epoch ms, relative to `now` for relative forms. */
-export function parseTimeFilter(expression: string, now: number): TimeRange {
-  const text = expression.trim().toLowerCase();
-  const today = now - (now % DAY);
-  if (text === 'null') return { from: -Infinity, to: Infinity, nulls: 'only' };
-  if (text === '-null' || text === 'not null') return { from: -Infinity, to: Infinity, nulls: 'none' };
+/** A period relative to `now`: `today`, `3 days ago`, `last week`, `7 days`, `2 complete weeks`... */
+function relativePeriod(text: string, now: number): TimeRange | undefined {
+  if (text === 'now') return { from: now - (now % SECOND), to: now - (now % SECOND) + SECOND };
+  const today = truncate(now, 'day');
   if (text === 'today') return { from: today, to: today + DAY };
   if (text === 'yesterday') return { from: today - DAY, to: today };
-  let match = /^(\d+) days? ago$/.exec(text);
-  if (match) return { from: today - Number(match[1]) * DAY, to: today - Number(match[1]) * DAY + DAY };
-  match = /^(?:last )?(\d+) days?$/.exec(text);
-  if (match) return { from: today - (Number(match[1]) - 1) * DAY, to: today + DAY };
-  match = /^after (.+)$/.exec(text);
-  if (match) return { from: parseMoment(match[1]!).ms, to: Infinity };
-  match = /^before (.+)$/.exec(text);
-  if (match) return { from: -Infinity, to: parseMoment(match[1]!).ms };
-  match = /^(.+?) to (.+)$/.exec(text);
+  if (text === 'tomorrow') return { from: today + DAY, to: today + 2 * DAY };
+  let match = new RegExp(`^(this|last|next) ${UNIT}$`).exec(text);
   if (match) {
-    const from = parseMoment(match[1]!).ms;
-    const to = parseMoment(match[2]!).ms;
-    if (to < from) throw new FilterSyntaxError(`range ends before it starts: "${expression}"`);
-    return { from, to };
+    const unit = unitOf(match[2]!);
+    const start = addUnits(truncate(now, unit), unit, { this: 0, last: -1, next: 1 }[match[1]!]!);
+    return { from: start, to: addUnits(start, unit, 1) };
   }
-  const single = parseMoment(text);
-  return single.dateOnly
-    ? { from: single.ms, to: single.ms + DAY }
-    : { from: single.ms, to: single.ms + 1000 };
+  match = new RegExp(`^(\\d+) ${UNIT} (ago|from now)$`).exec(text);
+  if (match) {
+    const unit = unitOf(match[2]!);
+    const start = addUnits(truncate(now, unit), unit, (match[3] === 'ago' ? -1 : 1) * +match[1]!);
+    return { from: start, to: addUnits(start, unit, 1) };
+  }
+  match = new RegExp(`^(?:last )?(\\d+) (complete )?${UNIT}$`).exec(text);
+  if (match) {
+    const unit = unitOf(match[3]!);
+    const current = truncate(now, unit);
+    const count = +match[1]!;
+    if (match[2]) return { from: addUnits(current, unit, -count), to: current };
+    return {
+      from: addUnits(current, unit, 1 - count),
+      to: addUnits(current, unit, 1),
+    };
+  }
+  return undefined;
 }
 
-/** A string/number filter: `a`, `a,b`, `-a` (not a), `NULL`, `-NULL`. */
-export function valueMatcher(expression: string): (value: unknown) => boolean {
-  const terms = expression.split(',').map((t) => t.trim());
-  const includes = terms.filter((t) => !t.startsWith('-'));
-  const excludes = terms.filter((t) => t.startsWith('-')).map((t) => t.slice(1));
-  const matches = (value: unknown, term: string) =>
-    term.toUpperCase() === 'NULL' ? value === null : value !== null && String(value) === term;
+function period(text: string, now: number): TimeRange {
+  const range = absolutePeriod(text) ?? relativePeriod(text, now);
+  if (!range) throw new FilterSyntaxError(`unrecognised time expression "${text}"`);
+  return range;
+}
+
+/**
+ * A time filter expression as a half-open range of epoch ms. `A to B` starts at the start of A
+ * and ends before the start of B; `after A` includes A; `before A` excludes it; a lone period
+ * (`2026-11-20`, `yesterday`, `3 days ago`) is that whole period.
+ */
+export function parseTimeFilter(expression: string, now: number): TimeRange {
+  const text = expression.trim().toLowerCase().replace(/\s+/g, ' ');
+  if (text === '') return { from: -Infinity, to: Infinity };
+  if (text === 'null') return { from: -Infinity, to: Infinity, onlyNulls: true };
+  if (text === '-null' || text === 'not null') return { from: -Infinity, to: Infinity };
+  if (text.includes(','))
+    throw new FilterSyntaxError(`lists of time expressions are not supported: "${expression}"`);
+  let match = /^after (.+)$/.exec(text);
+  if (match) return { from: period(match[1]!, now).from, to: Infinity };
+  match = /^before (.+)$/.exec(text);
+  if (match) return { from: -Infinity, to: period(match[1]!, now).from };
+  match = /^(.+?) to (.+)$/.exec(text);
+  if (match) {
+    const from = period(match[1]!, now).from;
+    const to = period(match[2]!, now).from;
+    if (to < from) throw new FilterSyntaxError(`"${expression}" ends before it starts`);
+    return { from, to };
+  }
+  match = new RegExp(`^(.+) for (\\d+) ${UNIT}$`).exec(text);
+  if (match) {
+    const from = period(match[1]!, now).from;
+    return { from, to: addUnits(from, unitOf(match[3]!), +match[2]!) };
+  }
+  return period(text, now);
+}
+
+/** Splits on commas that are not escaped with `^` and not inside brackets (number intervals). */
+function splitTerms(expression: string): string[] {
+  const terms: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (let i = 0; i < expression.length; i++) {
+    const char = expression[i]!;
+    if (char === '^' && i + 1 < expression.length) {
+      current += char + expression[++i];
+      continue;
+    }
+    if (char === '[' || char === '(') depth++;
+    if (char === ']' || char === ')') depth--;
+    if (char === ',' && depth <= 0) {
+      terms.push(current.trim());
+      current = '';
+    } else current += char;
+  }
+  terms.push(current.trim());
+  return terms.filter((term) => term !== '');
+}
+
+/** Included terms are ORed, excluded ones ANDed, as Looker combines them. */
+function combine<T>(include: ((v: T) => boolean)[], exclude: ((v: T) => boolean)[]): (v: T) => boolean {
   return (value) =>
-    (includes.length === 0 || includes.some((t) => matches(value, t))) &&
-    !excludes.some((t) => matches(value, t));
+    (include.length === 0 || include.some((test) => test(value))) && !exclude.some((test) => test(value));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * A string filter: `foo`, `foo,bar`, `-foo`, `foo%` / `%foo%` / `f_o` (LIKE wildcards), `EMPTY`,
+ * `NULL`, `-NULL`, `^` escapes (`^,` `^%` `^_` `^-` `^^`). Matching is case-sensitive (LookML's
+ * `case_sensitive: yes` default on most dialects).
+ */
+export function stringMatcher(expression: string): (value: string | null) => boolean {
+  const include: ((v: string | null) => boolean)[] = [];
+  const exclude: ((v: string | null) => boolean)[] = [];
+  for (let term of splitTerms(expression)) {
+    const negated = term.startsWith('-');
+    if (negated) term = term.slice(1);
+    let test: (v: string | null) => boolean;
+    if (term.toUpperCase() === 'NULL') test = (v) => v === null;
+    else if (term.toUpperCase() === 'EMPTY') test = (v) => v === null || v === '';
+    else {
+      let pattern = '';
+      let wildcard = false;
+      for (let i = 0; i < term.length; i++) {
+        const char = term[i]!;
+        if (char === '^' && i + 1 < term.length) pattern += escapeRegExp(term[++i]!);
+        else if (char === '%' || char === '_') {
+          pattern += char === '%' ? '[\\s\\S]*' : '[\\s\\S]';
+          wildcard = true;
+        } else pattern += escapeRegExp(char);
+      }
+      if (wildcard) {
+        const regex = new RegExp(`^${pattern}$`);
+        test = (v) => v !== null && regex.test(v);
+      } else {
+        const literal = term.replace(/\^(.)/g, '$1');
+        test = (v) => v === literal;
+      }
+    }
+    (negated ? exclude : include).push(test);
+  }
+  return combine(include, exclude);
+}
+
+const NUMBER = String.raw`(-?\d+(?:\.\d+)?)`;
+
+function numberTerm(term: string): ((v: number | null) => boolean) | undefined {
+  let match = new RegExp(`^(>=|<=|>|<|=)?\\s*${NUMBER}$`).exec(term);
+  if (match) {
+    const n = +match[2]!;
+    const op = match[1] ?? '=';
+    return (v) =>
+      v !== null &&
+      (op === '>' ? v > n : op === '>=' ? v >= n : op === '<' ? v < n : op === '<=' ? v <= n : v === n);
+  }
+  match = new RegExp(`^${NUMBER}\\s+to\\s+${NUMBER}$`, 'i').exec(term);
+  if (match) {
+    const [low, high] = [+match[1]!, +match[2]!];
+    return (v) => v !== null && v >= low && v <= high;
+  }
+  match = new RegExp(`^([[(])\\s*${NUMBER}\\s*,\\s*${NUMBER}\\s*([\\])])$`).exec(term);
+  if (match) {
+    const [open, low, high, close] = [match[1], +match[2]!, +match[3]!, match[4]];
+    return (v) => v !== null && (open === '[' ? v >= low : v > low) && (close === ']' ? v <= high : v < high);
+  }
+  const parts = term.split(/\s+and\s+/i);
+  if (parts.length > 1) {
+    const tests = parts.map((part) => numberTerm(part));
+    if (tests.every(Boolean)) return (v) => tests.every((test) => test!(v));
+  }
+  return undefined;
+}
+
+/**
+ * A number filter: `5`, `5,7`, `>5`, `>=5 AND <10`, `5 to 10` (inclusive), `[5,10)` intervals,
+ * `NOT 5` / `<>5` / `!=5`, `NULL`, `NOT NULL`.
+ */
+export function numberMatcher(expression: string): (value: number | null) => boolean {
+  const include: ((v: number | null) => boolean)[] = [];
+  const exclude: ((v: number | null) => boolean)[] = [];
+  for (const raw of splitTerms(expression)) {
+    let term = raw;
+    const not = /^(?:not\s+|<>\s*|!=\s*)(.+)$/i.exec(term);
+    const negated = not !== null;
+    if (not) term = not[1]!.trim();
+    let test: ((v: number | null) => boolean) | undefined;
+    if (term.toUpperCase() === 'NULL') test = (v) => v === null;
+    else test = numberTerm(term);
+    if (!test) throw new FilterSyntaxError(`"${raw}" is not a number filter`);
+    (negated ? exclude : include).push(test);
+  }
+  return combine(include, exclude);
+}
+
+/** A yesno filter: `Yes` or `No` (any case). */
+export function yesnoMatcher(expression: string): (value: string | null) => boolean {
+  const text = expression.trim().toLowerCase();
+  if (text !== 'yes' && text !== 'no') throw new FilterSyntaxError(`"${expression}" is not Yes or No`);
+  const wanted = text === 'yes' ? 'Yes' : 'No';
+  return (value) => value === wanted;
 }

@@ -1,85 +1,185 @@
 /**
- * The Looker fake judged by Looker's own SDK (@looker/sdk-node) and by the OpenAPI 4.0 spec:
- * every response the exporter relies on must have the shape the spec gives it.
+ * The Looker fake judged by Looker's own SDK (@looker/sdk-node 26.12) and by the OpenAPI 4.0
+ * spec: every response a client relies on must have the shape the spec gives it, and every
+ * result must equal the fake's source of truth.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { Looker40SDK, Looker40SDKStream } from '@looker/sdk';
 import { NodeSession, NodeSettings } from '@looker/sdk-node';
 import type { IApiSection } from '@looker/sdk-rtl';
 import StreamArray from 'stream-json/streamers/StreamArray.js';
-import { startLookerFake, type LookerFake } from './index.js';
+import {
+  fakeExplores,
+  startLookerFake,
+  type LookerFake,
+  type LookerFakeOptions,
+  type LookerRow,
+} from './index.js';
 
-const SPEC = JSON.parse(
-  readFileSync(new URL('../../../../shared/looker/Looker.4.0.oas.json', import.meta.url), 'utf8'),
-) as {
-  components: { schemas: Record<string, Schema> };
-};
+// ---------------------------------------------------------------------------------------------
+// The OpenAPI 4.0 spec, loaded once, and a validator for its (OAS 3.0) schemas.
+
 interface Schema {
   type?: string;
   properties?: Record<string, Schema>;
+  additionalProperties?: Schema | boolean;
   items?: Schema;
   required?: string[];
   nullable?: boolean;
+  enum?: unknown[];
   $ref?: string;
 }
+const SPEC = JSON.parse(
+  readFileSync(new URL('../../../../shared/looker/Looker.4.0.oas.json', import.meta.url), 'utf8'),
+) as { components: { schemas: Record<string, Schema> } };
 
-/** Checks `value` against an OAS 3 schema: types, required properties, nullability, refs, recursively. */
-function conforms(value: unknown, schema: Schema, path = '$'): string[] {
-  if (schema.$ref) return conforms(value, SPEC.components.schemas[schema.$ref.split('/').pop()!]!, path);
-  if (value === null) return schema.nullable === false ? [`${path} is null`] : [];
-  const problems: string[] = [];
-  const type = schema.type ?? (schema.properties ? 'object' : undefined);
+/**
+ * Problems of `value` against a schema of the spec: types, nullability, enums, required and
+ * unknown properties (the spec lists every property Looker sends, so an unknown one is an error).
+ */
+function problems(value: unknown, schema: Schema | string, path = '$'): string[] {
+  if (typeof schema === 'string') schema = { $ref: schema };
+  if (schema.$ref) {
+    const resolved = SPEC.components.schemas[schema.$ref.split('/').pop()!];
+    if (!resolved) return [`${path}: unknown schema ${schema.$ref}`];
+    return value === null
+      ? [`${path} is null (${schema.$ref} is not nullable)`]
+      : problems(value, resolved, path);
+  }
+  if (value === null) return schema.nullable ? [] : [`${path} is null`];
+  const type = schema.type ?? (schema.properties ? 'object' : 'any');
   const actual = Array.isArray(value) ? 'array' : typeof value;
-  if (type === 'integer' && !Number.isInteger(value)) problems.push(`${path} is not an integer`);
-  else if (type === 'number' && actual !== 'number') problems.push(`${path} is not a number`);
-  else if (type && !['integer', 'number'].includes(type) && type !== actual)
-    problems.push(`${path} is ${actual}, not ${type}`);
+  const found: string[] = [];
+  if (type === 'integer') {
+    if (!Number.isInteger(value)) found.push(`${path} is not an integer`);
+  } else if (type !== 'any' && !(type === 'number' && actual === 'number') && type !== actual)
+    found.push(`${path} is ${actual}, not ${type}`);
+  if (schema.enum && !schema.enum.includes(value))
+    found.push(`${path} = ${String(value)} is not in the enum`);
   if (type === 'object' && actual === 'object') {
     for (const name of schema.required ?? [])
-      if (!(name in (value as object))) problems.push(`${path}.${name} is missing`);
+      if (!(name in (value as object))) found.push(`${path}.${name} is missing`);
     for (const [name, child] of Object.entries(value as Record<string, unknown>)) {
       const property = schema.properties?.[name];
-      if (!property) problems.push(`${path}.${name} is not in the spec`);
-      else problems.push(...conforms(child, property, `${path}.${name}`));
+      if (property) found.push(...problems(child, property, `${path}.${name}`));
+      else if (typeof schema.additionalProperties === 'object')
+        found.push(...problems(child, schema.additionalProperties, `${path}.${name}`));
+      else found.push(`${path}.${name} is not in the spec`);
     }
   }
   if (type === 'array' && Array.isArray(value) && schema.items)
-    value.forEach((item, i) => problems.push(...conforms(item, schema.items!, `${path}[${i}]`)));
-  return problems;
+    value.forEach((item, i) => found.push(...problems(item, schema.items!, `${path}[${i}]`)));
+  return found;
 }
 
-const NOW = new Date('2026-11-24T03:00:00Z');
-let fake: LookerFake;
-const credentials = { client_id: 'fake-id', client_secret: 'fake-secret' };
+// ---------------------------------------------------------------------------------------------
+// Fixtures: one fake for most specs, others started where options differ.
 
-function sdkFor(creds = credentials) {
+const NOW = new Date('2026-11-24T03:00:00Z');
+const credentials = { client_id: 'fake-id', client_secret: 'fake-secret-Zq8' };
+const CU = 'content_usage';
+const CURSOR = 'content_usage.last_accessed_time';
+let fake: LookerFake;
+
+async function startFake(options: Partial<LookerFakeOptions> = {}): Promise<LookerFake> {
+  return startLookerFake({
+    clientId: credentials.client_id,
+    clientSecret: credentials.client_secret,
+    now: NOW,
+    ...options,
+  });
+}
+
+/** A second fake with other options, closed after `use`. */
+async function withFake<T>(
+  options: Partial<LookerFakeOptions>,
+  use: (target: LookerFake) => Promise<T>,
+): Promise<T> {
+  const target = await startFake(options);
+  try {
+    return await use(target);
+  } finally {
+    await target.close();
+  }
+}
+
+/** The SDK as a product would build it: settings without looker.ini, credentials from readConfig(). */
+function sdkFor(target: LookerFake = fake, creds: IApiSection = credentials) {
   class Settings extends NodeSettings {
     override readConfig(): IApiSection {
       return creds;
     }
   }
   const session = new NodeSession(
-    new Settings('LOOKERSDK', { base_url: fake.url, verify_ssl: true, timeout: 30 } as never),
+    new Settings('LOOKER_FAKE_SPEC', { base_url: target.url, verify_ssl: true, timeout: 30 } as never),
   );
   return { session, sdk: new Looker40SDK(session), stream: new Looker40SDKStream(session) };
 }
 
-async function raw(path: string, init: RequestInit = {}) {
-  const res = await fetch(`${fake.url}${path}`, init);
-  return { status: res.status, body: (await res.json()) as unknown };
+async function token(target: LookerFake = fake): Promise<string> {
+  const res = await fetch(`${target.url}/api/4.0/login`, {
+    method: 'POST',
+    body: new URLSearchParams(credentials),
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
 }
 
-before(async () => {
-  fake = await startLookerFake({
-    clientId: credentials.client_id,
-    clientSecret: credentials.client_secret,
-    now: NOW,
-    tokenTtlSeconds: 3600,
+/** A raw json query on an explore; the parsed body and the status. */
+async function query(
+  body: Record<string, unknown>,
+  {
+    target = fake,
+    params = '',
+    format = 'json',
+  }: { target?: LookerFake; params?: string; format?: string } = {},
+): Promise<{ status: number; body: unknown; text: string; contentType: string }> {
+  const res = await fetch(`${target.url}/api/4.0/queries/run/${format}${params}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${await token(target)}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'system__activity', view: CU, query_timezone: 'UTC', ...body }),
   });
+  const text = await res.text();
+  let parsed: unknown = text;
+  if (format === 'json') parsed = JSON.parse(text);
+  return { status: res.status, body: parsed, text, contentType: res.headers.get('content-type') ?? '' };
+}
+
+async function rows(
+  body: Record<string, unknown>,
+  options?: Parameters<typeof query>[1],
+): Promise<LookerRow[]> {
+  const result = await query(body, options);
+  assert.equal(result.status, 200, result.text);
+  return result.body as LookerRow[];
+}
+
+const at = (iso: string) => new Date(iso);
+const pick = (row: LookerRow, fields: string[]) => Object.fromEntries(fields.map((f) => [f, row[f]]));
+const ALL = [
+  'content_usage.content_id',
+  'content_usage.content_title',
+  'content_usage.content_type',
+  'content_usage.days_since_last_access_tiers',
+  'content_usage.days_since_last_accessed',
+  'content_usage.id',
+  'content_usage.api_count',
+  'content_usage.embed_count',
+  'content_usage.favorite_count',
+  'content_usage.public_count',
+  'content_usage.schedule_count',
+  'content_usage.other_count',
+  CURSOR,
+];
+
+before(async () => {
+  fake = await startFake({ tokenTtlSeconds: 3600 });
 });
 after(async () => {
   await fake?.close();
@@ -88,221 +188,714 @@ beforeEach(async () => {
   await fake.reset();
 });
 
-describe('Looker fake through @looker/sdk-node', () => {
-  it('logs in with form-encoded credentials and answers explore metadata shaped as the spec says', async () => {
+describe('the spec validator', () => {
+  it('catches wrong types, missing required and unknown properties (so a pass means something)', () => {
+    assert.deepEqual(problems({ message: 'x', documentation_url: 'y' }, 'Error'), []);
+    assert.equal(problems({ message: 'x' }, 'Error').length, 1);
+    assert.equal(problems({ message: 1, documentation_url: 'y' }, 'Error').length, 1);
+    assert.equal(problems({ message: 'x', documentation_url: 'y', extra: true }, 'Error').length, 1);
+    assert.equal(
+      problems({ access_token: 't', token_type: 'Bearer', expires_in: 1.5 }, 'AccessToken').length,
+      1,
+    );
+  });
+});
+
+describe('authentication', () => {
+  it('logs in through the SDK with form-encoded credentials and records no secret', async () => {
+    const { sdk } = sdkFor();
+    const me = await sdk.ok(sdk.me());
+    assert.equal(me.id, '1');
+    assert.equal(fake.tokensIssued, 1);
+    await sdk.ok(sdk.logout());
+    assert.deepEqual(
+      fake.requests.map((r) => `${r.method} ${r.path} ${r.status}`),
+      ['POST /api/4.0/login 200', 'GET /api/4.0/user 200', 'DELETE /api/4.0/logout 204'],
+    );
+    assert.doesNotMatch(JSON.stringify(fake.requests), new RegExp(credentials.client_secret));
+  });
+
+  it('issues AccessToken bodies with a JSON content type and the configured lifetime', async () => {
+    await withFake({ tokenTtlSeconds: 120 }, async (target) => {
+      const res = await fetch(`${target.url}/api/4.0/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(credentials),
+      });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+      const body = (await res.json()) as { token_type: string; expires_in: number };
+      assert.deepEqual(problems(body, 'AccessToken'), []);
+      assert.equal(body.token_type, 'Bearer');
+      assert.equal(body.expires_in, 120);
+    });
+  });
+
+  it('answers unknown credentials with 404 and query-string credentials with 400, as Error bodies', async () => {
+    const wrong = await fetch(`${fake.url}/api/4.0/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ ...credentials, client_secret: 'nope' }),
+    });
+    assert.equal(wrong.status, 404);
+    assert.deepEqual(problems(await wrong.json(), 'Error'), []);
+    const inQuery = await fetch(`${fake.url}/api/4.0/login?${new URLSearchParams(credentials)}`, {
+      method: 'POST',
+    });
+    assert.equal(inQuery.status, 400);
+    assert.deepEqual(problems(await inQuery.json(), 'Error'), []);
+    const { sdk } = sdkFor(fake, { ...credentials, client_secret: 'nope' });
+    await assert.rejects(sdk.ok(sdk.me()), /Not found/);
+    assert.equal(fake.tokensIssued, 0);
+  });
+
+  it('answers 401 with an Error body for a missing, unknown or expired token; accepts "token" and "Bearer"', async () => {
+    const get = (authorization?: string) =>
+      fetch(`${fake.url}/api/4.0/lookml_models/system__activity`, {
+        headers: authorization ? { authorization } : {},
+      });
+    for (const header of [undefined, 'Bearer not-a-token', 'token not-a-token']) {
+      const res = await get(header);
+      assert.equal(res.status, 401, String(header));
+      assert.deepEqual(problems(await res.json(), 'Error'), []);
+    }
+    const issued = await token();
+    assert.equal((await get(`token ${issued}`)).status, 200);
+    assert.equal((await get(`Bearer ${issued}`)).status, 200);
+    await withFake({ tokenTtlSeconds: 1 }, async (short) => {
+      const expiring = await token(short);
+      await sleep(1100);
+      const res = await fetch(`${short.url}/api/4.0/user`, {
+        headers: { authorization: `Bearer ${expiring}` },
+      });
+      assert.equal(res.status, 401);
+    });
+  });
+
+  it('lets the SDK log in again when its token nears expiry, and shows that a 401 needs session.reset()', async () => {
+    // The SDK treats a token as expired 10 s before expires_in: 11 s gives it one second.
+    await withFake({ tokenTtlSeconds: 11 }, async (target) => {
+      const { sdk, session } = sdkFor(target);
+      await sdk.ok(sdk.me());
+      await sleep(1100);
+      await sdk.ok(sdk.me());
+      assert.equal(target.tokensIssued, 2);
+      target.expireTokens();
+      await assert.rejects(sdk.ok(sdk.me()), /Requires authentication/);
+      session.reset();
+      await sdk.ok(sdk.me());
+      assert.equal(target.tokensIssued, 3);
+    });
+  });
+
+  it('ends the session on logout', async () => {
+    const issued = await token();
+    const logout = await fetch(`${fake.url}/api/4.0/logout`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${issued}` },
+    });
+    assert.equal(logout.status, 204);
+    const after = await fetch(`${fake.url}/api/4.0/user`, { headers: { authorization: `Bearer ${issued}` } });
+    assert.equal(after.status, 401);
+  });
+});
+
+describe('explore metadata', () => {
+  it('describes content_usage as LookmlModelExplore, with Looker types, timeframes and no SQL', async () => {
     const { sdk } = sdkFor();
     const explore = await sdk.ok(
-      sdk.lookml_model_explore({ lookml_model_name: 'system__activity', explore_name: 'content_usage' }),
+      sdk.lookml_model_explore({ lookml_model_name: 'system__activity', explore_name: CU }),
     );
-    assert.equal(fake.tokensIssued, 1);
-    assert.deepEqual(conforms(explore, { $ref: 'LookmlModelExplore' }), []);
-    assert.equal(explore.fields?.dimensions?.length, 13);
-    const time = explore.fields!.dimensions!.find((d) => d.name === 'content_usage.last_accessed_time')!;
+    assert.deepEqual(problems(explore, 'LookmlModelExplore'), []);
+    assert.equal(explore.name, CU);
+    assert.equal(explore.model_name, 'system__activity');
+    assert.equal(explore.view_name, CU);
+    const dimensions = new Map(explore.fields!.dimensions!.map((d) => [d.name!, d]));
+    for (const name of ALL) assert.ok(dimensions.has(name), name);
+    const time = dimensions.get(CURSOR)!;
     assert.equal(time.type, 'date_time');
     assert.equal(time.is_timeframe, true);
-    await sdk.ok(sdk.logout());
+    assert.equal(time.dimension_group, 'content_usage.last_accessed');
+    assert.equal(dimensions.get('content_usage.last_accessed_date')!.type, 'date_date');
+    assert.equal(dimensions.get('content_usage.days_since_last_access_tiers')!.type, 'tier');
+    assert.equal(dimensions.get('content_usage.api_count')!.is_numeric, true);
+    assert.equal(dimensions.get('content_usage.content_title')!.is_numeric, false);
+    assert.ok(explore.fields!.dimensions!.every((d) => d.sql === undefined));
+    assert.deepEqual(
+      explore.fields!.measures!.map((m) => [m.name, m.type]),
+      [['content_usage.count', 'count']],
+    );
   });
 
-  it('issues tokens shaped as AccessToken, with a JSON content type the SDK needs', async () => {
-    const res = await fetch(`${fake.url}/api/4.0/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(credentials),
-    });
-    assert.match(res.headers.get('content-type') ?? '', /application\/json/);
-    assert.deepEqual(conforms(await res.json(), { $ref: 'AccessToken' }), []);
+  it('serves every explore of the registry with spec-shaped metadata, and lists them in lookml_model', async () => {
+    const { sdk } = sdkFor();
+    const model = await sdk.ok(sdk.lookml_model('system__activity'));
+    assert.deepEqual(problems(model, 'LookmlModel'), []);
+    assert.deepEqual(model.explores!.map((e) => e.name).sort(), [...fakeExplores.keys()].sort());
+    assert.ok(fakeExplores.size >= 13);
+    for (const name of fakeExplores.keys()) {
+      const explore = await sdk.ok(
+        sdk.lookml_model_explore({ lookml_model_name: 'system__activity', explore_name: name }),
+      );
+      assert.deepEqual(problems(explore, 'LookmlModelExplore'), [], name);
+    }
   });
 
-  it('answers errors with the spec’s Error and ValidationError bodies, which the SDK throws', async () => {
+  it("trims a response to Looker's fields parameter", async () => {
+    const res = await fetch(
+      `${fake.url}/api/4.0/lookml_models/system__activity/explores/history?fields=name,fields(dimensions(name,type))`,
+      { headers: { authorization: `Bearer ${await token()}` } },
+    );
+    const body = (await res.json()) as { name: string; fields: { dimensions: object[] } };
+    assert.deepEqual(Object.keys(body), ['name', 'fields']);
+    assert.deepEqual(Object.keys(body.fields), ['dimensions']);
+    assert.deepEqual(body.fields.dimensions[0], { name: 'history.id', type: 'number' });
+  });
+
+  it('answers an unknown model or explore with 404, which sdk.ok throws', async () => {
     const { sdk } = sdkFor();
     await assert.rejects(
       sdk.ok(sdk.lookml_model_explore({ lookml_model_name: 'system__activity', explore_name: 'nope' })),
       /Not found/,
     );
-    const wrong = sdkFor({ client_id: 'fake-id', client_secret: 'wrong' });
-    await assert.rejects(wrong.sdk.ok(wrong.sdk.me()), /Not found/);
-    assert.deepEqual(
-      conforms((await raw('/api/4.0/lookml_models/system__activity')).body, { $ref: 'Error' }),
-      [],
-    );
-    const login = await fetch(`${fake.url}/api/4.0/login`, {
-      method: 'POST',
-      body: new URLSearchParams(credentials),
+    await assert.rejects(sdk.ok(sdk.lookml_model('thelook')), /Not found/);
+    const res = await fetch(`${fake.url}/api/4.0/lookml_models/system__activity/explores/nope`, {
+      headers: { authorization: `Bearer ${await token()}` },
     });
-    const token = ((await login.json()) as { access_token: string }).access_token;
-    const invalid = await raw('/api/4.0/queries/run/json', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'system__activity',
-        view: 'content_usage',
-        filters: { 'content_usage.last_accessed_time': 'next full moon' },
-      }),
-    });
-    assert.equal(invalid.status, 422);
-    assert.deepEqual(conforms(invalid.body, { $ref: 'ValidationError' }), []);
+    assert.equal(res.status, 404);
+    assert.deepEqual(problems(await res.json(), 'Error'), []);
   });
+});
 
-  it('refuses credentials in the query string and tokens it did not issue', async () => {
-    const res = await fetch(`${fake.url}/api/4.0/login?client_id=fake-id&client_secret=fake-secret`, {
-      method: 'POST',
-    });
-    assert.equal(res.status, 400);
-    assert.equal(
-      (await raw('/api/4.0/lookml_models/system__activity', { headers: { authorization: 'token abc' } }))
-        .status,
-      401,
-    );
-  });
-
-  it('streams run_inline_query rows that equal the source of truth for a window, in cursor order', async () => {
-    const { stream } = sdkFor();
-    const rows: Record<string, unknown>[] = [];
+describe('run_inline_query, streamed through the SDK', () => {
+  /** Streams a json result through Looker40SDKStream into stream-json, as the exporter does. */
+  async function streamRows(target: LookerFake, body: Record<string, unknown>, limit?: number) {
+    const { stream } = sdkFor(target);
+    const received: LookerRow[] = [];
+    let status = 0;
     await stream.run_inline_query(
       async (response: Response) => {
-        assert.equal(response.status, 200);
-        for await (const item of Readable.fromWeb(response.body as ReadableStream).pipe(
-          StreamArray.withParser(),
-        ))
-          rows.push((item as { value: Record<string, unknown> }).value);
+        status = response.status;
+        if (!response.ok) return '';
+        await collectJsonArray(response, received);
         return '';
       },
       {
         result_format: 'json',
-        limit: -1,
-        body: {
-          model: 'system__activity',
-          view: 'content_usage',
-          fields: ['content_usage.id', 'content_usage.last_accessed_time', 'content_usage.content_title'],
-          filters: { 'content_usage.last_accessed_time': '2026-11-20 00:00:00 to 2026-11-21 00:00:00' },
-          sorts: ['content_usage.last_accessed_time'],
-        },
+        limit,
+        body: { model: 'system__activity', view: CU, query_timezone: 'UTC', ...body },
       },
     );
-    const truth = fake.truth(
-      'content_usage',
-      new Date('2026-11-20T00:00:00Z'),
-      new Date('2026-11-21T00:00:00Z'),
+    return { status, rows: received };
+  }
+
+  it('streams a window that equals truth() row for row, escapes and all', async () => {
+    const { status, rows: streamed } = await streamRows(
+      fake,
+      {
+        fields: ALL,
+        filters: { [CURSOR]: '2026-11-10 00:00:00 to 2026-11-17 00:00:00' },
+        sorts: [CURSOR],
+      },
+      -1,
     );
-    assert.ok(rows.length > 50);
-    assert.deepEqual(
-      rows,
-      truth.map((r) => ({
-        'content_usage.id': r['content_usage.id'],
-        'content_usage.last_accessed_time': r['content_usage.last_accessed_time'],
-        'content_usage.content_title': r['content_usage.content_title'],
-      })),
+    assert.equal(status, 200);
+    const truth = fake.truth(CU, at('2026-11-10T00:00:00Z'), at('2026-11-17T00:00:00Z'));
+    assert.ok(truth.length > 500, `${truth.length} rows`);
+    assert.deepEqual(streamed, truth);
+    const titles = truth.map((r) => String(r['content_usage.content_title']));
+    assert.ok(
+      titles.some((t) => /\p{Extended_Pictographic}/u.test(t)),
+      'an emoji title',
     );
+    assert.ok(
+      titles.some((t) => t.includes('"')) && titles.some((t) => t.includes('\\')),
+      'quotes and backslashes',
+    );
+    assert.ok(
+      truth.some((r) => r['content_usage.embed_count'] === null),
+      'some null counts',
+    );
+    assert.match(String(truth[0]![CURSOR]), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+  });
+
+  it('hands the SDK callback error statuses too (a 503 fault), so clients must check response.ok', async () => {
+    fake.faults.add({ match: 'POST /api/4.0/queries/run', fault: { kind: 'status', status: 503 } });
+    const { status, rows: streamed } = await streamRows(fake, { fields: ['content_usage.id'] });
+    assert.equal(status, 503);
+    assert.equal(streamed.length, 0);
+    assert.equal(fake.faults.pending, 0);
+  });
+
+  it('cuts a result mid-body when a cut fault is armed: the parser fails after some rows', async () => {
+    fake.faults.add({ match: 'POST /api/4.0/queries/run', fault: { kind: 'cut', afterBytes: 20_000 } });
+    const seen: LookerRow[] = [];
+    const { stream } = sdkFor();
+    await assert.rejects(
+      stream.run_inline_query(
+        async (response: Response) => {
+          await collectJsonArray(response, seen);
+          return '';
+        },
+        {
+          result_format: 'json',
+          limit: -1,
+          body: { model: 'system__activity', view: CU, fields: ALL, sorts: [CURSOR] },
+        },
+      ),
+    );
+    assert.ok(seen.length > 5 && seen.length < 100, `${seen.length} rows before the cut`);
+    assert.deepEqual(seen, fake.truth(CU, at('2000-01-01'), at('2100-01-01')).slice(0, seen.length));
+  });
+
+  it('writes only as fast as the client reads (back-pressure), and stops when it goes away', async () => {
+    await withFake({ datasets: { [CU]: { rows: 2_000_000 } } }, async (big) => {
+      const issued = await token(big);
+      let received = 0;
+      const req = request(`${big.url}/api/4.0/queries/run/json?limit=-1`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${issued}`, 'content-type': 'application/json' },
+      });
+      req.end(JSON.stringify({ model: 'system__activity', view: CU, fields: ALL, sorts: [CURSOR] }));
+      const res = await new Promise<import('node:http').IncomingMessage>((resolve) =>
+        req.on('response', resolve),
+      );
+      res.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > 256 * 1024) res.pause();
+      });
+      await sleep(500);
+      const written = big.resultBytes;
+      // The full result is ~1 GB; only socket buffers may hold more than the client has read.
+      assert.ok(written < received + 32 * 1024 * 1024, `${written} bytes written for ${received} read`);
+      await sleep(200);
+      assert.equal(big.resultBytes, written, 'nothing more is produced while the client does not read');
+      res.destroy();
+      await sleep(100);
+      const stopped = big.resultBytes;
+      await sleep(200);
+      assert.equal(big.resultBytes, stopped, 'production stops when the client goes away');
+      assert.equal(
+        (await fetch(`${big.url}/api/4.0/user`, { headers: { authorization: `Bearer ${issued}` } })).status,
+        200,
+      );
+    });
   });
 });
 
-/** Logs in to `target` and runs a json query on content_usage; the rows (or Looker's error elements). */
-async function runQuery(
-  target: LookerFake,
-  body: Record<string, unknown>,
-  params = '',
-): Promise<Record<string, unknown>[]> {
-  const login = await fetch(`${target.url}/api/4.0/login`, {
-    method: 'POST',
-    body: new URLSearchParams(credentials),
-  });
-  const { access_token } = (await login.json()) as { access_token: string };
-  const res = await fetch(`${target.url}/api/4.0/queries/run/json${params}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'system__activity', view: 'content_usage', ...body }),
-  });
-  return (await res.json()) as Record<string, unknown>[];
-}
-
-/** A second fake with other options, closed after `use`. */
-async function withFake<T>(
-  options: Partial<Parameters<typeof startLookerFake>[0]>,
-  use: (target: LookerFake) => Promise<T>,
-): Promise<T> {
-  const target = await startLookerFake({
-    clientId: credentials.client_id,
-    clientSecret: credentials.client_secret,
-    now: NOW,
-    ...options,
-  });
-  try {
-    return await use(target);
-  } finally {
-    await target.close();
-  }
-}
-
-describe('Looker fake query semantics', () => {
-  const query = (body: Record<string, unknown>, params = '') => runQuery(fake, body, params);
-  const day = (filter: string) => ({
-    fields: ['content_usage.id'],
-    filters: { 'content_usage.last_accessed_time': filter },
+describe('run_inline_query semantics', () => {
+  const cursorFilter = (filter: string, extra: Record<string, unknown> = {}) => ({
+    fields: ['content_usage.id', CURSOR],
+    filters: { [CURSOR]: filter },
+    sorts: [CURSOR],
     limit: '-1',
+    ...extra,
   });
 
-  it('applies Looker’s default limit of 5000 when none is given, and a server cap silently', async () => {
-    const rows = { content_usage: { rows: 6000 } };
-    const ids = { fields: ['content_usage.id'] };
-    assert.equal((await withFake({ datasets: rows }, (target) => runQuery(target, ids))).length, 5000);
-    assert.equal(
-      (await withFake({ datasets: rows, rowCap: 100 }, (target) => runQuery(target, { ...ids, limit: '-1' })))
-        .length,
-      100,
-    );
+  it("applies Looker's default limit of 5000, the limit parameter over the body's, and a silent row cap", async () => {
+    await withFake({ datasets: { [CU]: { rows: 6000 } } }, async (target) => {
+      const ids = { fields: ['content_usage.id'], sorts: ['content_usage.id'] };
+      assert.equal((await rows(ids, { target })).length, 5000);
+      assert.equal((await rows({ ...ids, limit: '-1' }, { target })).length, 6000);
+      assert.equal((await rows({ ...ids, limit: '10' }, { target, params: '?limit=3' })).length, 3);
+      const { sdk } = sdkFor(target);
+      const viaSdk = (await sdk.ok(
+        sdk.run_inline_query({
+          result_format: 'json',
+          limit: 7,
+          body: { model: 'system__activity', view: CU, ...ids },
+        }),
+      )) as unknown as LookerRow[];
+      assert.equal(viaSdk.length, 7);
+    });
+    await withFake({ datasets: { [CU]: { rows: 6000 } }, rowCap: 100 }, async (target) => {
+      const capped = await rows({ fields: ['content_usage.id'], limit: '-1' }, { target });
+      assert.equal(capped.length, 100);
+    });
   });
 
   const timeFilters: [string, string, string][] = [
     ['1 day ago', '2026-11-23T00:00:00Z', '2026-11-24T00:00:00Z'],
+    ['3 days ago', '2026-11-21T00:00:00Z', '2026-11-22T00:00:00Z'],
+    ['2 days', '2026-11-23T00:00:00Z', '2026-11-25T00:00:00Z'],
+    ['today', '2026-11-24T00:00:00Z', '2026-11-25T00:00:00Z'],
+    ['yesterday', '2026-11-23T00:00:00Z', '2026-11-24T00:00:00Z'],
     ['2026-11-20', '2026-11-20T00:00:00Z', '2026-11-21T00:00:00Z'],
     ['2026/11/20 to 2026/11/22', '2026-11-20T00:00:00Z', '2026-11-22T00:00:00Z'],
+    ['2026-11-20 06:30:00 to 2026-11-20 18:00:00', '2026-11-20T06:30:00Z', '2026-11-20T18:00:00Z'],
     ['before 2026-11-01 00:00:00', '2000-01-01T00:00:00Z', '2026-11-01T00:00:00Z'],
     ['after 2026-11-23 12:00:00', '2026-11-23T12:00:00Z', '2030-01-01T00:00:00Z'],
+    ['7 days ago for 2 days', '2026-11-17T00:00:00Z', '2026-11-19T00:00:00Z'],
+    ['NULL', '2026-11-24T00:00:00Z', '2026-11-24T00:00:00Z'],
+    ['-NULL', '2000-01-01T00:00:00Z', '2030-01-01T00:00:00Z'],
   ];
   for (const [filter, from, to] of timeFilters) {
     it(`reads the time filter "${filter}" as Looker does`, async () => {
-      const expected = fake.truth('content_usage', new Date(from), new Date(to)).length;
-      assert.ok(expected > 0);
-      assert.equal((await query(day(filter))).length, expected);
+      const expected = fake.truth(CU, at(from), at(to)).map((r) => pick(r, ['content_usage.id', CURSOR]));
+      assert.deepEqual(await rows(cursorFilter(filter)), expected);
     });
   }
 
-  it('sorts descending on request and honours the limit query parameter', async () => {
-    const rows = await query(
-      { ...day('7 days'), sorts: ['content_usage.last_accessed_time desc'] },
-      '?limit=3',
-    );
-    assert.equal(rows.length, 3);
-    const ids = rows.map((r) => r['content_usage.id'] as number);
-    assert.deepEqual(
-      ids,
-      [...ids].sort((a, b) => b - a),
-    );
-  });
-
-  it('reports an unknown field inside a 200 json result, as Looker does', async () => {
-    const rows = await query({ fields: ['content_usage.nope'] });
-    assert.match(String(rows[0]!.looker_error), /Unknown field/);
-  });
-
-  it('serves a stale cache: recent rows appear only after the staleness has passed', async () => {
-    await withFake({ cacheStaleHours: 12 }, async (stale) => {
-      const full = stale.truth(
-        'content_usage',
-        new Date('2026-11-23T00:00:00Z'),
-        new Date('2026-11-24T00:00:00Z'),
-      ).length;
-      assert.ok(
-        (await runQuery(stale, day('2026-11-23'))).length < full,
-        'rows of the last 12 hours should be missing',
+  it('keeps windows half-open: a row exactly at the start is in, a row exactly at the end is out', async () => {
+    // One row per hour on the hour: window edges fall exactly on rows.
+    const hourly = {
+      [CU]: { rows: 720, start: at('2026-10-25T00:00:00Z'), end: at('2026-11-24T00:00:00Z') },
+    };
+    await withFake({ datasets: hourly }, async (target) => {
+      for (const filter of [
+        '2026-11-20',
+        '2026-11-20 00:00:00 to 2026-11-21 00:00:00',
+        '2026/11/20 to 2026/11/21',
+      ]) {
+        const day = await rows(cursorFilter(filter), { target });
+        assert.equal(day.length, 24, filter);
+        assert.equal(day[0]![CURSOR], '2026-11-20 00:00:00', filter);
+        assert.equal(day.at(-1)![CURSOR], '2026-11-20 23:00:00', filter);
+      }
+      const after = await rows(cursorFilter('after 2026-11-23 23:00:00'), { target });
+      assert.deepEqual(
+        after.map((r) => r[CURSOR]),
+        ['2026-11-23 23:00:00'],
       );
-      stale.setNow(new Date('2026-11-24T13:00:00Z'));
-      assert.equal((await runQuery(stale, day('2026-11-23'))).length, full);
+      const before = await rows(cursorFilter('before 2026-10-25 01:00:00'), { target });
+      assert.deepEqual(
+        before.map((r) => r[CURSOR]),
+        ['2026-10-25 00:00:00'],
+      );
+      assert.equal(target.truth(CU, at('2026-11-20T00:00:00Z'), at('2026-11-21T00:00:00Z')).length, 24);
     });
   });
 
-  it('cuts a result mid-body when told to', async () => {
-    fake.faults.add({ match: 'POST /api/4.0/queries/run', fault: { kind: 'cut', afterBytes: 2000 } });
-    await assert.rejects(query(day('7 days')));
+  it('filters the same window through any timeframe of the cursor group', async () => {
+    const expected = fake.truth(CU, at('2026-11-20T00:00:00Z'), at('2026-11-21T00:00:00Z'));
+    const byDate = await rows({
+      fields: ['content_usage.id', 'content_usage.last_accessed_date'],
+      filters: { 'content_usage.last_accessed_date': '2026-11-20' },
+      sorts: [CURSOR],
+      limit: '-1',
+    });
+    assert.deepEqual(
+      byDate.map((r) => r['content_usage.id']),
+      expected.map((r) => r['content_usage.id']),
+    );
+    assert.ok(byDate.every((r) => r['content_usage.last_accessed_date'] === '2026-11-20'));
+  });
+
+  it('filters strings and numbers with equality, lists, negation, wildcards, ranges and NULL', async () => {
+    const all = fake.truth(CU, at('2000-01-01'), at('2100-01-01'));
+    const cases: [string, string, (r: LookerRow) => boolean][] = [
+      ['content_usage.content_type', 'look', (r) => r['content_usage.content_type'] === 'look'],
+      ['content_usage.content_type', '-look', (r) => r['content_usage.content_type'] !== 'look'],
+      ['content_usage.id', '1,2,3', (r) => [1, 2, 3].includes(r['content_usage.id'] as number)],
+      ['content_usage.embed_count', 'NULL', (r) => r['content_usage.embed_count'] === null],
+      [
+        'content_usage.embed_count',
+        '>=40',
+        (r) => ((r['content_usage.embed_count'] as number | null) ?? -1) >= 40,
+      ],
+      [
+        'content_usage.api_count',
+        '[10,20)',
+        (r) =>
+          (r['content_usage.api_count'] as number) >= 10 && (r['content_usage.api_count'] as number) < 20,
+      ],
+      ['content_usage.api_count', 'NOT 7', (r) => r['content_usage.api_count'] !== 7],
+      [
+        'content_usage.content_title',
+        '%KPIs%',
+        (r) =>
+          String(r['content_usage.content_title'] ?? '').includes('KPIs') &&
+          r['content_usage.content_title'] !== null,
+      ],
+      [
+        'content_usage.days_since_last_access_tiers',
+        '0 to 6',
+        (r) => r['content_usage.days_since_last_access_tiers'] === '0 to 6',
+      ],
+    ];
+    for (const [field, filter, keep] of cases) {
+      const expected = all.filter(keep).map((r) => r['content_usage.id']);
+      const got = await rows({
+        fields: ['content_usage.id'],
+        filters: { [field]: filter },
+        sorts: [CURSOR],
+        limit: '-1',
+      });
+      assert.deepEqual(
+        got.map((r) => r['content_usage.id']),
+        expected,
+        `${field}: ${filter}`,
+      );
+      assert.ok(expected.length > 0 && expected.length < all.length, `${field}: ${filter} selects a part`);
+    }
+  });
+
+  it('answers filter syntax it does not know with 422 and a ValidationError, which sdk.ok throws', async () => {
+    const invalid = await query({ fields: ['content_usage.id'], filters: { [CURSOR]: 'next full moon' } });
+    assert.equal(invalid.status, 422);
+    assert.deepEqual(problems(invalid.body, 'ValidationError'), []);
+    const { sdk } = sdkFor();
+    const error = (await sdk
+      .ok(
+        sdk.run_inline_query({
+          result_format: 'json',
+          body: {
+            model: 'system__activity',
+            view: CU,
+            fields: ['content_usage.id'],
+            filters: { 'content_usage.api_count': 'lots' },
+          },
+        }),
+      )
+      .catch((e: unknown) => e)) as { message: string; errors?: { field?: string }[] };
+    assert.equal(error.message, 'Validation Failed');
+    assert.equal(error.errors?.[0]?.field, 'filters.content_usage.api_count');
+  });
+
+  it('sorts by the cursor either way, by any other field, and by default as Looker does', async () => {
+    const week = (extra: Record<string, unknown>) => rows({ ...cursorFilter('7 days'), ...extra });
+    const ascending = await week({});
+    assert.deepEqual(await week({ sorts: [`${CURSOR} desc`] }), [...ascending].reverse());
+    // Without sorts Looker sorts by the first time dimension, descending.
+    assert.deepEqual(await week({ sorts: [] }), [...ascending].reverse());
+    const byCount = await rows({
+      fields: ['content_usage.id', 'content_usage.api_count'],
+      filters: { [CURSOR]: '7 days' },
+      sorts: ['content_usage.api_count desc'],
+      limit: '-1',
+    });
+    const truth = fake.truth(CU, at('2026-11-18T00:00:00Z'), at('2026-11-25T00:00:00Z'));
+    const expected = truth
+      .map((r) => pick(r, ['content_usage.id', 'content_usage.api_count']))
+      .sort((a, b) => (b['content_usage.api_count'] as number) - (a['content_usage.api_count'] as number));
+    assert.deepEqual(byCount, expected);
+  });
+
+  it('counts with the count measure, grouped by the selected dimensions', async () => {
+    const counted = await rows({
+      fields: ['content_usage.content_type', 'content_usage.count'],
+      filters: { [CURSOR]: '30 days' },
+      sorts: ['content_usage.content_type'],
+    });
+    const truth = fake.truth(CU, at('2026-10-26T00:00:00Z'), at('2026-11-25T00:00:00Z'));
+    const expected = ['dashboard', 'look'].map((type) => ({
+      'content_usage.content_type': type,
+      'content_usage.count': truth.filter((r) => r['content_usage.content_type'] === type).length,
+    }));
+    assert.deepEqual(counted, expected);
+  });
+
+  it('reports unknown fields as a looker_error element in a 200 result, and unknown explores as 404', async () => {
+    const unknown = await query({ fields: ['content_usage.nope'] });
+    assert.equal(unknown.status, 200);
+    assert.match(String((unknown.body as { looker_error: string }[])[0]!.looker_error), /Unknown field/);
+    const missing = await query({ view: 'nope', fields: ['nope.id'] });
+    assert.equal(missing.status, 404);
+    assert.deepEqual(problems(missing.body, 'Error'), []);
+    const otherModel = await query({ model: 'thelook', fields: ['content_usage.id'] });
+    assert.equal(otherModel.status, 404);
+  });
+
+  it('writes csv with a header of field labels, RFC 4180 quoting and empty nulls', async () => {
+    const filter = '2026-11-20 to 2026-11-22';
+    const csv = await query(
+      {
+        fields: ['content_usage.id', 'content_usage.content_title', 'content_usage.embed_count', CURSOR],
+        filters: { [CURSOR]: filter },
+        sorts: [CURSOR],
+        limit: '-1',
+      },
+      { format: 'csv' },
+    );
+    assert.equal(csv.status, 200);
+    assert.match(csv.contentType, /^text\/csv/);
+    const records = parseCsv(csv.text);
+    assert.deepEqual(records[0], [
+      'Content Usage ID',
+      'Content Usage Content Title',
+      'Content Usage Embed Count',
+      'Content Usage Last Accessed Time',
+    ]);
+    const truth = fake.truth(CU, at('2026-11-20T00:00:00Z'), at('2026-11-22T00:00:00Z'));
+    assert.deepEqual(
+      records.slice(1),
+      truth.map((r) =>
+        ['content_usage.id', 'content_usage.content_title', 'content_usage.embed_count', CURSOR].map((f) =>
+          r[f] === null ? '' : String(r[f]),
+        ),
+      ),
+    );
+  });
+
+  it('writes txt tab-separated, and answers result formats it does not serve with 400', async () => {
+    const txt = await query(
+      { fields: ['content_usage.id', 'content_usage.content_type'], limit: '2', sorts: [CURSOR] },
+      { format: 'txt' },
+    );
+    assert.equal(txt.status, 200);
+    const [header, ...lines] = txt.text.trimEnd().split('\n');
+    assert.equal(header, 'Content Usage ID\tContent Usage Content Type');
+    assert.equal(lines.length, 2);
+    const truth = fake.truth(CU, at('2000-01-01'), at('2100-01-01')).slice(0, 2);
+    assert.deepEqual(
+      lines,
+      truth.map((r) => `${r['content_usage.id']}\t${r['content_usage.content_type']}`),
+    );
+    const xlsx = await query({ fields: ['content_usage.id'] }, { format: 'xlsx' });
+    assert.equal(xlsx.status, 400);
+  });
+
+  it('serves System Activity from a stale cache that cache=false does not bypass', async () => {
+    await withFake({ cacheStaleHours: 12 }, async (stale) => {
+      const window = cursorFilter('2026-11-23');
+      const full = stale.truth(CU, at('2026-11-23T00:00:00Z'), at('2026-11-24T00:00:00Z'));
+      const fresh = stale.truth(CU, at('2026-11-23T00:00:00Z'), at('2026-11-23T15:00:00Z'));
+      assert.equal((await rows(window, { target: stale })).length, fresh.length);
+      assert.equal((await rows(window, { target: stale, params: '?cache=false' })).length, fresh.length);
+      assert.ok(fresh.length < full.length);
+      stale.setNow(at('2026-11-24T12:00:00Z'));
+      assert.equal((await rows(window, { target: stale })).length, full.length);
+    });
+  });
+
+  it('merges appended rows in cursor order, and relative filters follow setNow', async () => {
+    const appended: LookerRow = {
+      ...fake.truth(CU, at('2026-11-20T00:00:00Z'), at('2026-11-21T00:00:00Z'))[0]!,
+      'content_usage.id': 999_999,
+      'content_usage.content_title': 'Appended ✨ "row"',
+      [CURSOR]: '2026-11-24 01:00:00',
+    };
+    fake.append(CU, [appended]);
+    const today = await rows({ fields: ALL, filters: { [CURSOR]: 'today' }, sorts: [CURSOR], limit: '-1' });
+    assert.deepEqual(today, fake.truth(CU, at('2026-11-24T00:00:00Z'), at('2026-11-25T00:00:00Z')));
+    assert.ok(today.some((r) => r['content_usage.id'] === 999_999));
+    const times = today.map((r) => String(r[CURSOR]));
+    assert.deepEqual(times, [...times].sort(), 'cursor order');
+    assert.ok(times.some((t) => t > '2026-11-24 01:00:00') && times.some((t) => t < '2026-11-24 01:00:00'));
+    fake.setNow(at('2026-11-25T08:00:00Z'));
+    const yesterday = await rows({
+      fields: ['content_usage.id'],
+      filters: { [CURSOR]: '1 day ago' },
+      sorts: [CURSOR],
+      limit: '-1',
+    });
+    assert.deepEqual(
+      yesterday.map((r) => r['content_usage.id']),
+      today.map((r) => r['content_usage.id']),
+    );
+  });
+
+  it('generates the same rows for the same seed, other rows for another, and maps windows to indexes', async () => {
+    const datasets = { [CU]: { rows: 3_000_000, seed: 7 } };
+    await withFake({ datasets }, async (a) => {
+      await withFake({ datasets }, async (b) => {
+        const hour = [at('2026-11-10T10:00:00Z'), at('2026-11-10T11:00:00Z')] as const;
+        const started = performance.now();
+        const truth = a.truth(CU, ...hour);
+        const got = await rows(cursorFilter('2026-11-10 10:00:00 to 2026-11-10 11:00:00', { fields: ALL }), {
+          target: a,
+        });
+        assert.ok(performance.now() - started < 2000, 'a window of a 3M-row dataset needs no scan');
+        assert.ok(truth.length > 3000);
+        assert.deepEqual(got, truth);
+        assert.deepEqual(b.truth(CU, ...hour), truth);
+      });
+      await withFake({ datasets: { [CU]: { rows: 3_000_000, seed: 8 } } }, async (c) => {
+        const hour = [at('2026-11-10T10:00:00Z'), at('2026-11-10T11:00:00Z')] as const;
+        assert.notDeepEqual(c.truth(CU, ...hour), a.truth(CU, ...hour));
+      });
+    });
+  });
+
+  it('answers every explore of the registry with rows equal to truth(), including explores without a cursor', async () => {
+    for (const [name, spec] of fakeExplores) {
+      const { sdk } = sdkFor();
+      const explore = await sdk.ok(
+        sdk.lookml_model_explore({
+          lookml_model_name: 'system__activity',
+          explore_name: name,
+          fields: 'fields',
+        }),
+      );
+      const fields = explore
+        .fields!.dimensions!.filter((d) => d.field_group_variant === null || d.field_group_variant === 'Time')
+        .map((d) => d.name!);
+      const got = await rows({ view: name, fields, sorts: [spec.cursor ?? `${spec.view}.id`], limit: '100' });
+      const truth = fake.truth(name, at('2000-01-01'), at('2100-01-01'));
+      assert.deepEqual(got, truth.slice(0, 100), name);
+      assert.ok(truth.length >= Math.min(12, spec.defaults.rows), name);
+    }
   });
 });
+
+describe('faults', () => {
+  it('answers an armed 429 with Retry-After and a Looker Error body, then serves normally', async () => {
+    fake.faults.add({
+      match: 'GET /api/4.0/lookml_models',
+      fault: { kind: 'status', status: 429, headers: { 'retry-after': '2' } },
+    });
+    const issued = await token();
+    const url = `${fake.url}/api/4.0/lookml_models/system__activity`;
+    const limited = await fetch(url, { headers: { authorization: `Bearer ${issued}` } });
+    assert.equal(limited.status, 429);
+    assert.equal(limited.headers.get('retry-after'), '2');
+    assert.deepEqual(problems(await limited.json(), 'Error'), []);
+    assert.equal((await fetch(url, { headers: { authorization: `Bearer ${issued}` } })).status, 200);
+  });
+
+  it('makes sdk.ok throw on an armed 503, delays on request, and returns an exact body when told to', async () => {
+    const { sdk } = sdkFor();
+    fake.faults.add({ match: 'GET /api/4.0/user', fault: { kind: 'status', status: 503 } });
+    await assert.rejects(sdk.ok(sdk.me()), /Service Unavailable/);
+    fake.faults.add({ match: 'GET /api/4.0/user', fault: { kind: 'delay', ms: 300 } });
+    const started = performance.now();
+    await sdk.ok(sdk.me());
+    assert.ok(performance.now() - started >= 290);
+    fake.faults.add({
+      match: 'POST /api/4.0/queries/run',
+      fault: { kind: 'body', body: '[{"content_usage.id":1},' },
+    });
+    const truncated = await fetch(`${fake.url}/api/4.0/queries/run/json`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await token()}` },
+      body: '{}',
+    });
+    assert.equal(await truncated.text(), '[{"content_usage.id":1},');
+    assert.equal(fake.faults.pending, 0);
+  });
+});
+
+/** Parses a streamed json array body element by element (as the exporter does) into `into`. */
+async function collectJsonArray(response: Response, into: LookerRow[]): Promise<void> {
+  await pipeline(
+    Readable.fromWeb(response.body as ReadableStream),
+    StreamArray.withParser(),
+    async (items: AsyncIterable<{ value: LookerRow }>) => {
+      for await (const item of items) into.push(item.value);
+    },
+  );
+}
+
+/** A small RFC 4180 reader: quoted cells may hold commas, quotes ("") and newlines. */
+function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (quoted && char === '"' && text[i + 1] === '"') {
+      cell += '"';
+      i++;
+    } else if (char === '"') quoted = !quoted;
+    else if (quoted || (char !== ',' && char !== '\n')) cell += char;
+    else {
+      record.push(cell);
+      cell = '';
+      if (char === '\n') {
+        records.push(record);
+        record = [];
+      }
+    }
+  }
+  return records;
+}

@@ -1,319 +1,252 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FaultInjector } from '../faults.js';
 import { closeServer, listenOnLoopback } from '../loopback.js';
-import { FaultInjector, type Fault } from '../faults.js';
-import { ExploreData, type DatasetSpec, type LookerRow } from './data.js';
-import { fakeExplores, type FakeExplore } from './explores/index.js';
-import { FilterSyntaxError, parseTimeFilter, valueMatcher } from './filters.js';
+import { ExploreData, type DatasetSpec, type LookerRow } from './dataset.js';
+import { delimitedRowEncoder, jsonRowEncoder } from './encode.js';
+import { fakeExplores, type Scalar } from './explores/index.js';
+import { exploreMetadata, modelMetadata, parseFieldSelection, selectFields } from './metadata.js';
+import { compileExplore, type ExploreModel } from './model.js';
+import { ApiError, MODEL_NAME, QueryRunError, runInlineQuery, type QueryResult } from './query.js';
+import { DAY } from './time.js';
 
 export interface LookerFakeOptions {
+  /** Port to listen on; a free one if omitted. */
   port?: number;
+  /** The API key the fake accepts at `POST /api/4.0/login`. */
   clientId: string;
   clientSecret: string;
-  /** Rows a query can return at most, whatever its limit (Looker without `download_without_limit`). */
+  /** Rows any result holds at most, whatever its limit (Looker without `download_without_limit`); silent. */
   rowCap?: number;
-  /** Per explore: how many rows over which span; default each explore's own, ending at `now`. */
+  /** Per explore: how many rows, over which span, from which seed. Defaults: each explore's own, ending at `now`. */
   datasets?: Record<string, Partial<DatasetSpec>>;
-  /** Queries only see rows at least this many hours older than `now` (System Activity's cache). */
+  /** Queries only see rows at least this many hours older than the fake's clock (System Activity's cache). */
   cacheStaleHours?: number;
-  /** The fake's clock: relative filters and the default data span use it. */
+  /** The fake's clock at start: relative filters, staleness and the default data span use it. Default: real now. */
   now?: Date;
+  /** `expires_in` of issued tokens; they stop working after this many real seconds. Default 3600. */
   tokenTtlSeconds?: number;
+  /** Most rows one query may buffer (sorts other than the cursor order, aggregates). Default 250,000. */
+  maxBufferedRows?: number;
 }
 
+/** One request the fake received: method, path (no query string, no body), and the status it answered. */
+export interface LookerRequest {
+  method: string;
+  path: string;
+  status?: number;
+}
+
+/** The running fake: the FakeHandle of test/stack/CONTRACT.md plus Looker's test hooks. */
 export interface LookerFake {
   url: string;
   faults: FaultInjector;
-  /** The rows a window `[from, to)` on the explore's cursor holds, as the json result keys them. */
+  /**
+   * The rows a window `[from, to)` on the explore's cursor holds (all rows for explores without a
+   * cursor), keyed and formatted as the json result gives them (the explore's base fields, in
+   * declaration order, in cursor order). Ignores limits, the row cap and cache staleness: it is
+   * what an exactly-once export must eventually deliver.
+   */
   truth(explore: string, from: Date, to: Date): LookerRow[];
-  /** Adds rows "as time passes"; each must carry the explore's cursor time. */
+  /** Adds rows "as time passes" (keyed `view.field`, with the cursor time); merged into results in cursor order. */
   append(explore: string, rows: readonly LookerRow[]): void;
+  /** Moves the fake's clock (relative filters such as `1 day ago`, cache staleness). */
   setNow(date: Date): void;
+  readonly now: Date;
+  /** Forgets every issued token, as if they had all expired: the next call with one answers 401. */
+  expireTokens(): void;
   readonly tokensIssued: number;
-  /** Every request's method and path (no bodies, no credentials). */
-  readonly requests: { method: string; path: string }[];
+  readonly requests: LookerRequest[];
+  /** Bytes of query results handed to sockets so far: with back-pressure it trails what clients have read. */
+  readonly resultBytes: number;
+  /** Forgets appended rows, tokens, requests and armed faults; the clock returns to its start. */
   reset(): Promise<void>;
   close(): Promise<void>;
 }
 
-const MODEL = 'system__activity';
-const DEFAULT_LIMIT = 5000;
-const DOCS = 'https://cloud.google.com/looker/docs/r/err/4.0';
+const API = '/api/4.0';
+const DOCS = 'https://cloud.google.com/looker/docs/r/api';
+const CHUNK_BYTES = 64 * 1024;
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly errors?: { field: string; code: string; message: string }[],
-  ) {
-    super(message);
-  }
-}
+/** A stream ended because the client went away or a cut fault fired: nothing more to do. */
+class StreamClosed extends Error {}
 
-/** Starts the Looker API 4.0 fake on 127.0.0.1 (see README.md beside this file for what it emulates). */
+/**
+ * Starts the Looker API 4.0 fake on 127.0.0.1. See README.md beside this file for what it
+ * emulates and how faithfully.
+ */
 export async function startLookerFake(options: LookerFakeOptions): Promise<LookerFake> {
-  const initialNow = options.now ?? new Date();
+  const startNow = (options.now ?? new Date()).getTime();
+  const models = new Map<string, ExploreModel>(
+    [...fakeExplores.values()].map((spec) => [spec.name, compileExplore(spec)]),
+  );
+  for (const name of Object.keys(options.datasets ?? {}))
+    if (!models.has(name)) throw new Error(`datasets: unknown explore "${name}"`);
   const faults = new FaultInjector();
-  const requests: { method: string; path: string }[] = [];
+  const requests: LookerRequest[] = [];
   const tokens = new Map<string, number>();
+  const ttlSeconds = options.tokenTtlSeconds ?? 3600;
   let tokensIssued = 0;
-  let now = initialNow.getTime();
+  let resultBytes = 0;
+  let now = startNow;
   let data = makeData();
 
   function makeData(): Map<string, ExploreData> {
     const map = new Map<string, ExploreData>();
-    for (const explore of fakeExplores.values()) {
-      const spec = options.datasets?.[explore.name] ?? {};
-      const end = spec.end ?? initialNow;
-      const start = spec.start ?? new Date(end.getTime() - explore.defaults.days * 86_400_000);
+    for (const model of models.values()) {
+      const spec = options.datasets?.[model.name] ?? {};
+      const defaults = model.spec.defaults;
+      const end = spec.end ?? new Date(startNow);
+      const start = spec.start ?? new Date(end.getTime() - defaults.days * DAY);
       map.set(
-        explore.name,
-        new ExploreData(explore, { rows: spec.rows ?? explore.defaults.rows, start, end, seed: spec.seed }),
+        model.name,
+        new ExploreData(model, {
+          rows: spec.rows ?? defaults.rows,
+          start,
+          end,
+          seed: spec.seed,
+        }),
       );
     }
     return map;
   }
 
+  function dataOf(explore: string): ExploreData {
+    const dataset = data.get(explore);
+    if (!dataset) throw new Error(`unknown explore "${explore}"`);
+    return dataset;
+  }
+
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent)
-        sendError(res, error instanceof HttpError ? error : new HttpError(500, 'Internal server error'));
-      else res.destroy();
+      if (error instanceof StreamClosed) return;
+      if (res.headersSent) return void res.destroy();
+      sendError(res, error instanceof ApiError ? error : new ApiError(500, 'Internal server error'));
     });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
-    requests.push({ method, path: url.pathname });
+    const record: LookerRequest = { method, path: url.pathname };
+    requests.push(record);
+    res.on('finish', () => (record.status = res.statusCode));
+
     const fault = faults.take(method, url.pathname);
-    if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+    if (fault?.kind === 'delay') await sleep(fault.ms);
     if (fault?.kind === 'status') {
       await drain(req);
-      return sendError(
-        res,
-        new HttpError(fault.status, fault.message ?? defaultMessage(fault.status)),
-        fault.headers,
-      );
+      const error = new ApiError(fault.status, fault.message ?? defaultMessage(fault.status));
+      return sendError(res, error, fault.headers);
     }
     if (fault?.kind === 'body') {
       await drain(req);
-      res.writeHead(200, { 'content-type': fault.contentType ?? 'application/json; charset=utf-8' });
+      res.writeHead(200, {
+        'content-type': fault.contentType ?? 'application/json; charset=utf-8',
+      });
       return void res.end(fault.body);
     }
-    const cut = fault?.kind === 'cut' ? fault : undefined;
+    const cut = fault?.kind === 'cut' ? fault.afterBytes : undefined;
 
-    if (method === 'POST' && url.pathname === '/api/4.0/login') return login(req, res, url);
-    authorize(req);
-    if (method === 'DELETE' && url.pathname === '/api/4.0/logout') {
-      tokens.delete(bearer(req)!);
+    if (!url.pathname.startsWith(`${API}/`)) throw new ApiError(404, 'Not found');
+    const path = url.pathname.slice(API.length);
+    if (method === 'POST' && path === '/login') return login(req, res, url, cut);
+    const token = authorize(req);
+    const isQuery = method === 'POST' && path.startsWith('/queries/run/');
+    if (!isQuery) await drain(req);
+
+    if (method === 'DELETE' && path === '/logout') {
+      tokens.delete(token);
       res.writeHead(204).end();
       return;
     }
-    let match = /^\/api\/4\.0\/queries\/run\/([a-z_]+)$/.exec(url.pathname);
-    if (method === 'POST' && match) return runInlineQuery(req, res, url, match[1]!, cut);
-    match = /^\/api\/4\.0\/lookml_models\/([^/]+)\/explores\/([^/]+)$/.exec(url.pathname);
-    if (method === 'GET' && match)
-      return sendJson(
-        res,
-        200,
-        exploreMetadata(decodeURIComponent(match[1]!), decodeURIComponent(match[2]!)),
-      );
-    match = /^\/api\/4\.0\/lookml_models\/([^/]+)$/.exec(url.pathname);
-    if (method === 'GET' && match) return sendJson(res, 200, modelMetadata(decodeURIComponent(match[1]!)));
-    throw new HttpError(404, 'Not found');
+    if (method === 'GET' && path === '/user') return sendJson(res, 200, me(), {}, cut);
+    const fields = parseFieldSelection(url.searchParams.get('fields'));
+    if (method === 'GET' && path === '/lookml_models')
+      return sendJson(res, 200, selectFields([modelMetadata([...models.values()])], fields), {}, cut);
+    let match = /^\/lookml_models\/([^/]+)$/.exec(path);
+    if (method === 'GET' && match) {
+      if (decodeURIComponent(match[1]!) !== MODEL_NAME) throw new ApiError(404, 'Not found');
+      return sendJson(res, 200, selectFields(modelMetadata([...models.values()]), fields), {}, cut);
+    }
+    match = /^\/lookml_models\/([^/]+)\/explores\/([^/]+)$/.exec(path);
+    if (method === 'GET' && match) {
+      const model =
+        decodeURIComponent(match[1]!) === MODEL_NAME ? models.get(decodeURIComponent(match[2]!)) : undefined;
+      if (!model) throw new ApiError(404, 'Not found');
+      return sendJson(res, 200, selectFields(exploreMetadata(model), fields), {}, cut);
+    }
+    match = /^\/queries\/run\/([^/]+)$/.exec(path);
+    if (method === 'POST' && match) return runQuery(req, res, url, decodeURIComponent(match[1]!), cut);
+    throw new ApiError(404, 'Not found');
   }
 
-  async function login(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const body = (await readBody(req)).toString();
-    if (url.searchParams.has('client_id') || url.searchParams.has('client_secret')) {
-      throw new HttpError(
+  async function login(req: IncomingMessage, res: ServerResponse, url: URL, cut?: number): Promise<void> {
+    const form = new URLSearchParams((await readBody(req, 64 * 1024)).toString('utf8'));
+    if (url.searchParams.has('client_id') || url.searchParams.has('client_secret'))
+      throw new ApiError(
         400,
-        'Credentials in query parameters are not accepted; send them in the form body',
+        'Pass client_id and client_secret in the form-encoded body, not the query string',
       );
-    }
-    const form = new URLSearchParams(body);
-    if (form.get('client_id') !== options.clientId || form.get('client_secret') !== options.clientSecret) {
+    if (form.get('client_id') !== options.clientId || form.get('client_secret') !== options.clientSecret)
       // Looker answers unknown API credentials with 404, not 401.
-      throw new HttpError(404, 'Not found');
-    }
-    const token = randomBytes(20).toString('hex');
-    const ttl = options.tokenTtlSeconds ?? 3600;
-    tokens.set(token, Date.now() + ttl * 1000);
+      throw new ApiError(404, 'Not found');
+    const token = randomBytes(24).toString('base64url');
+    tokens.set(token, Date.now() + ttlSeconds * 1000);
     tokensIssued += 1;
-    sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: ttl, refresh_token: null });
-  }
-
-  function authorize(req: IncomingMessage): void {
-    const token = bearer(req);
-    const expiry = token ? tokens.get(token) : undefined;
-    if (expiry === undefined || expiry <= Date.now()) throw new HttpError(401, 'Requires authentication.');
-  }
-
-  function exploreOf(model: string, name: string): FakeExplore {
-    const explore = model === MODEL ? fakeExplores.get(name) : undefined;
-    if (!explore) throw new HttpError(404, 'Not found');
-    return explore;
-  }
-
-  function exploreMetadata(model: string, name: string) {
-    const explore = exploreOf(model, name);
-    return {
-      id: `${model}::${name}`,
-      name,
-      model_name: model,
-      view_name: explore.view,
-      label: title(name),
-      hidden: false,
-      fields: {
-        dimensions: explore.fields.map((field) => ({
-          name: `${explore.view}.${field.name}`,
-          label: `${title(explore.view)} ${field.label}`,
-          label_short: field.label,
-          type: field.type,
-          category: 'dimension',
-          view: explore.view,
-          is_numeric: field.type === 'number',
-          is_timeframe: field.type.startsWith('date_'),
-          dimension_group: field.type.startsWith('date_')
-            ? `${explore.view}.${field.name.replace(/_(time|date)$/, '')}`
-            : null,
-          hidden: false,
-          sortable: true,
-          can_filter: true,
-        })),
-        measures: [],
-        filters: [],
-        parameters: [],
-      },
+    const body = {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: ttlSeconds,
+      refresh_token: null,
     };
+    sendJson(res, 200, body, {}, cut);
   }
 
-  function modelMetadata(model: string) {
-    if (model !== MODEL) throw new HttpError(404, 'Not found');
-    return {
-      name: MODEL,
-      label: 'System Activity',
-      project_name: 'system__activity',
-      explores: [...fakeExplores.keys()].map((name) => ({ name, label: title(name), hidden: false })),
-    };
+  function authorize(req: IncomingMessage): string {
+    const match = /^(?:bearer|token)\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    const expiry = match ? tokens.get(match[1]!) : undefined;
+    if (!match || expiry === undefined || expiry <= Date.now()) {
+      if (match && expiry !== undefined) tokens.delete(match[1]!);
+      throw new ApiError(401, 'Requires authentication.');
+    }
+    return match[1]!;
   }
 
-  async function runInlineQuery(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    format: string,
-    cut?: Extract<Fault, { kind: 'cut' }>,
-  ) {
-    if (format !== 'json' && format !== 'csv')
-      throw new HttpError(400, `Unsupported result format "${format}" in this fake`);
-    let query: {
-      model?: string;
-      view?: string;
-      fields?: string[];
-      filters?: Record<string, string>;
-      sorts?: string[];
-      limit?: string | null;
-    };
+  async function runQuery(req: IncomingMessage, res: ServerResponse, url: URL, format: string, cut?: number) {
+    if (format !== 'json' && format !== 'csv' && format !== 'txt')
+      throw new ApiError(400, `Unsupported result format "${format}" (this fake serves json, csv and txt)`);
+    let body: unknown;
     try {
-      query = JSON.parse((await readBody(req)).toString()) as typeof query;
-    } catch {
-      throw new HttpError(400, 'Could not parse JSON body');
+      body = JSON.parse((await readBody(req, 1024 * 1024)).toString('utf8'));
+    } catch (error) {
+      throw error instanceof ApiError ? error : new ApiError(400, 'Could not parse the JSON request body');
     }
-    if (!query.model || !query.view) {
-      throw new HttpError(422, 'Validation Failed', [
-        { field: query.model ? 'view' : 'model', code: 'missing_field', message: 'This field is required.' },
-      ]);
+    let result: QueryResult;
+    try {
+      result = runInlineQuery(body, url.searchParams, {
+        explore: (name) => {
+          const model = models.get(name);
+          return model && { model, data: dataOf(name) };
+        },
+        now,
+        rowCap: options.rowCap,
+        cacheStaleHours: options.cacheStaleHours,
+        maxBufferedRows: options.maxBufferedRows ?? 250_000,
+      });
+    } catch (error) {
+      if (!(error instanceof QueryRunError)) throw error;
+      // Looker reports a query it cannot run inside a 200 result.
+      const text =
+        format === 'json'
+          ? JSON.stringify([{ looker_error: error.message }])
+          : `looker_error\n${csvCell(error.message)}\n`;
+      res.writeHead(200, { 'content-type': contentType(format) });
+      return void res.end(text);
     }
-    const explore = exploreOf(query.model, query.view);
-    const dataset = data.get(explore.name)!;
-    const known = new Map(explore.fields.map((f) => [`${explore.view}.${f.name}`, f]));
-    const fields = query.fields?.length ? query.fields : [...known.keys()];
-    const unknown = fields.filter((f) => !known.has(f));
-    if (unknown.length) {
-      // Looker reports query errors inside a json result, with status 200.
-      return sendJson(res, 200, [{ looker_error: `Unknown field(s): ${unknown.join(', ')}` }]);
-    }
-
-    let from = -Infinity;
-    let to = Infinity;
-    const predicates: ((row: LookerRow) => boolean)[] = [];
-    for (const [field, expression] of Object.entries(query.filters ?? {})) {
-      if (!known.has(field)) return sendJson(res, 200, [{ looker_error: `Unknown filter field: ${field}` }]);
-      try {
-        if (field === dataset.cursorKey) {
-          const range = parseTimeFilter(expression, now);
-          if (range.nulls === 'only') to = from; // generated cursor times are never null
-          from = Math.max(from, range.from);
-          to = Math.min(to, range.to);
-        } else if (known.get(field)!.type.startsWith('date_')) {
-          const range = parseTimeFilter(expression, now);
-          predicates.push((row) => {
-            const value = row[field];
-            const ms = typeof value === 'string' ? Date.parse(`${value.replace(' ', 'T')}Z`) : NaN;
-            return value === null
-              ? range.nulls === 'only'
-              : range.nulls !== 'only' && ms >= range.from && ms < range.to;
-          });
-        } else {
-          const matches = valueMatcher(expression);
-          predicates.push((row) => matches(row[field]));
-        }
-      } catch (error) {
-        if (error instanceof FilterSyntaxError) {
-          throw new HttpError(422, 'Validation Failed', [
-            { field: `filters.${field}`, code: 'invalid', message: error.message },
-          ]);
-        }
-        throw error;
-      }
-    }
-    if (options.cacheStaleHours) to = Math.min(to, now - options.cacheStaleHours * 3_600_000);
-
-    const sorts = query.sorts ?? [];
-    const cursorSort = sorts.find((s) => s.split(' ')[0] === dataset.cursorKey);
-    const otherSorts = sorts.filter((s) => s !== cursorSort);
-    if (otherSorts.length)
-      throw new HttpError(422, 'Validation Failed', [
-        { field: 'sorts', code: 'invalid', message: 'this fake sorts by the cursor field only' },
-      ]);
-    const descending = cursorSort?.trim().endsWith(' desc') ?? false;
-
-    const requested = url.searchParams.get('limit') ?? query.limit ?? String(DEFAULT_LIMIT);
-    let limit = Number(requested);
-    if (!Number.isInteger(limit) || limit === 0 || limit < -1) {
-      throw new HttpError(422, 'Validation Failed', [
-        { field: 'limit', code: 'invalid', message: `invalid limit ${requested}` },
-      ]);
-    }
-    if (limit === -1) limit = Infinity;
-    if (options.rowCap !== undefined) limit = Math.min(limit, options.rowCap);
-
-    // Asking for every field in order (what the exporter does) needs no per-row copy.
-    const allFields = fields.length === known.size && fields.every((f, i) => f === [...known.keys()][i]);
-    function* selected(): Generator<LookerRow> {
-      let emitted = 0;
-      for (const row of dataset.rows(from, to, descending)) {
-        if (predicates.length && !predicates.every((p) => p(row))) continue;
-        if (allFields) yield row;
-        else {
-          const out: LookerRow = {};
-          for (const field of fields) out[field] = row[field] ?? null;
-          yield out;
-        }
-        if (++emitted >= limit) return;
-      }
-    }
-    if (format === 'json') await streamJson(res, selected(), cut);
-    else
-      await streamCsv(
-        res,
-        selected(),
-        fields.map((f) => `${title(explore.view)} ${known.get(f)!.label}`),
-        fields,
-        cut,
-      );
+    await streamResult(res, result, format, cut, (bytes) => (resultBytes += bytes));
   }
 
   const port = await listenOnLoopback(server, options.port);
@@ -322,20 +255,25 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
     url: `http://127.0.0.1:${port}`,
     faults,
     truth(explore, from, to) {
-      const dataset = data.get(explore);
-      if (!dataset) throw new Error(`unknown explore ${explore}`);
-      return [...dataset.rows(from.getTime(), to.getTime())];
+      return dataOf(explore).truth(from.getTime(), to.getTime());
     },
     append(explore, rows) {
-      const dataset = data.get(explore);
-      if (!dataset) throw new Error(`unknown explore ${explore}`);
-      dataset.append(rows);
+      dataOf(explore).append(rows);
     },
     setNow(date) {
       now = date.getTime();
     },
+    get now() {
+      return new Date(now);
+    },
+    expireTokens() {
+      tokens.clear();
+    },
     get tokensIssued() {
       return tokensIssued;
+    },
+    get resultBytes() {
+      return resultBytes;
     },
     requests,
     async reset() {
@@ -343,7 +281,8 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
       tokens.clear();
       requests.length = 0;
       tokensIssued = 0;
-      now = initialNow.getTime();
+      resultBytes = 0;
+      now = startNow;
       data = makeData();
     },
     async close() {
@@ -352,133 +291,159 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
   };
 }
 
-/** Writes rows as one JSON array, in ~64 KiB chunks, waiting whenever the client is slower. */
-async function streamJson(res: ServerResponse, rows: Iterable<LookerRow>, cut?: { afterBytes: number }) {
-  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-  const writer = chunkWriter(res, cut);
-  let first = true;
-  await writer.write('[');
-  for (const row of rows) {
-    await writer.write((first ? '' : ',\n') + JSON.stringify(row));
-    first = false;
-  }
-  await writer.write(']');
-  await writer.end();
-}
-
-async function streamCsv(
+/**
+ * Writes a result as it is produced: rows are encoded straight into ~64 KiB buffers, and a full
+ * buffer is handed to the socket only once it has drained the previous ones, so memory stays flat
+ * however many rows there are and a slow reader slows the generator down.
+ */
+async function streamResult(
   res: ServerResponse,
-  rows: Iterable<LookerRow>,
-  header: string[],
-  fields: string[],
-  cut?: { afterBytes: number },
+  result: QueryResult,
+  format: string,
+  cut: number | undefined,
+  onWrite: (bytes: number) => void,
 ) {
-  res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' });
-  const writer = chunkWriter(res, cut);
-  const cell = (value: unknown) => {
-    if (value === null || value === undefined) return '';
-    const text = String(value);
-    return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  await writer.write(header.map(cell).join(',') + '\n');
-  for (const row of rows) await writer.write(fields.map((f) => cell(row[f])).join(',') + '\n');
-  await writer.end();
-}
-
-function chunkWriter(res: ServerResponse, cut?: { afterBytes: number }) {
-  const CHUNK = 64 * 1024;
-  let pending = '';
+  res.writeHead(200, { 'content-type': contentType(format) });
+  const closed = new AbortController();
+  res.once('close', () => closed.abort());
   let sent = 0;
-  async function flush(): Promise<void> {
-    if (!pending) return;
-    let buffer = Buffer.from(pending);
-    pending = '';
-    if (cut && sent + buffer.length >= cut.afterBytes) {
-      buffer = buffer.subarray(0, Math.max(0, cut.afterBytes - sent));
-      res.write(buffer);
-      await new Promise((r) => setTimeout(r, 20));
-      res.socket?.destroy();
-      throw new Error('stream cut by fault injection');
+  let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  let used = 0;
+
+  const flush = async () => {
+    let bytes = buffer.subarray(0, used);
+    buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    used = 0;
+    if (cut !== undefined && sent + bytes.length >= cut) {
+      bytes = bytes.subarray(0, Math.max(0, cut - sent));
+      // Let the partial bytes reach the client, then break the connection mid-body.
+      res.write(bytes, () => res.socket?.destroy());
+      onWrite(bytes.length);
+      throw new StreamClosed();
     }
-    sent += buffer.length;
-    if (!res.write(buffer)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
+    sent += bytes.length;
+    onWrite(bytes.length);
+    if (!res.write(bytes) && !closed.signal.aborted)
+      await once(res, 'drain', { signal: closed.signal }).catch(() => undefined);
+    if (closed.signal.aborted || res.destroyed) throw new StreamClosed();
+  };
+  const put = async (text: string) => {
+    // UTF-8 never needs more than 3 bytes per UTF-16 unit of a JS string.
+    if (used + text.length * 3 > buffer.length) {
+      if (used > 0) await flush();
+      if (text.length * 3 > buffer.length) buffer = Buffer.allocUnsafe(text.length * 3);
     }
-    if (res.destroyed) throw new Error('client went away');
+    used += buffer.write(text, used);
+  };
+
+  let separator: string;
+  let encode: (values: Scalar[]) => string;
+  if (format === 'json') {
+    encode = jsonRowEncoder(result.columns);
+    await put('[');
+    separator = ',\n';
+  } else {
+    const delimited = delimitedRowEncoder(result.columns, format as 'csv' | 'txt');
+    encode = delimited.row;
+    await put(delimited.header);
+    separator = '';
   }
+  let first = true;
+  for (let values = result.next(); values !== undefined; values = result.next()) {
+    const text = first ? encode(values) : separator + encode(values);
+    first = false;
+    // Awaiting only when a buffer is full keeps the per-row path synchronous.
+    if (used + text.length * 3 > buffer.length) await put(text);
+    else used += buffer.write(text, used);
+  }
+  if (format === 'json') await put(']');
+  await flush();
+  res.end();
+}
+
+function contentType(format: string): string {
+  if (format === 'json') return 'application/json; charset=utf-8';
+  return format === 'csv' ? 'text/csv; charset=utf-8' : 'text/plain; charset=utf-8';
+}
+
+function csvCell(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The API user the key belongs to (`GET /user`), enough for clients that check who they are. */
+function me(): Record<string, unknown> {
   return {
-    async write(text: string) {
-      pending += text;
-      if (pending.length >= CHUNK) await flush();
-    },
-    async end() {
-      await flush();
-      res.end();
-    },
+    id: '1',
+    first_name: 'System Activity',
+    last_name: 'Exporter',
+    display_name: 'System Activity Exporter',
+    email: 'exporter@example.com',
+    is_disabled: false,
+    role_ids: ['2'],
+    locale: 'en',
   };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  const text = JSON.stringify(body);
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+  cut?: number,
+) {
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
+    'content-length': bytes.length,
     ...headers,
   });
-  res.end(text);
+  if (cut === undefined) return void res.end(bytes);
+  res.write(bytes.subarray(0, Math.min(cut, bytes.length)), () => res.socket?.destroy());
 }
 
-function sendError(res: ServerResponse, error: HttpError, headers: Record<string, string> = {}) {
+function sendError(res: ServerResponse, error: ApiError, headers: Record<string, string> = {}) {
+  const documentation = `${DOCS}/${error.status === 401 ? 'authorization' : 'support'}`;
   const body: Record<string, unknown> = {
     message: error.message,
-    documentation_url: `${DOCS}/${error.status}`,
+    documentation_url: documentation,
   };
   if (error.errors)
-    body.errors = error.errors.map((e) => ({ ...e, documentation_url: `${DOCS}/${error.status}` }));
+    body.errors = error.errors.map((e) => ({
+      ...e,
+      documentation_url: documentation,
+    }));
   sendJson(res, error.status, body, headers);
 }
 
 function defaultMessage(status: number): string {
-  return (
-    {
-      401: 'Requires authentication.',
-      404: 'Not found',
-      429: 'Too Many Requests',
-      500: 'Internal server error',
-      502: 'Bad Gateway',
-      503: 'Service Unavailable',
-    }[status] ?? `Error ${status}`
-  );
+  const messages: Record<number, string> = {
+    400: 'Bad Request',
+    401: 'Requires authentication.',
+    403: 'Forbidden',
+    404: 'Not found',
+    422: 'Validation Failed',
+    429: 'Too Many Requests',
+    500: 'Internal server error',
+    502: 'Bad Gateway',
+    503: 'Service Unavailable',
+    504: 'Gateway Timeout',
+  };
+  return messages[status] ?? `Error ${status}`;
 }
 
-function bearer(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization ?? '';
-  const match = /^(?:bearer|token)\s+(\S+)$/i.exec(header);
-  return match?.[1];
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+/** The request body, refusing more than `limit` bytes (413) so a stray upload cannot fill memory. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new ApiError(413, 'Request body too large');
+    chunks.push(chunk);
+  }
   return Buffer.concat(chunks);
 }
 
+/** Reads and discards a body nobody needs, so keep-alive connections stay usable. */
 async function drain(req: IncomingMessage): Promise<void> {
   for await (const _ of req);
-}
-
-function title(name: string): string {
-  return name
-    .split('_')
-    .filter(Boolean)
-    .map((w) => w[0]!.toUpperCase() + w.slice(1))
-    .join(' ');
 }

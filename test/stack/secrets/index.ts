@@ -1,1 +1,2 @@
-export { startSecretManagerFake, type SecretManagerFake } from './server.js';
+export { startSecretManagerFake, type SecretManagerFake, type SecretManagerFakeOptions } from './server.js';
+export { crc32c } from './crc32c.js';

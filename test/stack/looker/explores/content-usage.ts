@@ -1,74 +1,107 @@
-import type { FakeExplore } from './types.js';
+import type { ExploreSpec } from './types.js';
+import { daysBeforeAsOf, integerTier, sometimesNull, TITLES } from './values.js';
 
-const TITLES = [
-  'Sales overview',
-  'Daily "KPIs"',
-  'Été ☀ revenue',
-  'Backslash \\ report',
-  'Churn 📉',
-  'Ops — weekly',
-  "O'Brien's look",
-  '売上ダッシュボード',
-];
-const TIERS = ['0 to 6', '7 to 13', '14 to 20', '21 to 27', '28 to 89', '90 or Above'];
+const TIER_EDGES = [0, 7, 14, 21, 28, 90];
+const COUNTS = 'Incremented Counts';
 
-function tier(days: number): string {
-  if (days < 7) return TIERS[0]!;
-  if (days < 14) return TIERS[1]!;
-  if (days < 21) return TIERS[2]!;
-  if (days < 28) return TIERS[3]!;
-  return days < 90 ? TIERS[4]! : TIERS[5]!;
-}
-
-/** `content_usage`: the 13 fields of the reference mapping. */
-export const contentUsage: FakeExplore = {
+/**
+ * `content_usage`: one row per dashboard or look with how it was accessed, by path, and when it
+ * was last accessed (the cursor). A state table: ages are computed as of the dataset's end.
+ */
+export const contentUsage: ExploreSpec = {
   name: 'content_usage',
   view: 'content_usage',
-  cursor: 'last_accessed_time',
+  label: 'Content Usage',
+  description: 'Usage of each dashboard and look: counts by access path and the last access time.',
+  kind: 'snapshot',
+  cursor: 'content_usage.last_accessed_time',
   defaults: { rows: 3000, days: 30 },
   fields: [
-    { name: 'content_id', type: 'string', label: 'Content ID', value: (i) => String(10_000 + (i % 7919)) },
+    {
+      name: 'content_id',
+      type: 'string',
+      label: 'Content ID',
+      value: (row) => String(1 + ((row.index * 7919) % 100_003)),
+    },
     {
       name: 'content_title',
       type: 'string',
       label: 'Content Title',
-      value: (i, r) => (r.int(50) === 0 ? null : `${r.pick(TITLES)} ${i}`),
+      value: ({ random, index }) => sometimesNull(random, 0.02, () => `${random.pick(TITLES)} #${index}`),
     },
     {
       name: 'content_type',
       type: 'string',
       label: 'Content Type',
-      value: (_i, r) => r.pick(['dashboard', 'look']),
+      value: ({ random }) => (random.next() < 0.55 ? 'dashboard' : 'look'),
     },
     {
       name: 'days_since_last_access_tiers',
       type: 'tier',
       label: 'Days Since Last Access Tiers',
-      value: (_i, r) => tier(r.int(120)),
+      value: (row) => integerTier(daysBeforeAsOf(row), TIER_EDGES),
     },
     {
       name: 'days_since_last_accessed',
       type: 'number',
       label: 'Days Since Last Accessed',
-      value: (_i, r) => r.int(120),
+      value: (row) => daysBeforeAsOf(row),
     },
-    { name: 'id', type: 'number', label: 'ID', value: (i) => i + 1 },
-    { name: 'api_count', type: 'number', label: 'API Count', value: (_i, r) => r.int(500) },
+    {
+      name: 'id',
+      type: 'number',
+      label: 'ID',
+      primaryKey: true,
+      increasing: true,
+      value: (row) => row.index + 1,
+    },
+    {
+      name: 'api_count',
+      type: 'number',
+      label: 'API Count',
+      groupLabel: COUNTS,
+      value: ({ random }) => random.int(500),
+    },
     {
       name: 'embed_count',
       type: 'number',
       label: 'Embed Count',
-      value: (_i, r) => (r.int(10) === 0 ? null : r.int(50)),
+      groupLabel: COUNTS,
+      value: ({ random }) => sometimesNull(random, 0.1, () => random.int(50)),
     },
-    { name: 'favorite_count', type: 'number', label: 'Favorite Count', value: (_i, r) => r.int(20) },
-    { name: 'public_count', type: 'number', label: 'Public Count', value: (_i, r) => r.int(5) },
-    { name: 'schedule_count', type: 'number', label: 'Schedule Count', value: (_i, r) => r.int(30) },
-    { name: 'other_count', type: 'number', label: 'Other Count', value: (_i, r) => r.int(100) },
     {
-      name: 'last_accessed_time',
-      type: 'date_time',
-      label: 'Last Accessed Time',
-      value: (_i, _r, time) => new Date(time).toISOString().slice(0, 19).replace('T', ' '),
+      name: 'favorite_count',
+      type: 'number',
+      label: 'Favorite Count',
+      groupLabel: COUNTS,
+      value: ({ random }) => random.int(20),
+    },
+    {
+      name: 'public_count',
+      type: 'number',
+      label: 'Public Count',
+      groupLabel: COUNTS,
+      value: ({ random }) => sometimesNull(random, 0.05, () => random.int(5)),
+    },
+    {
+      name: 'schedule_count',
+      type: 'number',
+      label: 'Schedule Count',
+      groupLabel: COUNTS,
+      value: ({ random }) => random.int(30),
+    },
+    {
+      name: 'other_count',
+      type: 'number',
+      label: 'View Count',
+      groupLabel: COUNTS,
+      value: ({ random }) => random.int(1000),
+    },
+    {
+      group: 'last_accessed',
+      label: 'Last Accessed',
+      groupLabel: 'Last Accessed Date',
+      timeframes: ['time', 'date', 'week', 'month', 'year'],
     },
   ],
 };

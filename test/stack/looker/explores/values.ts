@@ -1,0 +1,89 @@
+/**
+ * Value pools and small helpers the explore entries share. Titles and names deliberately carry
+ * what breaks naive encoders: quotes, backslashes, non-Latin scripts, emoji (astral code points),
+ * and now and then a tab or newline.
+ */
+import type { RowContext, RowRandom } from './types.js';
+
+export const DAY_MS = 86_400_000;
+
+export const TITLES = [
+  'Sales overview',
+  'Daily "KPIs"',
+  'Été ☀ revenue',
+  'Backslash \\ report',
+  'Churn 📉 by cohort',
+  'Ops — weekly',
+  "O'Brien's look",
+  '売上ダッシュボード',
+  'Pipeline, forecast & quota',
+  'Support SLA\tbreaches',
+  'Marketing\nattribution',
+  'Retention 🧪 experiment',
+  'C:\\exports\\finance "final"',
+  'Ünïcödé ✓ audit',
+] as const;
+
+export const FIRST_NAMES = [
+  'Ada',
+  'Grace',
+  'José',
+  'Zoë',
+  'Björn',
+  'Aiko',
+  'Nnamdi',
+  'Siobhán',
+  'Li',
+  "D'Arcy",
+];
+export const LAST_NAMES = [
+  'Lovelace',
+  'Hopper',
+  'Núñez',
+  'Øster',
+  'Müller',
+  '山田',
+  'Okafor',
+  'Ó Briain',
+  'Wei',
+];
+
+export const MODELS = ['ecommerce', 'finance', 'marketing', 'system__activity', 'ops_metrics'];
+export const EXPLORES = ['order_items', 'users', 'sessions', 'invoices', 'history', 'tickets'];
+export const CONNECTIONS = ['bigquery_prod', 'snowflake_dw', 'postgres_ops'];
+export const DIALECTS = ['bigquery_standard_sql', 'snowflake', 'postgres'];
+
+/**
+ * Looker's `tier` label for `value` with `style: integer` tiers at `edges` (ascending):
+ * `Below 0`, `0 to 6`, `7 to 13`, ..., `90 or Above`.
+ */
+export function integerTier(value: number, edges: readonly number[]): string {
+  if (value < edges[0]!) return `Below ${edges[0]}`;
+  for (let k = 1; k < edges.length; k++) if (value < edges[k]!) return `${edges[k - 1]} to ${edges[k]! - 1}`;
+  return `${edges[edges.length - 1]} or Above`;
+}
+
+/** `value()` or null with probability `p`. */
+export function sometimesNull<T>(random: RowRandom, p: number, value: () => T): T | null {
+  return random.next() < p ? null : value();
+}
+
+/** A person's name for the row, stable for a given id. */
+export function personName(id: number): { first: string; last: string } {
+  return {
+    first: FIRST_NAMES[id % FIRST_NAMES.length]!,
+    last: LAST_NAMES[Math.floor(id / FIRST_NAMES.length) % LAST_NAMES.length]!,
+  };
+}
+
+/** Whole days between the row's time and the snapshot's end (as System Activity computes ages). */
+export function daysBeforeAsOf(row: RowContext): number {
+  return Math.max(0, Math.floor((row.asOf - row.time) / DAY_MS));
+}
+
+/** A short lowercase hex token (slugs, hashes, session ids) drawn from the row's random numbers. */
+export function hexToken(random: RowRandom, length: number): string {
+  let text = '';
+  while (text.length < length) text += random.int(0x100000000).toString(16).padStart(8, '0');
+  return text.slice(0, length);
+}
