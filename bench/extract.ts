@@ -57,8 +57,8 @@ const stats: ExtractStats = { rows: 0, bytes: 0, invalidValues: {} };
 if (METHOD === 'ours') {
   await extractWindow({
     looker,
-    explore,
-    window,
+    query: windowQuery(explore, window),
+    mapRow: compileRowMapper(explore),
     metadata,
     stats,
     onProgress: () => {},

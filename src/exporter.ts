@@ -3,7 +3,7 @@ import type { GoogleClients } from './clients.js';
 import type { Logger } from './log.js';
 import { CredentialCache } from './looker/credentials.js';
 import { LookerClient } from './looker/client.js';
-import { runExport, type RunRequest, type RunSummary } from './pipeline/run.js';
+import { runExport, type InstanceDependencies, type RunRequest, type RunSummary } from './pipeline/run.js';
 import { BigQueryLoader } from './sinks/bigquery.js';
 import { GcsStaging } from './sinks/gcs.js';
 import { StateStore } from './state/store.js';
@@ -19,8 +19,8 @@ export interface ExporterOptions {
 }
 
 /**
- * Wires one function instance: clients and the Looker credential cache live as long as the
- * instance; a Looker session lives for one run.
+ * Wires one function instance: clients, Looker credential caches and the masking key live as
+ * long as the instance; a Looker session lives for one run.
  */
 export function createExporter(
   config: Config,
@@ -28,32 +28,51 @@ export function createExporter(
   logger: Logger,
   options: ExporterOptions = {},
 ): Exporter {
-  const credentials = new CredentialCache(
-    clients.secrets,
-    config.looker.clientIdSecret,
-    config.looker.clientSecretSecret,
-  );
   const staging = new GcsStaging(clients.storage, config.gcs.bucket);
-  const loader = new BigQueryLoader(clients.bigquery, config.bigquery.dataset, config.bigquery.location);
-  const state = new StateStore(clients.firestore, config.firestore.collection, config.looker.instanceName);
-  if (!config.looker.verifySsl) {
-    logger.warn('LOOKER_VERIFY_SSL is false: Looker TLS certificates are not verified');
-  }
+  const wired = config.instances.map((instance) => {
+    if (!instance.verifySsl)
+      logger.warn(
+        { instance: instance.name },
+        `TLS verification is off for Looker instance ${instance.name}: its certificates are not checked`,
+      );
+    return {
+      instance,
+      credentials: new CredentialCache(clients.secrets, instance.clientIdSecret, instance.clientSecretSecret),
+      loader: new BigQueryLoader(clients.bigquery, instance.dataset, config.bigquery.location),
+      state: new StateStore(clients.firestore, config.firestore.collection, instance.name),
+    };
+  });
+  let maskingKey: Promise<string> | undefined;
+  const readMaskingKey = () => {
+    const secret = config.masking.keySecret;
+    if (!secret) return Promise.reject(new Error('no MASKING_KEY_SECRET is configured'));
+    maskingKey ??= clients.secrets.read(secret).catch((error: unknown) => {
+      maskingKey = undefined;
+      throw error;
+    });
+    return maskingKey;
+  };
   return {
     run(request, runOptions = {}) {
       const runLogger = runOptions.logger ?? logger;
-      const looker = new LookerClient({
-        baseUrl: config.looker.baseUrl,
-        timeoutMs: config.looker.timeoutMs,
-        verifySsl: config.looker.verifySsl,
-        credentials,
-        logger: runLogger,
-        signal: runOptions.signal,
-        retry: options.lookerRetry,
-      });
+      const instances: InstanceDependencies[] = wired.map((w) => ({
+        instance: w.instance,
+        loader: w.loader,
+        state: w.state,
+        maskingKey: readMaskingKey,
+        looker: new LookerClient({
+          baseUrl: w.instance.baseUrl,
+          timeoutMs: config.looker.timeoutMs,
+          verifySsl: w.instance.verifySsl,
+          credentials: w.credentials,
+          logger: runLogger.child({ instance: w.instance.name }),
+          signal: runOptions.signal,
+          retry: options.lookerRetry,
+        }),
+      }));
       return runExport(
         request,
-        { config, logger: runLogger, looker, staging, loader, state, now: options.now },
+        { config, logger: runLogger, staging, instances, now: options.now },
         runOptions.signal,
       );
     },

@@ -16,9 +16,10 @@ import { parseRunRequest } from '../http/request.js';
 import { createLogger } from '../log.js';
 import { CredentialCache } from '../looker/credentials.js';
 import { LookerClient } from '../looker/client.js';
-import { extractWindow, progressLogger } from '../pipeline/extract.js';
+import { extractWindow, progressLogger, windowQuery } from '../pipeline/extract.js';
 import { addDays, startOfUtcDay } from '../pipeline/windows.js';
 import type { ExtractStats } from '../transform/jsonl.js';
+import { compileRowMapper } from '../transform/row.js';
 
 const USAGE = `usage: npm run export -- --explore NAME --from YYYY-MM-DD --to YYYY-MM-DD --out FILE [--ini looker.ini] [--section Looker] [--instance NAME]`;
 
@@ -51,7 +52,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   try {
     if (!args.out || !args.from || !args.to) throw new Error(`--from, --to and --out are required\n${USAGE}`);
     const request = parseRunRequest({ explores: [args.explore], from: args.from, to: args.to });
-    const explore = request.explores[0]!;
+    const explore = request.explores![0]!;
     const window = { start: request.backfill!.from, end: addDays(startOfUtcDay(request.backfill!.to), 1) };
     const settings = existsSync(args.ini) ? readIniConfig(args.ini, 'LOOKERSDK', args.section) : {};
     const baseUrl = env.LOOKERSDK_BASE_URL ?? settings.base_url;
@@ -81,16 +82,19 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     const stats: ExtractStats = { rows: 0, bytes: 0, invalidValues: {} };
     const progress = progressLogger((fields) => logger.info(fields, 'extract progress'));
     try {
+      const snapshot = explore.mode === 'snapshot';
       await extractWindow({
         looker,
-        explore,
-        window,
+        // A snapshot explore is current state: it is read whole, whatever the dates.
+        query: windowQuery(explore, snapshot ? {} : window),
+        mapRow: compileRowMapper(explore),
         metadata: {
           looker_instance: args.instance ?? new URL(baseUrl).hostname,
           export_run_id: 'local',
           export_window_start: window.start.toISOString(),
           export_window_end: window.end.toISOString(),
           exported_at: new Date().toISOString(),
+          ...(snapshot ? { snapshot_date: new Date().toISOString().slice(0, 10) } : {}),
         },
         stats,
         onProgress: progress,

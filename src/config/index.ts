@@ -1,23 +1,45 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { explores, type MaskAction } from '../explores/index.js';
 import { CONFIG_VARIABLES } from './variables.js';
 
 export { CONFIG_VARIABLES, type ConfigVariable } from './variables.js';
 
+/** One Looker instance to export, with where its rows go. */
+export interface LookerInstance {
+  /** Written to every row's `looker_instance` column and keys the instance's state. */
+  name: string;
+  baseUrl: string;
+  clientIdSecret: string;
+  clientSecretSecret: string;
+  verifySsl: boolean;
+  /** BigQuery dataset of this instance's tables: a day partition holds one instance's rows. */
+  dataset: string;
+}
+
 /** The validated, frozen configuration the whole run works from. */
 export interface Config {
+  instances: readonly LookerInstance[];
   looker: {
-    baseUrl: string;
-    instanceName: string;
-    clientIdSecret: string;
-    clientSecretSecret: string;
-    verifySsl: boolean;
     timeoutMs: number;
     /** Rows Looker may cap a result at; a piece that returns this many is split (0: never). */
     rowCap: number;
+    /** Leave the exporter's own API user's rows out of explores that record who acted. */
+    excludeOwnActivity: boolean;
+  };
+  /** Explores a run exports when its request names none. */
+  explores: readonly string[];
+  /** Explores one instance exports at the same time. */
+  exploreConcurrency: number;
+  masking: {
+    /** Per `explore.column`: what happens to it. Defaults (when on) plus the user's rules. */
+    rules: Readonly<Record<string, MaskAction>>;
+    /** Secret holding the HMAC key; set when any rule hashes. */
+    keySecret?: string;
   };
   projectId: string;
   gcs: { bucket: string; prefix: string; apiEndpoint?: string };
+  /** `dataset`: the default dataset of instances that name none. */
   bigquery: { dataset: string; location: string; apiEndpoint?: string };
   firestore: { databaseId: string; collection: string };
   secretManager: { apiEndpoint?: string };
@@ -65,16 +87,63 @@ const hostPort = z
   .trim()
   .regex(/^[A-Za-z0-9.[\]:-]+:\d+$/, 'must be host:port');
 
-const schema = z.object({
-  LOOKER_BASE_URL: httpUrl,
-  LOOKER_CLIENT_ID_SECRET: secretName,
-  LOOKER_CLIENT_SECRET_SECRET: secretName,
-  LOOKER_INSTANCE_NAME: z
+const instanceName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 letters, digits, . _ -');
+
+/** JSON in an environment variable, then validated by `inner`. */
+const json = <T extends z.ZodType>(inner: T) =>
+  z
     .string()
-    .trim()
-    .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 letters, digits, . _ -')
-    .optional(),
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(inner);
+
+const instancesSchema = z
+  .array(
+    z
+      .object({
+        name: instanceName,
+        baseUrl: httpUrl,
+        clientIdSecret: secretName,
+        clientSecretSecret: secretName,
+        verifySsl: z.boolean().optional(),
+        dataset: datasetId.optional(),
+      })
+      .strict(),
+  )
+  .min(1, 'must list at least one instance')
+  .max(50);
+
+const maskAction = z.enum(['drop', 'hash', 'keep']);
+
+const schema = z.object({
+  LOOKER_INSTANCES: json(instancesSchema).optional(),
+  LOOKER_BASE_URL: httpUrl.optional(),
+  LOOKER_CLIENT_ID_SECRET: secretName.optional(),
+  LOOKER_CLIENT_SECRET_SECRET: secretName.optional(),
+  LOOKER_INSTANCE_NAME: instanceName.optional(),
   LOOKER_VERIFY_SSL: bool.default(true),
+  EXCLUDE_OWN_ACTIVITY: bool.default(true),
+  EXPORT_EXPLORES: z
+    .string()
+    .transform((v) => v.split(',').map((name) => name.trim()).filter(Boolean))
+    .refine((names) => names.length > 0, 'must name at least one explore')
+    .refine((names) => names.every((name) => explores.has(name)), {
+      message: `must name known explores (${[...explores.keys()].join(', ')})`,
+    })
+    .optional(),
+  EXPLORE_CONCURRENCY: positiveInt(8).default(2),
+  MASK_PERSONAL_DATA: bool.default(false),
+  MASKING_RULES: json(z.record(z.string(), maskAction)).optional(),
+  MASKING_KEY_SECRET: secretName.optional(),
   LOOKER_TIMEOUT_SECONDS: positiveInt(3600).default(600),
   LOOKER_ROW_CAP: z
     .string()
@@ -131,21 +200,28 @@ export function parseConfig(env: RawEnv = process.env): Config {
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '');
-      return input[name] === undefined ? `${name} is required but not set` : `${name} ${issue.message}`;
+      const where = issue.path.length > 1 ? `[${issue.path.slice(1).join('.')}]` : '';
+      return input[name] === undefined
+        ? `${name} is required but not set`
+        : `${name}${where} ${issue.message}`;
     });
     throw new ConfigError([...new Set(problems)].sort());
   }
   const v = result.data;
+  const problems: string[] = [];
+  const instances = resolveInstances(v, problems);
+  const masking = resolveMasking(v, problems);
+  if (problems.length) throw new ConfigError(problems.sort());
   return deepFreeze({
+    instances,
     looker: {
-      baseUrl: v.LOOKER_BASE_URL,
-      instanceName: v.LOOKER_INSTANCE_NAME ?? new URL(v.LOOKER_BASE_URL).hostname,
-      clientIdSecret: v.LOOKER_CLIENT_ID_SECRET,
-      clientSecretSecret: v.LOOKER_CLIENT_SECRET_SECRET,
-      verifySsl: v.LOOKER_VERIFY_SSL,
       timeoutMs: v.LOOKER_TIMEOUT_SECONDS * 1000,
       rowCap: v.LOOKER_ROW_CAP,
+      excludeOwnActivity: v.EXCLUDE_OWN_ACTIVITY,
     },
+    explores: v.EXPORT_EXPLORES ?? [...explores.keys()],
+    exploreConcurrency: v.EXPLORE_CONCURRENCY,
+    masking,
     projectId: v.GOOGLE_CLOUD_PROJECT,
     gcs: { bucket: v.GCS_BUCKET, prefix: v.GCS_PREFIX, apiEndpoint: v.GCS_API_ENDPOINT },
     bigquery: { dataset: v.BQ_DATASET, location: v.BQ_LOCATION, apiEndpoint: v.BIGQUERY_API_ENDPOINT },
@@ -154,6 +230,94 @@ export function parseConfig(env: RawEnv = process.env): Config {
     settleDays: v.SETTLE_DAYS,
     runBudgetMs: v.RUN_BUDGET_SECONDS * 1000,
   });
+}
+
+type Parsed = z.infer<typeof schema>;
+const SINGLE_INSTANCE_VARIABLES = [
+  'LOOKER_BASE_URL',
+  'LOOKER_CLIENT_ID_SECRET',
+  'LOOKER_CLIENT_SECRET_SECRET',
+  'LOOKER_INSTANCE_NAME',
+] as const;
+
+/**
+ * LOOKER_INSTANCES lists instances; the LOOKER_BASE_URL family is the shorthand for one. Two
+ * instances may not share a dataset: each load replaces a day partition, which would hold both.
+ */
+function resolveInstances(v: Parsed, problems: string[]): LookerInstance[] {
+  if (v.LOOKER_INSTANCES) {
+    const mixed = SINGLE_INSTANCE_VARIABLES.filter((name) => v[name] !== undefined);
+    if (mixed.length)
+      problems.push(`${mixed.join(', ')} must not be set with LOOKER_INSTANCES (list every instance there)`);
+    const instances = v.LOOKER_INSTANCES.map((entry) => ({
+      name: entry.name,
+      baseUrl: entry.baseUrl,
+      clientIdSecret: entry.clientIdSecret,
+      clientSecretSecret: entry.clientSecretSecret,
+      verifySsl: entry.verifySsl ?? v.LOOKER_VERIFY_SSL,
+      dataset: entry.dataset ?? v.BQ_DATASET,
+    }));
+    for (const key of ['name', 'dataset'] as const) {
+      const seen = new Set<string>();
+      for (const instance of instances) {
+        if (seen.has(instance[key]))
+          problems.push(
+            key === 'name'
+              ? `LOOKER_INSTANCES names "${instance.name}" twice`
+              : `LOOKER_INSTANCES: two instances load into dataset "${instance.dataset}"; give each its own "dataset" (a day partition can hold one instance's rows)`,
+          );
+        seen.add(instance[key]);
+      }
+    }
+    return instances;
+  }
+  const missing = (['LOOKER_BASE_URL', 'LOOKER_CLIENT_ID_SECRET', 'LOOKER_CLIENT_SECRET_SECRET'] as const).filter(
+    (name) => v[name] === undefined,
+  );
+  for (const name of missing) problems.push(`${name} is required but not set (or set LOOKER_INSTANCES)`);
+  if (missing.length) return [];
+  return [
+    {
+      name: v.LOOKER_INSTANCE_NAME ?? new URL(v.LOOKER_BASE_URL!).hostname,
+      baseUrl: v.LOOKER_BASE_URL!,
+      clientIdSecret: v.LOOKER_CLIENT_ID_SECRET!,
+      clientSecretSecret: v.LOOKER_CLIENT_SECRET_SECRET!,
+      verifySsl: v.LOOKER_VERIFY_SSL,
+      dataset: v.BQ_DATASET,
+    },
+  ];
+}
+
+/**
+ * The effective masking rules: the registry's defaults for personal columns when
+ * MASK_PERSONAL_DATA is on, then MASKING_RULES (`explore.column: drop|hash|keep`) over them.
+ */
+function resolveMasking(v: Parsed, problems: string[]): Config['masking'] {
+  const rules: Record<string, MaskAction> = {};
+  if (v.MASK_PERSONAL_DATA) {
+    for (const explore of explores.values())
+      for (const column of explore.fields)
+        if (column.personal) rules[`${explore.name}.${column.name}`] = column.personal;
+  }
+  for (const [key, action] of Object.entries(v.MASKING_RULES ?? {})) {
+    const [exploreName, columnName] = key.split('.', 2);
+    const explore = explores.get(exploreName ?? '');
+    const column = explore?.fields.find((c) => c.name === columnName);
+    if (!explore || !column) {
+      problems.push(`MASKING_RULES: "${key}" is not a known explore.column`);
+    } else if (action === 'hash' && column.type !== 'STRING') {
+      problems.push(`MASKING_RULES: "${key}" is ${column.type}; only STRING columns can be hashed (use drop)`);
+    } else if (explore.primaryKey.includes(column.name) && action !== 'keep') {
+      problems.push(`MASKING_RULES: "${key}" identifies the row and cannot be masked`);
+    } else {
+      rules[key] = action;
+    }
+  }
+  for (const [key, action] of Object.entries(rules)) if (action === 'keep') delete rules[key];
+  const hashes = Object.values(rules).includes('hash');
+  if (hashes && !v.MASKING_KEY_SECRET)
+    problems.push('MASKING_KEY_SECRET is required when a masking rule hashes (it holds the HMAC key)');
+  return { rules, keySecret: hashes ? v.MASKING_KEY_SECRET : undefined };
 }
 
 function deepFreeze<T>(value: T): T {

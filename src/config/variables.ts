@@ -13,29 +13,68 @@ export interface ConfigVariable {
 
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
+    name: 'LOOKER_INSTANCES',
+    required: false,
+    description:
+      'JSON list of Looker instances: [{"name","baseUrl","clientIdSecret","clientSecretSecret","dataset"?,"verifySsl"?}]. Each instance needs its own dataset (default BQ_DATASET). Replaces the four single-instance LOOKER_ variables below.',
+  },
+  {
     name: 'LOOKER_BASE_URL',
-    required: true,
-    description: 'Looker API host, e.g. https://acme.cloud.looker.com.',
+    required: false,
+    description: 'One instance: Looker API host, e.g. https://acme.cloud.looker.com.',
   },
   {
     name: 'LOOKER_CLIENT_ID_SECRET',
-    required: true,
-    description: 'Secret Manager secret holding the Looker API client id (name, or projects/P/secrets/NAME).',
+    required: false,
+    description:
+      'One instance: Secret Manager secret holding the Looker API client id (name, or projects/P/secrets/NAME).',
   },
   {
     name: 'LOOKER_CLIENT_SECRET_SECRET',
-    required: true,
-    description: 'Secret Manager secret holding the Looker API client secret.',
+    required: false,
+    description: 'One instance: Secret Manager secret holding the Looker API client secret.',
   },
   {
     name: 'LOOKER_INSTANCE_NAME',
     required: false,
-    description: 'Name written to the looker_instance column (default: the host of LOOKER_BASE_URL).',
+    description: 'One instance: name written to the looker_instance column (default: the host of LOOKER_BASE_URL).',
   },
   {
     name: 'LOOKER_VERIFY_SSL',
     required: false,
     description: 'Verify Looker TLS certificates (default true; false logs a warning).',
+  },
+  {
+    name: 'EXPORT_EXPLORES',
+    required: false,
+    description: 'Comma-separated explores a run exports when its request names none (default: all).',
+  },
+  {
+    name: 'EXPLORE_CONCURRENCY',
+    required: false,
+    description: 'Explores of one instance exported at the same time (default 2, at most 8).',
+  },
+  {
+    name: 'EXCLUDE_OWN_ACTIVITY',
+    required: false,
+    description:
+      "Leave the exporter's own API user out of history and event (default true), so the audit does not fill the audit trail.",
+  },
+  {
+    name: 'MASK_PERSONAL_DATA',
+    required: false,
+    description: 'Mask the columns marked personal in the registry (default false; see README, Privacy).',
+  },
+  {
+    name: 'MASKING_RULES',
+    required: false,
+    description:
+      'JSON object of per-column rules over the defaults: {"explore.column": "drop" | "hash" | "keep"}.',
+  },
+  {
+    name: 'MASKING_KEY_SECRET',
+    required: false,
+    description: 'Secret holding the HMAC-SHA256 key for hashed columns (required when a rule hashes).',
   },
   {
     name: 'LOOKER_TIMEOUT_SECONDS',

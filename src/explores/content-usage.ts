@@ -7,7 +7,6 @@ export const contentUsage: ExploreDefinition = {
   description: 'Usage of each dashboard and look: counts by access path and the last access time.',
   mode: 'incremental',
   cursorField: 'last_accessed_time',
-  partitionField: 'last_accessed_time',
   clusterBy: ['content_type'],
   primaryKey: ['id'],
   fields: [

@@ -1,12 +1,43 @@
 import { contentUsage } from './content-usage.js';
+import { dashboard } from './dashboard.js';
+import { eventAttribute } from './event-attribute.js';
+import { event } from './event.js';
+import { fieldUsage } from './field-usage.js';
+import { group } from './group.js';
 import { history } from './history.js';
-import type { BigQueryField, ExploreDefinition } from './types.js';
+import { look } from './look.js';
+import { pdtEventLog } from './pdt-event-log.js';
+import { query } from './query.js';
+import { role } from './role.js';
+import { scheduledJob } from './scheduled-job.js';
+import type { BigQueryField, ColumnDefinition, ExploreDefinition } from './types.js';
+import { user } from './user.js';
 
-export type { BigQueryField, ColumnDefinition, ColumnType, ExploreDefinition } from './types.js';
+export type {
+  BigQueryField,
+  ColumnDefinition,
+  ColumnType,
+  ExploreDefinition,
+  MaskAction,
+} from './types.js';
 
-/** Every explore the exporter knows, by name. */
+/** Every explore the exporter knows, by name, in the order a run exports them. */
 export const explores: ReadonlyMap<string, ExploreDefinition> = new Map(
-  [contentUsage, history].map((explore) => [explore.name, explore]),
+  [
+    contentUsage,
+    history,
+    query,
+    event,
+    eventAttribute,
+    scheduledJob,
+    pdtEventLog,
+    user,
+    dashboard,
+    look,
+    group,
+    role,
+    fieldUsage,
+  ].map((explore) => [explore.name, explore]),
 );
 
 /** The Looker model System Activity lives in (the older `i__looker` is deprecated). */
@@ -46,9 +77,41 @@ export const METADATA_COLUMNS: readonly BigQueryField[] = [
   },
 ];
 
-/** The explicit BigQuery schema the table is created and loaded with: Looker columns, then metadata. */
-export function bigQuerySchema(explore: ExploreDefinition): BigQueryField[] {
-  return [...explore.fields.map((field) => ({ ...field, mode: 'NULLABLE' as const })), ...METADATA_COLUMNS];
+/** The column a snapshot explore's rows are partitioned by: the UTC day the snapshot was read. */
+export const SNAPSHOT_DATE_COLUMN: BigQueryField = {
+  name: 'snapshot_date',
+  type: 'DATE',
+  mode: 'REQUIRED',
+  description: 'UTC day of the snapshot the row belongs to.',
+};
+
+/**
+ * The explicit BigQuery schema the table is created and loaded with: the committed Looker
+ * columns, the exporter's metadata, then columns Looker added since (`added`), so a table made
+ * from the committed schema only ever grows at its end.
+ */
+export function bigQuerySchema(
+  explore: ExploreDefinition,
+  added: readonly ColumnDefinition[] = [],
+): BigQueryField[] {
+  const nullable = (columns: readonly ColumnDefinition[]) =>
+    columns.map(({ name, type, description }) => ({ name, type, mode: 'NULLABLE' as const, description }));
+  return [
+    ...nullable(explore.fields),
+    ...(explore.mode === 'snapshot' ? [SNAPSHOT_DATE_COLUMN] : []),
+    ...METADATA_COLUMNS,
+    ...nullable(added),
+  ];
+}
+
+/** The day-partitioning column: the cursor of an incremental explore, the snapshot day of a snapshot. */
+export function partitionColumn(explore: ExploreDefinition): string {
+  return explore.mode === 'snapshot' ? SNAPSHOT_DATE_COLUMN.name : explore.cursorField!;
+}
+
+/** The Looker field a column is read from: `view.field`. */
+export function lookerField(explore: ExploreDefinition, column: ColumnDefinition): string {
+  return column.field ?? `${explore.view}.${column.name}`;
 }
 
 /** The registry entry for a name, or undefined. */

@@ -49,7 +49,7 @@ export function parseRunRequest(input: unknown, now = new Date()): RunRequest {
   const body = parsed.data;
   const problems: string[] = [];
   const selected: ExploreDefinition[] = [];
-  for (const name of body.explores ?? [...explores.keys()]) {
+  for (const name of body.explores ?? []) {
     const explore = explores.get(name);
     if (explore) selected.push(explore);
     else problems.push(`explores: unknown explore "${name}" (known: ${[...explores.keys()].join(', ')})`);
@@ -69,7 +69,8 @@ export function parseRunRequest(input: unknown, now = new Date()): RunRequest {
     backfill = { from, to };
   }
   if (problems.length) throw new BadRequestError(problems);
-  return { explores: selected, backfill, dryRun: body.dryRun ?? false };
+  // No explores named: the run exports the configured default set.
+  return { explores: body.explores ? selected : undefined, backfill, dryRun: body.dryRun ?? false };
 }
 
 /** A GET's query string as a request body: `?explores=a,b&from=...&to=...&dryRun=true`. */

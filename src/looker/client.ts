@@ -110,17 +110,18 @@ export class LookerClient {
     return consume(idleGuarded(body, this.#options.timeoutMs, response.controller));
   }
 
-  /** Field metadata of an explore (`lookml_model_explore`). */
-  async explore(model: string, explore: string): Promise<ILookmlModelExplore> {
+  /** Field metadata of an explore (`lookml_model_explore`), trimmed to `fields`. */
+  async explore(model: string, explore: string, fields = 'name,fields'): Promise<ILookmlModelExplore> {
     return this.#withRetries('lookml_model_explore', () =>
-      this.#sdk.ok(
-        this.#sdk.lookml_model_explore({
-          lookml_model_name: model,
-          explore_name: explore,
-          fields: 'name,fields',
-        }),
-      ),
+      this.#sdk.ok(this.#sdk.lookml_model_explore({ lookml_model_name: model, explore_name: explore, fields })),
     );
+  }
+
+  /** The id of the API user this session acts as. */
+  async myUserId(): Promise<string> {
+    const me = await this.#withRetries('me', () => this.#sdk.ok(this.#sdk.me('id')));
+    if (me.id === undefined || me.id === null) throw new Error('Looker did not say who the API user is');
+    return String(me.id);
   }
 
   /** Ends the API session; failures are only logged (the token expires on its own). */

@@ -1,25 +1,43 @@
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { IWriteQuery } from '@looker/sdk';
-import { SYSTEM_ACTIVITY_MODEL, type ExploreDefinition } from '../explores/index.js';
+import {
+  lookerField,
+  SYSTEM_ACTIVITY_MODEL,
+  type ColumnDefinition,
+  type ExploreDefinition,
+} from '../explores/index.js';
 import type { LookerClient } from '../looker/client.js';
-import { encodeJsonl, parseJsonArray, type ExtractStats } from '../transform/jsonl.js';
-import { compileRowMapper, type RunMetadata } from '../transform/row.js';
-import { lookerTimeFilter, type ExtractWindow } from './windows.js';
+import { encodeJsonl, parseJsonArray, type ExtractStats, type RowFilter } from '../transform/jsonl.js';
+import type { compileRowMapper, RunMetadata } from '../transform/row.js';
+import { lookerTimeFilter } from './windows.js';
 
-/** The `run_inline_query` body for one window of one explore. */
+/** Which rows one query reads: a cursor-time range, or snapshot keys after the last one read. */
+export type QueryRange = { start: Date; end: Date } | { after?: unknown };
+
+/** The `run_inline_query` body for one piece of one explore. */
 export function windowQuery(
   explore: ExploreDefinition,
-  window: Pick<ExtractWindow, 'start' | 'end'>,
+  range: QueryRange,
+  columns: readonly ColumnDefinition[] = explore.fields,
 ): IWriteQuery {
-  const cursor = `${explore.view}.${explore.cursorField ?? explore.partitionField}`;
+  const filters: Record<string, string> = {};
+  let sort: string;
+  if ('start' in range) {
+    sort = lookerField(explore, explore.fields.find((c) => c.name === explore.cursorField)!);
+    filters[sort] = lookerTimeFilter(range);
+  } else {
+    // Snapshots are read in key order, so a capped page is continued after its last key.
+    sort = lookerField(explore, explore.fields.find((c) => c.name === explore.primaryKey[0])!);
+    if (range.after !== undefined && range.after !== null) filters[sort] = `>${String(range.after)}`;
+  }
   return {
     model: SYSTEM_ACTIVITY_MODEL,
     view: explore.view,
-    fields: explore.fields.map((field) => `${explore.view}.${field.name}`),
-    filters: { [cursor]: lookerTimeFilter(window) },
-    // Sorted by the cursor, a window's result is the same on every read.
-    sorts: [cursor],
+    fields: columns.map((column) => lookerField(explore, column)),
+    filters,
+    // Sorted by the cursor (or key), a piece's result is the same on every read.
+    sorts: [sort],
     // Never Looker's default of 5000, which truncates silently.
     limit: '-1',
     query_timezone: 'UTC',
@@ -40,23 +58,23 @@ export const QUERY_PARAMS = {
  */
 export async function extractWindow(options: {
   looker: LookerClient;
-  explore: ExploreDefinition;
-  window: Pick<ExtractWindow, 'start' | 'end'>;
+  query: IWriteQuery;
+  mapRow: ReturnType<typeof compileRowMapper>;
   metadata: RunMetadata;
   sink: () => Writable;
   stats: ExtractStats;
   onProgress: (stats: ExtractStats) => void;
+  filter?: RowFilter;
   signal?: AbortSignal;
 }): Promise<ExtractStats> {
-  const mapRow = compileRowMapper(options.explore);
   await options.looker.streamQuery(
     'json',
-    windowQuery(options.explore, options.window),
+    options.query,
     (body) =>
       pipeline(
         body,
         parseJsonArray,
-        encodeJsonl(mapRow, options.metadata, options.stats, options.onProgress),
+        encodeJsonl(options.mapRow, options.metadata, options.stats, options.onProgress, options.filter),
         options.sink(),
         {
           signal: options.signal,

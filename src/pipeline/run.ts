@@ -1,20 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import type { Config } from '../config/index.js';
-import { ExportError, IntegrityError, isTransient } from '../errors.js';
-import { bigQuerySchema, type ExploreDefinition } from '../explores/index.js';
+import pLimit from 'p-limit';
+import type { Config, LookerInstance } from '../config/index.js';
+import { ConflictError, ExportError, isTransient } from '../errors.js';
+import { explores as exploreRegistry, type ExploreDefinition } from '../explores/index.js';
 import type { Logger } from '../log.js';
 import type { LookerClient } from '../looker/client.js';
 import type { BigQueryLoader } from '../sinks/bigquery.js';
 import type { GcsStaging } from '../sinks/gcs.js';
 import type { StateStore } from '../state/store.js';
-import type { ExtractStats } from '../transform/jsonl.js';
-import type { RunMetadata } from '../transform/row.js';
-import { extractWindow, progressLogger } from './extract.js';
-import { planBackfill, planScheduled, type ExtractWindow } from './windows.js';
+import { exportWindow, prepareExplore, type WindowResult } from './window.js';
+import { planBackfill, planScheduled, planSnapshot, type ExtractWindow } from './windows.js';
 
 /** What one call asks for, already validated. */
 export interface RunRequest {
-  explores: readonly ExploreDefinition[];
+  /** Explores to export; the configured default set when absent. */
+  explores?: readonly ExploreDefinition[];
   /** Both set: a backfill of these days (inclusive), which never moves the daily watermark. */
   backfill?: { from: Date; to: Date };
   dryRun: boolean;
@@ -22,34 +22,40 @@ export interface RunRequest {
 
 export type WindowStatus = 'loaded' | 'empty' | 'planned' | 'failed' | 'skipped';
 
-export interface WindowSummary {
+export interface WindowSummary extends WindowResult {
   window: string;
   kind: ExtractWindow['kind'];
   start: string;
   end: string;
   status: WindowStatus;
-  rows?: number;
-  bytes?: number;
-  invalidValues?: Record<string, number>;
-  gcsUri?: string;
-  jobId?: string;
   durationMs?: number;
-  /** How many pieces the window was read in, when Looker's row cap made it split. */
-  pieces?: number;
   error?: string;
 }
 
 export interface ExploreSummary {
   explore: string;
+  mode: ExploreDefinition['mode'];
   status: 'succeeded' | 'failed' | 'partial';
   rows: number;
   windows: WindowSummary[];
   watermark: string | null;
+  /** Where the columns came from, and how Looker's fields differ from the committed schema. */
+  schema?: { source: 'looker' | 'committed'; added: string[]; removed: string[] };
+  /** Why nothing was planned, when nothing was. */
+  note?: string;
+}
+
+export interface InstanceSummary {
+  instance: string;
+  dataset: string;
+  status: 'succeeded' | 'failed' | 'partial' | 'busy';
+  /** Set when the instance failed before any explore ran (lease, state, session). */
+  error?: string;
+  explores: ExploreSummary[];
 }
 
 export interface RunSummary {
   runId: string;
-  instance: string;
   mode: 'scheduled' | 'backfill';
   dryRun: boolean;
   /** `partial`: the time budget ran out; what is left is done by the next run. */
@@ -57,25 +63,43 @@ export interface RunSummary {
   /** True when every failure may pass on its own (Cloud Scheduler should retry). */
   retryable: boolean;
   durationMs: number;
-  explores: ExploreSummary[];
+  instances: InstanceSummary[];
+}
+
+/** What one Looker instance's export works with. */
+export interface InstanceDependencies {
+  instance: LookerInstance;
+  looker: LookerClient;
+  loader: BigQueryLoader;
+  state: StateStore;
+  /** The HMAC key of hashed columns (read once, when a selected explore hashes). */
+  maskingKey: () => Promise<string>;
 }
 
 export interface RunDependencies {
   config: Config;
   logger: Logger;
-  looker: LookerClient;
   staging: GcsStaging;
-  loader: BigQueryLoader;
-  state: StateStore;
+  instances: readonly InstanceDependencies[];
   now?: () => Date;
   runId?: string;
 }
 
+/** Context shared by the explores of one instance in one run. */
+export interface RunContext {
+  config: Config;
+  staging: GcsStaging;
+  deps: InstanceDependencies;
+  runId: string;
+  now: () => Date;
+  /** The exporter's own Looker user id, asked once per run and instance. */
+  ownUserId: () => Promise<string>;
+}
+
 /**
- * One export run: takes the lease, then for each explore extracts each planned window from
- * Looker into a staged JSONL object, loads it into the window's partition, verifies the row
- * count, and only then moves the explore's progress. The first failure stops that explore (its
- * later windows would leave a gap); other explores go on. The lease is released at the end.
+ * One export run over every configured Looker instance, one after the other. Each instance
+ * takes its own lease; one failing instance does not stop the others and each is reported.
+ * A call that finds every instance busy (another run holds each lease) is a conflict (409).
  */
 export async function runExport(
   request: RunRequest,
@@ -83,60 +107,70 @@ export async function runExport(
   signal?: AbortSignal,
 ): Promise<RunSummary> {
   const now = deps.now ?? (() => new Date());
-  const startedAt = now();
   const startedMs = Date.now();
-  const runId = deps.runId ?? newRunId(startedAt);
-  const logger = deps.logger.child({ runId, instance: deps.config.looker.instanceName });
+  const runId = deps.runId ?? newRunId(now());
+  const logger = deps.logger.child({ runId });
   const mode = request.backfill ? 'backfill' : 'scheduled';
   const budget = AbortSignal.timeout(deps.config.runBudgetMs);
-  const summary: RunSummary = {
-    runId,
-    instance: deps.config.looker.instanceName,
-    mode,
-    dryRun: request.dryRun,
-    status: 'succeeded',
-    retryable: true,
-    durationMs: 0,
-    explores: [],
-  };
-
-  if (!request.dryRun) {
-    // The lease outlives the budget by a margin so a run finishing its last window keeps it.
-    await deps.state.acquireLease(runId, deps.config.runBudgetMs + 10 * 60_000, startedAt);
-  }
+  const selected = request.explores ?? deps.config.explores.map(registryEntry);
   logger.info(
-    { mode, dryRun: request.dryRun, explores: request.explores.map((e) => e.name) },
+    {
+      mode,
+      dryRun: request.dryRun,
+      explores: selected.map((e) => e.name),
+      instances: deps.instances.map((i) => i.instance.name),
+    },
     'export run started',
   );
-  try {
-    for (const explore of request.explores) {
-      summary.explores.push(
-        await exportExplore(explore, request, { ...deps, logger, runId, now }, budget, signal),
-      );
-    }
-  } finally {
-    if (!request.dryRun) {
-      await deps.state
-        .releaseLease(runId)
-        .catch((error: unknown) =>
-          logger.warn({ err: error }, 'lease release failed; it expires on its own'),
-        );
-    }
-    await deps.looker.logout();
-  }
 
-  const statuses = summary.explores.map((e) => e.status);
-  summary.status = statuses.includes('failed')
-    ? 'failed'
-    : statuses.includes('partial')
-      ? 'partial'
-      : 'succeeded';
-  summary.retryable = summary.explores
-    .flatMap((e) => e.windows)
-    .filter((w) => w.status === 'failed')
-    .every((w) => w.error?.startsWith('[transient]') ?? true);
-  summary.durationMs = Date.now() - startedMs;
-  const rows = summary.explores.reduce((sum, e) => sum + e.rows, 0);
+  const instances: InstanceSummary[] = [];
+  const failures: unknown[] = [];
+  for (const instance of deps.instances) {
+    const ctx: RunContext = {
+      config: deps.config,
+      staging: deps.staging,
+      deps: instance,
+      runId,
+      now,
+      ownUserId: once(() => instance.looker.myUserId()),
+    };
+    const instanceLogger = logger.child({ instance: instance.instance.name });
+    try {
+      instances.push(await exportInstance(selected, request, ctx, instanceLogger, budget, signal));
+    } catch (error) {
+      failures.push(error);
+      const busy = error instanceof ConflictError;
+      instanceLogger[busy ? 'warn' : 'error']({ err: error }, `instance ${instance.instance.name} not exported`);
+      instances.push({
+        instance: instance.instance.name,
+        dataset: instance.instance.dataset,
+        status: busy ? 'busy' : 'failed',
+        error: describeError(error),
+        explores: [],
+      });
+    }
+  }
+  // Nothing ran anywhere: answer with the reason itself (409 busy, 503 Firestore down, ...).
+  if (failures.length === deps.instances.length && failures.length > 0) throw failures[0];
+
+  const statuses = instances.map((i) => i.status);
+  const summary: RunSummary = {
+    runId,
+    mode,
+    dryRun: request.dryRun,
+    status: statuses.includes('failed') ? 'failed' : statuses.includes('partial') ? 'partial' : 'succeeded',
+    retryable: instances.every(
+      (i) =>
+        (i.status !== 'failed' || i.error === undefined || i.error.startsWith('[transient]')) &&
+        i.explores
+          .flatMap((e) => e.windows)
+          .filter((w) => w.status === 'failed')
+          .every((w) => w.error?.startsWith('[transient]') ?? true),
+    ),
+    durationMs: Date.now() - startedMs,
+    instances,
+  };
+  const rows = instances.flatMap((i) => i.explores).reduce((sum, e) => sum + e.rows, 0);
   (summary.status === 'failed' ? logger.error.bind(logger) : logger.info.bind(logger))(
     { status: summary.status, rows, durationMs: summary.durationMs, summary },
     `export run ${summary.status}`,
@@ -144,40 +178,101 @@ export async function runExport(
   return summary;
 }
 
-type Context = RunDependencies & { logger: Logger; runId: string; now: () => Date };
+async function exportInstance(
+  selected: readonly ExploreDefinition[],
+  request: RunRequest,
+  ctx: RunContext,
+  logger: Logger,
+  budget: AbortSignal,
+  signal?: AbortSignal,
+): Promise<InstanceSummary> {
+  const { instance, state, looker } = ctx.deps;
+  if (!request.dryRun) {
+    // The lease outlives the budget by a margin so a run finishing its last window keeps it.
+    await state.acquireLease(ctx.runId, ctx.config.runBudgetMs + 10 * 60_000, ctx.now());
+  }
+  try {
+    const limit = pLimit(ctx.config.exploreConcurrency);
+    const explores = await Promise.all(
+      selected.map((explore) =>
+        limit(() =>
+          exportExplore(explore, request, ctx, logger.child({ explore: explore.name }), budget, signal).catch(
+            // Only reading progress can throw here; the lease must outlive every explore, so
+            // no rejection may end the instance while others still run.
+            (error: unknown): ExploreSummary => {
+              logger.error({ err: error, explore: explore.name }, 'explore not exported');
+              return {
+                explore: explore.name,
+                mode: explore.mode,
+                status: 'failed',
+                rows: 0,
+                windows: [],
+                watermark: null,
+                note: describeError(error),
+              };
+            },
+          ),
+        ),
+      ),
+    );
+    const statuses = explores.map((e) => e.status);
+    return {
+      instance: instance.name,
+      dataset: instance.dataset,
+      status: statuses.includes('failed') ? 'failed' : statuses.includes('partial') ? 'partial' : 'succeeded',
+      explores,
+    };
+  } finally {
+    if (!request.dryRun) {
+      await state
+        .releaseLease(ctx.runId)
+        .catch((error: unknown) => logger.warn({ err: error }, 'lease release failed; it expires on its own'));
+    }
+    await looker.logout();
+  }
+}
 
 async function exportExplore(
   explore: ExploreDefinition,
   request: RunRequest,
-  ctx: Context,
+  ctx: RunContext,
+  logger: Logger,
   budget: AbortSignal,
   signal?: AbortSignal,
 ): Promise<ExploreSummary> {
-  const logger = ctx.logger.child({ explore: explore.name });
-  let progress = await ctx.state.readProgress(explore.name);
+  const state = ctx.deps.state;
+  let progress = await state.readProgress(explore.name);
+  const snapshot = explore.mode === 'snapshot';
   const windows = request.backfill
-    ? planBackfill(request.backfill.from, request.backfill.to)
-    : planScheduled(progress, ctx.now(), ctx.config.settleDays);
+    ? snapshot
+      ? []
+      : planBackfill(request.backfill.from, request.backfill.to)
+    : snapshot
+      ? planSnapshot(progress, ctx.now())
+      : planScheduled(progress, ctx.now(), ctx.config.settleDays);
   const result: ExploreSummary = {
     explore: explore.name,
+    mode: explore.mode,
     status: 'succeeded',
     rows: 0,
     windows: [],
     watermark: iso(progress.watermark),
   };
+  if (windows.length === 0) {
+    result.note =
+      snapshot && request.backfill
+        ? 'a snapshot explore holds current state only: past days cannot be backfilled'
+        : "today's snapshot is already loaded";
+    return result;
+  }
+  if (request.dryRun) {
+    result.windows = windows.map((window) => ({ ...windowBase(window), status: 'planned' as const }));
+    return result;
+  }
 
+  let prepared: Awaited<ReturnType<typeof prepareExplore>> | undefined;
   for (const window of windows) {
-    const base: WindowSummary = {
-      window: window.label,
-      kind: window.kind,
-      start: window.start.toISOString(),
-      end: window.end.toISOString(),
-      status: 'planned',
-    };
-    if (request.dryRun) {
-      result.windows.push(base);
-      continue;
-    }
+    const base = windowBase(window);
     if (budget.aborted || signal?.aborted || result.status !== 'succeeded') {
       result.windows.push({ ...base, status: 'skipped' });
       if (result.status === 'succeeded') result.status = 'partial';
@@ -185,15 +280,17 @@ async function exportExplore(
     }
     const started = Date.now();
     try {
-      const loaded = await exportWindow(explore, window, ctx, logger, anySignal(budget, signal));
+      prepared ??= await prepareExplore(explore, ctx, logger);
+      result.schema = prepared.schemaReport;
+      const loaded = await exportWindow(prepared, window, ctx, logger, anySignal(budget, signal));
       result.rows += loaded.rows ?? 0;
       if (!request.backfill) {
         // Settle windows end at or before the watermark: the store never moves it back.
-        progress = await ctx.state.recordWindow(
+        progress = await state.recordWindow(
           ctx.runId,
           explore.name,
           {
-            initialLoadDone: window.kind === 'initial' ? true : undefined,
+            initialLoadDone: window.kind === 'initial' || window.kind === 'snapshot' ? true : undefined,
             watermark: window.end,
             window: window.label,
           },
@@ -204,16 +301,12 @@ async function exportExplore(
       result.windows.push({ ...base, ...loaded, durationMs: Date.now() - started });
     } catch (error) {
       const transient = isTransient(error) || !(error instanceof ExportError);
-      const message = errorMessage(error);
-      logger.error(
-        { err: error, window: window.label, transient },
-        `window ${window.label} failed; progress unchanged`,
-      );
+      logger.error({ err: error, window: window.label, transient }, `window ${window.label} failed; progress unchanged`);
       result.windows.push({
         ...base,
         status: 'failed',
         durationMs: Date.now() - started,
-        error: `[${transient ? 'transient' : 'terminal'}] ${message}`,
+        error: describeError(error),
       });
       result.status = 'failed';
     }
@@ -221,135 +314,13 @@ async function exportExplore(
   return result;
 }
 
-async function exportWindow(
-  explore: ExploreDefinition,
-  window: ExtractWindow,
-  ctx: Context,
-  parentLogger: Logger,
-  signal: AbortSignal,
-): Promise<Omit<WindowSummary, 'window' | 'kind' | 'start' | 'end'>> {
-  const logger = parentLogger.child({ window: window.label });
-  const instance = ctx.config.looker.instanceName;
-  const metadata: RunMetadata = {
-    looker_instance: instance,
-    export_run_id: ctx.runId,
-    export_window_start: window.start.toISOString(),
-    export_window_end: window.end.toISOString(),
-    exported_at: ctx.now().toISOString(),
-  };
-  const base = [ctx.config.gcs.prefix, explore.name, window.label, safeName(instance)]
-    .filter(Boolean)
-    .join('/');
-  const pieces: StagedPiece[] = [];
-  const total: ExtractStats = { rows: 0, bytes: 0, invalidValues: {} };
-  const rowCap = ctx.config.looker.rowCap;
-
-  /**
-   * Extracts `[start, end)` into one staged object. Looker drops rows beyond its cap silently,
-   * so a piece that comes back with exactly the cap may be truncated: it is read again as two
-   * halves, recursively, until every piece is under the cap.
-   */
-  const extractRange = async (start: Date, end: Date): Promise<void> => {
-    const name =
-      pieces.length === 0 && start === window.start && end === window.end
-        ? `${base}.jsonl`
-        : `${base}.${start.toISOString().replace(/[-:.]/g, '')}.jsonl`;
-    const stats: ExtractStats = { rows: 0, bytes: 0, invalidValues: {} };
-    await extractWindow({
-      looker: ctx.looker,
-      explore,
-      window: { start, end },
-      metadata,
-      stats,
-      onProgress: progressLogger((fields) => logger.info({ ...fields, piece: name }, 'extract progress')),
-      sink: () =>
-        ctx.staging.openWrite(name, {
-          runId: ctx.runId,
-          explore: explore.name,
-          window: window.label,
-          instance,
-        }),
-      signal,
-    });
-    if (rowCap > 0 && stats.rows >= rowCap) {
-      const spanSeconds = Math.floor((end.getTime() - start.getTime()) / 1000);
-      if (spanSeconds < 2) {
-        throw new IntegrityError(
-          `Looker returned its row cap (${rowCap}) for the one second at ${start.toISOString()}: rows would be lost. Raise LOOKER_ROW_CAP to the instance's real limit, or give the API user the download_without_limit permission`,
-        );
-      }
-      const middle = new Date(start.getTime() + Math.floor(spanSeconds / 2) * 1000);
-      logger.info(
-        { rows: stats.rows, rowCap, from: start.toISOString(), to: end.toISOString() },
-        'piece reached the row cap; splitting it in two',
-      );
-      await extractRange(start, middle);
-      await extractRange(middle, end);
-      return;
-    }
-    const staged = await ctx.staging.describe(name);
-    if (staged.size !== stats.bytes) {
-      throw new IntegrityError(
-        `staged object ${staged.uri} has ${staged.size} bytes, ${stats.bytes} were written`,
-      );
-    }
-    pieces.push({ uri: staged.uri, rows: stats.rows });
-    total.rows += stats.rows;
-    total.bytes += stats.bytes;
-    for (const [column, count] of Object.entries(stats.invalidValues))
-      total.invalidValues[column] = (total.invalidValues[column] ?? 0) + count;
-  };
-  await extractRange(window.start, window.end);
-
-  const invalidValues = Object.keys(total.invalidValues).length
-    ? { invalidValues: { ...total.invalidValues } }
-    : {};
-  if (invalidValues.invalidValues)
-    logger.warn({ invalidValues: total.invalidValues }, 'values BigQuery would reject were loaded as null');
-  const gcsUri = pieces.length === 1 ? pieces[0]!.uri : `gs://${ctx.config.gcs.bucket}/${base}.*`;
-  const split = pieces.length > 1 ? { pieces: pieces.length } : {};
-  if (total.rows === 0) {
-    // Nothing to load: an empty day is a success, and an empty re-read never wipes loaded rows
-    // (Looker prunes old System Activity; the archive in BigQuery must outlive it).
-    logger.info({ gcsUri }, 'window is empty; nothing loaded');
-    return { status: 'empty', rows: 0, bytes: 0, gcsUri, ...split };
-  }
-
-  const jobId = `looker_export_${ctx.runId}_${explore.name}_${window.label}`.replace(/[^A-Za-z0-9_-]/g, '_');
-  const load = await ctx.loader.load(
-    {
-      jobId,
-      sourceUris: pieces.filter((p) => p.rows > 0).map((p) => p.uri),
-      tableId: explore.name,
-      partition: window.partition,
-      schema: bigQuerySchema(explore),
-      partitionField: explore.partitionField,
-      clusterBy: explore.clusterBy,
-      labels: { app: 'looker-activity-export', explore: explore.name },
-    },
-    signal,
-  );
-  if (load.outputRows !== total.rows) {
-    throw new IntegrityError(`load job ${jobId} wrote ${load.outputRows} rows, ${total.rows} were extracted`);
-  }
-  logger.info(
-    { rows: total.rows, bytes: total.bytes, gcsUri, jobId, ...split },
-    `window ${window.label} loaded`,
-  );
+function windowBase(window: ExtractWindow) {
   return {
-    status: 'loaded',
-    rows: total.rows,
-    bytes: total.bytes,
-    gcsUri,
-    jobId,
-    ...split,
-    ...invalidValues,
+    window: window.label,
+    kind: window.kind,
+    start: window.start.toISOString(),
+    end: window.end.toISOString(),
   };
-}
-
-interface StagedPiece {
-  uri: string;
-  rows: number;
 }
 
 /** `20261124T031500-1a2b3c`: sortable, unique enough, valid in job ids and object metadata. */
@@ -357,8 +328,10 @@ export function newRunId(at: Date): string {
   return `${at.toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
 }
 
-function safeName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]/g, '_');
+function registryEntry(name: string): ExploreDefinition {
+  const explore = exploreRegistry.get(name);
+  if (!explore) throw new Error(`explore ${name} is not registered`);
+  return explore;
 }
 
 function iso(date: Date | null): string | null {
@@ -369,10 +342,26 @@ function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
   return AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
 }
 
-/** A readable message for anything thrown (some clients reject with plain objects). */
-function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (error && typeof error === 'object' && 'message' in error)
-    return String((error as { message: unknown }).message);
-  return String(error);
+/** Memoises an async call, forgetting a failure so the next caller tries again. */
+function once<T>(call: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= call().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}
+
+/** `[transient] message` or `[terminal] message`, for summaries (some clients reject with plain objects). */
+function describeError(error: unknown): string {
+  const transient = isTransient(error) || !(error instanceof ExportError);
+  const message =
+    error instanceof Error
+      ? error.message
+      : error && typeof error === 'object' && 'message' in error
+        ? String((error as { message: unknown }).message)
+        : String(error);
+  return `[${transient ? 'transient' : 'terminal'}] ${message}`;
 }

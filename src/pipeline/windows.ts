@@ -2,7 +2,7 @@
  * Pure planning of extraction windows. Every window is half-open, `[start, end)`, in UTC, and a
  * daily window is exactly one BigQuery day partition, so loading it can replace that partition.
  */
-export type WindowKind = 'initial' | 'new' | 'settle' | 'backfill';
+export type WindowKind = 'initial' | 'new' | 'settle' | 'backfill' | 'snapshot';
 
 export interface ExtractWindow {
   kind: WindowKind;
@@ -62,6 +62,19 @@ export function planScheduled(progress: ExploreProgress, now: Date, settleDays: 
     windows.push(dayWindow(day, day < watermark ? 'settle' : 'new'));
   }
   return windows;
+}
+
+/**
+ * A snapshot explore's window: today's snapshot, unless one was already loaded today (the
+ * watermark is then tomorrow). Past days cannot be snapshotted, so missed days stay missing.
+ */
+export function planSnapshot(progress: ExploreProgress, now: Date): ExtractWindow[] {
+  const today = startOfUtcDay(now);
+  if (progress.watermark && progress.watermark > today) return [];
+  const day = isoDay(today);
+  return [
+    { kind: 'snapshot', start: today, end: addDays(today, 1), partition: day.replaceAll('-', ''), label: `snapshot=${day}` },
+  ];
 }
 
 /** One window per day from `from` to `to`, both inclusive; the request parser keeps `to` before today. */

@@ -42,6 +42,9 @@ export class BigQueryLoader {
 
   async load(request: LoadRequest, signal?: AbortSignal): Promise<LoadResult> {
     const destination = request.partition ? `${request.tableId}$${request.partition}` : request.tableId;
+    const schema = request.partition
+      ? mergeSchemas(await this.#tableSchema(request.tableId), request.schema)
+      : request.schema;
     let job: Job;
     try {
       [job] = await this.bigquery.createJob({
@@ -57,7 +60,7 @@ export class BigQueryLoader {
               datasetId: this.datasetId,
               tableId: destination,
             },
-            schema: { fields: request.schema.map((field) => ({ ...field })) },
+            schema: { fields: schema.map((field) => ({ ...field })) },
             timePartitioning: { type: 'DAY', field: request.partitionField },
             clustering: request.clusterBy?.length ? { fields: [...request.clusterBy] } : undefined,
             createDisposition: 'CREATE_IF_NEEDED',
@@ -82,6 +85,32 @@ export class BigQueryLoader {
     });
     return { jobId: request.jobId, outputRows: Number(metadata.statistics?.load?.outputRows ?? 0) };
   }
+
+  /** The table's columns, or undefined when it does not exist yet. */
+  async #tableSchema(tableId: string): Promise<BigQueryField[] | undefined> {
+    try {
+      const [metadata] = (await this.bigquery.dataset(this.datasetId).table(tableId).getMetadata()) as unknown as [
+        { schema?: { fields?: BigQueryField[] } },
+      ];
+      return metadata.schema?.fields ?? [];
+    } catch (error) {
+      if (Number((error as { code?: unknown }).code) === 404) return undefined;
+      throw bigQueryError(`reading the schema of ${tableId}`, error);
+    }
+  }
+}
+
+/**
+ * A partition load must name every column the table has: columns added by an earlier run (and
+ * since gone from Looker) are kept, in the table's order, and new ones are appended.
+ */
+export function mergeSchemas(
+  existing: readonly BigQueryField[] | undefined,
+  wanted: readonly BigQueryField[],
+): readonly BigQueryField[] {
+  if (!existing?.length) return wanted;
+  const names = new Set(existing.map((field) => field.name));
+  return [...existing, ...wanted.filter((field) => !names.has(field.name))];
 }
 
 interface JobMetadata {

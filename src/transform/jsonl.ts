@@ -3,9 +3,22 @@ import type { InvalidValueCounts, RunMetadata, compileRowMapper } from './row.js
 
 /** Running totals of one window's extract, updated as rows flow. */
 export interface ExtractStats {
+  /** Rows written. */
   rows: number;
   bytes: number;
   invalidValues: InvalidValueCounts;
+  /** Rows Looker sent that were left out (the exporter's own activity). */
+  excluded?: number;
+  /** The key field's value in the last row read (keyset pagination of snapshots). */
+  lastKey?: unknown;
+}
+
+/** Per-row choices of one extract beyond the mapping itself. */
+export interface RowFilter {
+  /** True for a Looker row that is not to be written. */
+  skip?: (source: Record<string, unknown>) => boolean;
+  /** Looker field whose value in the last row read is kept in `stats.lastKey`. */
+  keyField?: string;
 }
 
 export { parseJsonArray } from './json-array.js';
@@ -22,6 +35,7 @@ export function encodeJsonl(
   metadata: RunMetadata,
   stats: ExtractStats,
   onProgress: (stats: ExtractStats) => void,
+  filter: RowFilter = {},
   progressEvery = 100_000,
 ) {
   return async function* (items: AsyncIterable<{ value: unknown }>): AsyncGenerator<string> {
@@ -34,9 +48,13 @@ export function encodeJsonl(
         // Looker reports query errors inside a 200 json result, as an element of the array.
         throw new LookerQueryError(String((item.value as { looker_error: unknown }).looker_error));
       }
-      const line =
-        JSON.stringify(mapRow(item.value as Record<string, unknown>, metadata, stats.invalidValues)) + '\n';
-      batch += line;
+      const source = item.value as Record<string, unknown>;
+      if (filter.keyField) stats.lastKey = source[filter.keyField];
+      if (filter.skip?.(source)) {
+        stats.excluded = (stats.excluded ?? 0) + 1;
+        continue;
+      }
+      batch += JSON.stringify(mapRow(source, metadata, stats.invalidValues)) + '\n';
       stats.rows += 1;
       if (stats.rows % progressEvery === 0) onProgress(stats);
       if (batch.length >= BATCH_CHARS) {

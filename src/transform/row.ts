@@ -1,4 +1,5 @@
-import type { ColumnType, ExploreDefinition } from '../explores/index.js';
+import { lookerField, type ColumnDefinition, type ColumnType, type ExploreDefinition } from '../explores/index.js';
+import { NO_MASKING, type ExploreMasking } from './mask.js';
 
 /** Values added to every row of one window, so each row can be traced to its run. */
 export interface RunMetadata {
@@ -25,17 +26,36 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 
+/** Metadata of a snapshot explore's row: the day of its snapshot. */
+export interface SnapshotMetadata extends RunMetadata {
+  snapshot_date: string;
+}
+
 /**
  * Compiles the mapping from a Looker JSON result row (`view.field` keys) to a BigQuery row
  * (column names, values in the forms BigQuery's JSON loader accepts). A value BigQuery would
- * reject becomes null and is counted, so one bad value never fails a whole load.
+ * reject becomes null and is counted, so one bad value never fails a whole load. Hashed columns
+ * are hashed after coercion, so a value hashes the same whatever form Looker sent it in.
  */
-export function compileRowMapper(explore: ExploreDefinition) {
-  const columns = explore.fields.map((field) => ({
-    key: `${explore.view}.${field.name}`,
-    name: field.name,
-    coerce: COERCERS[field.type],
-  }));
+export function compileRowMapper(
+  explore: ExploreDefinition,
+  read: readonly ColumnDefinition[] = explore.fields,
+  masking: ExploreMasking = NO_MASKING,
+) {
+  const columns = read.map((field) => {
+    const coerce = COERCERS[field.type];
+    const hash = masking.hashed.get(field.name);
+    return {
+      key: lookerField(explore, field),
+      name: field.name,
+      coerce: hash
+        ? (raw: unknown) => {
+            const value = coerce(raw);
+            return typeof value === 'string' ? hash(value) : value;
+          }
+        : coerce,
+    };
+  });
   return function mapRow(
     source: Record<string, unknown>,
     metadata: RunMetadata,

@@ -24,8 +24,8 @@ beforeEach(async () => {
   h.clock.set(at('2026-11-24T03:00:00Z'));
 });
 
-function windows(body: { explores: { windows: { window: string; status: string }[] }[] }) {
-  return body.explores[0]!.windows.map((w) => `${w.window}:${w.status}`);
+function windows(body: { instances: { explores: { windows: { window: string; status: string }[] }[] }[] }) {
+  return body.instances[0]!.explores[0]!.windows.map((w) => `${w.window}:${w.status}`);
 }
 
 /** Rows Looker records on `date`: appended "as time passes". */
@@ -57,7 +57,7 @@ describe('the scheduled run', () => {
     assert.equal(first.body.status, 'succeeded');
     assert.deepEqual(windows(first.body), ['initial:loaded']);
     const initialRows = await assertTableMatchesSource(h, EPOCH, day('2026-11-24'));
-    assert.equal(first.body.explores[0].rows, initialRows);
+    assert.equal(first.body.instances[0].explores[0].rows, initialRows);
     assert.deepEqual(await progressDoc(h.clients.firestore, h), {
       initialLoadDone: true,
       watermark: '2026-11-24T00:00:00.000Z',
@@ -109,7 +109,7 @@ describe('the scheduled run', () => {
     h.clock.set(at('2026-11-26T03:00:00Z'));
     const res = await h.call({ explores: ['content_usage'] });
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    const day25 = res.body.explores[0].windows.find((w: { window: string }) => w.window === 'dt=2026-11-25');
+    const day25 = res.body.instances[0].explores[0].windows.find((w: { window: string }) => w.window === 'dt=2026-11-25');
     assert.equal(day25.status, 'empty');
     assert.equal(day25.rows, 0);
     assert.equal(day25.jobId, undefined);

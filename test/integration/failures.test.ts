@@ -63,8 +63,8 @@ describe('when Looker fails', () => {
     const res = await h.call({});
     assert.equal(res.status, 503, JSON.stringify(res.body));
     assert.equal(res.body.status, 'failed');
-    assert.match(res.body.explores[0].windows[0].error, /HTTP 503/);
-    assert.equal(res.body.explores[0].windows[1].status, 'skipped');
+    assert.match(res.body.instances[0].explores[0].windows[0].error, /HTTP 503/);
+    assert.equal(res.body.instances[0].explores[0].windows[1].status, 'skipped');
     h.stack.looker.faults.clear();
     await assertRecovers(state);
   });
@@ -86,7 +86,7 @@ describe('when Looker fails', () => {
     });
     const res = await h.call({});
     assert.ok(res.status >= 500, JSON.stringify(res.body));
-    assert.equal(res.body.explores[0].windows[0].status, 'failed');
+    assert.equal(res.body.instances[0].explores[0].windows[0].status, 'failed');
     await assertRecovers(state);
   });
 
@@ -128,8 +128,8 @@ describe('when Looker misbehaves', () => {
       h.stack.looker.faults.add({ match: 'POST /api/4.0/queries/run', fault: { kind: 'body', body } });
       const res = await h.call({ explores: ['content_usage'] });
       assert.ok(res.status >= 500, JSON.stringify(res.body));
-      assert.match(res.body.explores[0].windows[0].error, message);
-      assert.equal(res.body.explores[0].windows[1].status, 'skipped');
+      assert.match(res.body.instances[0].explores[0].windows[0].error, message);
+      assert.equal(res.body.instances[0].explores[0].windows[1].status, 'skipped');
       await assertRecovers(state);
     });
   }
@@ -141,7 +141,7 @@ describe('when the function dies between the load and the state update', () => {
     const loaded = await h.call({ explores: ['content_usage'] });
     assert.equal(loaded.status, 200);
     // What a kill after the load job and before the Firestore write leaves: rows loaded, progress not moved.
-    const instance = encodeURIComponent(h.config.looker.instanceName).replace(/\./g, '%2E');
+    const instance = encodeURIComponent(h.config.instances[0]!.name).replace(/\./g, '%2E');
     const doc = h.clients.firestore
       .collection(h.config.firestore.collection)
       .doc(instance)
@@ -157,7 +157,7 @@ describe('when a secret is missing', () => {
     const res = await h.instance({ LOOKER_CLIENT_ID_SECRET: 'no-such-secret' })({});
     assert.equal(res.status, 500, JSON.stringify(res.body));
     assert.match(
-      res.body.explores[0].windows[0].error,
+      res.body.instances[0].explores[0].windows[0].error,
       /projects\/looker-export-local\/secrets\/no-such-secret\/versions\/latest/,
     );
     assert.equal(h.stack.looker.requests.length, 0);
@@ -190,7 +190,7 @@ describe('when BigQuery fails', () => {
     const res = await h.call({});
     assert.equal(res.status, 503, JSON.stringify(res.body));
     assert.match(
-      res.body.explores[0].windows[0].error,
+      res.body.instances[0].explores[0].windows[0].error,
       /^\[transient\] BigQuery load job .* failed: Backend error\. Job aborted\./,
     );
     await assertRecovers(state);
@@ -204,7 +204,7 @@ describe('when BigQuery fails', () => {
     });
     const res = await h.call({});
     assert.equal(res.status, 500, JSON.stringify(res.body));
-    assert.match(res.body.explores[0].windows[0].error, /^\[terminal\] .*too many errors/);
+    assert.match(res.body.instances[0].explores[0].windows[0].error, /^\[terminal\] .*too many errors/);
     await assertRecovers(state);
   });
 
@@ -215,7 +215,7 @@ describe('when BigQuery fails', () => {
     const res = await impatient({});
     h.stack.bigquery.stallJobs(false);
     assert.equal(res.status, 503, JSON.stringify(res.body));
-    assert.match(res.body.explores[0].windows[0].error, /time budget ran out/);
+    assert.match(res.body.instances[0].explores[0].windows[0].error, /time budget ran out/);
     await assertRecovers(state);
   });
 });
@@ -235,7 +235,7 @@ describe('two calls at once', () => {
 
   it('lets the next run through once a crashed run’s lease has expired', async () => {
     await h.stack.firestore.reset(h.config.projectId);
-    const instance = encodeURIComponent(h.config.looker.instanceName).replace(/\./g, '%2E');
+    const instance = encodeURIComponent(h.config.instances[0]!.name).replace(/\./g, '%2E');
     await h.clients.firestore
       .collection(h.config.firestore.collection)
       .doc(instance)

@@ -21,7 +21,7 @@ describe('a Looker row cap', () => {
   it('splits every capped window until each piece is under the cap, and loads every row once', async () => {
     const res = await h.call({ explores: ['content_usage'], from: '2026-11-20', to: '2026-11-21' });
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    for (const window of res.body.explores[0].windows) {
+    for (const window of res.body.instances[0].explores[0].windows) {
       assert.ok(window.pieces >= 3, `window ${window.window} was read in ${window.pieces} pieces`);
     }
     await assertTableMatchesSource(h, day('2026-11-20'), day('2026-11-22'));
@@ -31,7 +31,7 @@ describe('a Looker row cap', () => {
     await h.reset();
     const res = await h.call({ explores: ['content_usage'] });
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.ok(res.body.explores[0].windows[0].pieces > 70);
+    assert.ok(res.body.instances[0].explores[0].windows[0].pieces > 70);
     await assertTableMatchesSource(h, day('2000-01-01'), day('2026-11-24'));
   });
 
@@ -43,7 +43,7 @@ describe('a Looker row cap', () => {
       to: '2026-11-20',
     });
     assert.equal(res.status, 200);
-    assert.equal(res.body.explores[0].windows[0].rows, 40);
+    assert.equal(res.body.instances[0].explores[0].windows[0].rows, 40);
     assert.ok(h.stack.looker.truth('content_usage', day('2026-11-20'), day('2026-11-21')).length > 40);
   });
 });

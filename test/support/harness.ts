@@ -76,7 +76,13 @@ export async function startHarness(
   const created: GoogleClients[] = [];
 
   const register = (envOverrides: Record<string, string> = {}, exporterOptions: ExporterOptions = {}) => {
-    const config = parseConfig({ ...stack.env, ...options.env, ...envOverrides });
+    // Tests of one explore's behaviour export the reference pair unless they ask for more.
+    const config = parseConfig({
+      EXPORT_EXPLORES: 'content_usage,history',
+      ...stack.env,
+      ...options.env,
+      ...envOverrides,
+    });
     const clients = createClients(config);
     created.push(clients);
     const exporter = createExporter(config, clients, logger, {

@@ -76,7 +76,7 @@ export async function assertTableMatchesSource(
 
 /** The Firestore progress document of an explore, as the function wrote it. */
 export async function progressDoc(firestore: Firestore, harness: Harness, explore = 'content_usage') {
-  const instance = encodeURIComponent(harness.config.looker.instanceName).replace(/\./g, '%2E');
+  const instance = encodeURIComponent(harness.config.instances[0]!.name).replace(/\./g, '%2E');
   const snapshot = await firestore
     .collection(harness.config.firestore.collection)
     .doc(instance)

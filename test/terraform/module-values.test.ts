@@ -33,14 +33,14 @@ describe('the function environment Terraform computes', () => {
     const env = value(await evaluate(example, 'local.function_environment')) as Record<string, string>;
     const config = parseConfig(env);
     assert.equal(config.projectId, example.project_id);
-    assert.equal(config.looker.baseUrl, example.looker_base_url);
-    assert.equal(config.looker.instanceName, new URL(String(example.looker_base_url)).hostname);
-    assert.equal(config.looker.clientIdSecret, `projects/${String(example.project_id)}/secrets/looker-client-id`);
+    assert.equal(config.instances[0]!.baseUrl, example.looker_base_url);
+    assert.equal(config.instances[0]!.name, new URL(String(example.looker_base_url)).hostname);
+    assert.equal(config.instances[0]!.clientIdSecret, `projects/${String(example.project_id)}/secrets/looker-client-id`);
     assert.equal(config.gcs.bucket, `${String(example.project_id)}-looker-activity-export-staging`);
     assert.equal(config.gcs.prefix, value(await evaluate(example, 'local.staging_prefix')));
     assert.deepEqual(config.bigquery, { dataset: 'looker_system_activity', location: 'US', apiEndpoint: undefined });
     assert.deepEqual(config.firestore, { databaseId: '(default)', collection: 'looker_activity_export' });
-    assert.equal(config.looker.verifySsl, true);
+    assert.equal(config.instances[0]!.verifySsl, true);
     // The run stops starting windows before the platform stops the function.
     assert.equal(config.runBudgetMs, 3300 * 1000);
   });
@@ -65,11 +65,11 @@ describe('the function environment Terraform computes', () => {
     };
     const env = value(await evaluate(inputs, 'local.function_environment')) as Record<string, string>;
     const config = parseConfig(env);
-    assert.equal(config.looker.instanceName, 'acme-prod');
-    assert.equal(config.looker.verifySsl, false);
+    assert.equal(config.instances[0]!.name, 'acme-prod');
+    assert.equal(config.instances[0]!.verifySsl, false);
     assert.equal(config.looker.timeoutMs, 120_000);
     assert.equal(config.looker.rowCap, 0);
-    assert.equal(config.looker.clientSecretSecret, `projects/${String(example.project_id)}/secrets/lk_secret`);
+    assert.equal(config.instances[0]!.clientSecretSecret, `projects/${String(example.project_id)}/secrets/lk_secret`);
     assert.equal(config.gcs.bucket, 'acme-sysact-staging');
     assert.deepEqual(config.bigquery, { dataset: 'looker_audit', location: 'europe-west1', apiEndpoint: undefined });
     assert.deepEqual(config.firestore, { databaseId: 'export-state', collection: 'sysact' });

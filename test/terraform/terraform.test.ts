@@ -11,7 +11,7 @@ import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { before, describe, it } from 'node:test';
 import { CONFIG_VARIABLES } from '../../src/config/index.js';
-import { bigQuerySchema, explores } from '../../src/explores/index.js';
+import { bigQuerySchema, explores, partitionColumn } from '../../src/explores/index.js';
 import { MODULE, ROOT } from './console.js';
 import { moduleDirs, moduleSource, parseModule, references, strings, type HclBody, type ParsedModule } from './hcl.js';
 import { checkBody, providerPackage, resourceSchema, unknownStep } from './provider-schema.js';
@@ -206,11 +206,11 @@ describe('storage, BigQuery and Firestore', () => {
     for (const explore of explores.values()) {
       const committed = JSON.parse(await readFile(join(MODULE, 'schemas', `${explore.name}.json`), 'utf8')) as unknown;
       assert.deepEqual(committed, bigQuerySchema(explore), `terraform/schemas/${explore.name}.json is stale: node --import tsx scripts/schemas.ts`);
-      assert.equal(tables[explore.name]!.partition_field, explore.partitionField);
+      assert.equal(tables[explore.name]!.partition_field, partitionColumn(explore));
       assert.deepEqual(tables[explore.name]!.clustering, [...(explore.clusterBy ?? [])]);
       const schema = bigQuerySchema(explore);
       for (const field of schema) assert.ok(field.description, `${explore.name}.${field.name} has no description`);
-      assert.ok(schema.some((f) => f.name === explore.partitionField && /^(TIMESTAMP|DATE|DATETIME)$/.test(f.type)));
+      assert.ok(schema.some((f) => f.name === partitionColumn(explore) && /^(TIMESTAMP|DATE|DATETIME)$/.test(f.type)));
     }
     const table = resource('google_bigquery_table.explore');
     assert.equal(table.for_each, '${local.tables}');

@@ -25,9 +25,9 @@ function problemsOf(env: Record<string, string | undefined>): readonly string[] 
 describe('parseConfig', () => {
   it('fills every default from a minimal environment', () => {
     const config = parseConfig(valid);
-    assert.equal(config.looker.baseUrl, 'https://acme.cloud.looker.com');
-    assert.equal(config.looker.instanceName, 'acme.cloud.looker.com');
-    assert.equal(config.looker.verifySsl, true);
+    assert.equal(config.instances[0]!.baseUrl, 'https://acme.cloud.looker.com');
+    assert.equal(config.instances[0]!.name, 'acme.cloud.looker.com');
+    assert.equal(config.instances[0]!.verifySsl, true);
     assert.equal(config.looker.timeoutMs, 600_000);
     assert.equal(config.bigquery.location, 'US');
     assert.equal(config.gcs.prefix, 'system_activity');
@@ -70,8 +70,8 @@ describe('parseConfig', () => {
   });
 
   it('turns TLS verification off only when asked explicitly', () => {
-    assert.equal(parseConfig({ ...valid, LOOKER_VERIFY_SSL: 'false' }).looker.verifySsl, false);
-    assert.equal(parseConfig({ ...valid, LOOKER_VERIFY_SSL: 'TRUE' }).looker.verifySsl, true);
+    assert.equal(parseConfig({ ...valid, LOOKER_VERIFY_SSL: 'false' }).instances[0]!.verifySsl, false);
+    assert.equal(parseConfig({ ...valid, LOOKER_VERIFY_SSL: 'TRUE' }).instances[0]!.verifySsl, true);
   });
 
   it('ignores variables it does not know', () => {

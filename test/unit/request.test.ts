@@ -16,12 +16,9 @@ function problemsOf(body: unknown): readonly string[] {
 }
 
 describe('parseRunRequest', () => {
-  it('runs every explore on the schedule when the body is empty', () => {
+  it('leaves the explores to the configured default when the body names none', () => {
     const request = parseRunRequest({}, now);
-    assert.deepEqual(
-      request.explores.map((e) => e.name),
-      ['content_usage', 'history'],
-    );
+    assert.equal(request.explores, undefined);
     assert.equal(request.backfill, undefined);
     assert.equal(request.dryRun, false);
     assert.deepEqual(parseRunRequest(undefined, now), request);

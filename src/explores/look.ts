@@ -1,0 +1,23 @@
+import type { ExploreDefinition } from './types.js';
+
+/** Saved looks, as they are on the day of the snapshot (deleted ones included). */
+export const look: ExploreDefinition = {
+  name: 'look',
+  view: 'look',
+  description: 'One row per look per snapshot day.',
+  mode: 'snapshot',
+  clusterBy: ['id'],
+  primaryKey: ['id'],
+  fields: [
+    { name: 'id', type: 'INTEGER', description: 'Look ID.' },
+    { name: 'created_time', type: 'DATETIME', description: 'When it was created (UTC).' },
+    { name: 'deleted_time', type: 'DATETIME', description: 'When it was moved to the trash (UTC), if it was.' },
+    { name: 'title', type: 'STRING', description: 'Title.' },
+    { name: 'description', type: 'STRING', description: 'Description.' },
+    { name: 'public', type: 'BOOLEAN', description: 'Whether it has a public URL.' },
+    { name: 'public_slug', type: 'STRING', description: 'Slug of its public URL.' },
+    { name: 'query_id', type: 'INTEGER', description: 'Query it runs.' },
+    { name: 'space_id', type: 'INTEGER', description: 'Folder (space) it is in.' },
+    { name: 'user_id', type: 'INTEGER', description: 'Owner.' },
+  ],
+};
