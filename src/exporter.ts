@@ -33,7 +33,7 @@ export function createExporter(
     if (!instance.verifySsl)
       logger.warn(
         { instance: instance.name },
-        `TLS verification is off for Looker instance ${instance.name}: its certificates are not checked`,
+        `LOOKER_VERIFY_SSL is false for Looker instance ${instance.name}: its TLS certificates are not checked`,
       );
     return {
       instance,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { Firestore } from '@google-cloud/firestore';
 import { contentUsage } from '../../src/explores/content-usage.js';
-import type { ExploreDefinition } from '../../src/explores/index.js';
+import { lookerField, type ColumnType, type ExploreDefinition } from '../../src/explores/index.js';
 import type { Harness } from './harness.js';
 
 type Row = Record<string, unknown>;
@@ -20,18 +20,29 @@ function normalise(value: unknown): unknown {
   return value;
 }
 
-/** Every row of the explore's table, read through the real BigQuery client, Looker columns only. */
+/** A value as Looker's json sends it, in the form BigQuery gives it back for the column's type. */
+function expected(type: ColumnType, value: unknown): unknown {
+  if (value === null || value === undefined || value === '') return null;
+  if (type === 'BOOLEAN') return value === true || value === 'Yes' || value === 'true';
+  if (type === 'INTEGER' || type === 'FLOAT') return Number(value);
+  return value;
+}
+
+/**
+ * Every row of the explore's table, read through the real BigQuery client: Looker columns only,
+ * plus `extra` columns (e.g. snapshot_date, looker_instance) when asked for.
+ */
 export async function tableRows(
   bigquery: BigQuery,
   datasetId: string,
   explore: ExploreDefinition = contentUsage,
+  extra: readonly string[] = [],
 ): Promise<Row[]> {
   const [exists] = await bigquery.dataset(datasetId).table(explore.name).exists();
   if (!exists) return [];
   const [rows] = await bigquery.dataset(datasetId).table(explore.name).getRows({ wrapIntegers: false });
-  return rows.map((row: Row) =>
-    Object.fromEntries(explore.fields.map((f) => [f.name, normalise(row[f.name])])),
-  );
+  const names = [...explore.fields.map((f) => f.name), ...extra];
+  return rows.map((row: Row) => Object.fromEntries(names.map((name) => [name, normalise(row[name])])));
 }
 
 /** The Looker fake's source of truth for `[from, to)`, in table form. */
@@ -41,8 +52,14 @@ export function truthRows(
   to: Date,
   explore: ExploreDefinition = contentUsage,
 ): Row[] {
-  return [...harness.stack.looker.truth(explore.name, from, to)].map((row: Row) =>
-    Object.fromEntries(explore.fields.map((f) => [f.name, normalise(row[`${explore.view}.${f.name}`])])),
+  // The exporter leaves its own API user's rows out (EXCLUDE_OWN_ACTIVITY, on by default).
+  const actor = explore.actorField && explore.fields.find((f) => f.name === explore.actorField);
+  const own = harness.config.looker.excludeOwnActivity && actor ? lookerField(explore, actor) : undefined;
+  const apiUserId = String((harness.stack.looker as unknown as { apiUserId?: unknown }).apiUserId ?? 1);
+  return [...harness.stack.looker.truth(explore.name, from, to)]
+    .filter((row: Row) => own === undefined || row[own] === null || String(row[own]) !== apiUserId)
+    .map((row: Row) =>
+    Object.fromEntries(explore.fields.map((f) => [f.name, expected(f.type, row[lookerField(explore, f)])])),
   );
 }
 
@@ -50,6 +67,16 @@ const byKey = (explore: ExploreDefinition) => (a: Row, b: Row) => {
   const key = (row: Row) => explore.primaryKey.map((k) => String(row[k])).join('|');
   return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 };
+
+/** Asserts `actual` holds exactly the `expected` rows: each once, none missing, none extra. */
+export function assertSameRows(explore: ExploreDefinition, actual: Row[], expected: Row[]) {
+  actual.sort(byKey(explore));
+  expected.sort(byKey(explore));
+  const keys = new Set(actual.map((row) => explore.primaryKey.map((k) => String(row[k])).join('|')));
+  assert.equal(keys.size, actual.length, `${explore.name}: a source row is in the table more than once`);
+  assert.equal(actual.length, expected.length, `${explore.name}: table has ${actual.length} rows, the source ${expected.length}`);
+  assert.deepEqual(actual, expected, `${explore.name}: rows differ`);
+}
 
 /** Asserts the table holds exactly the source rows of `[from, to)`: each once, none missing, none extra. */
 export async function assertTableMatchesSource(
