@@ -134,7 +134,12 @@ const schema = z.object({
   EXCLUDE_OWN_ACTIVITY: bool.default(true),
   EXPORT_EXPLORES: z
     .string()
-    .transform((v) => v.split(',').map((name) => name.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
     .refine((names) => names.length > 0, 'must name at least one explore')
     .refine((names) => names.every((name) => explores.has(name)), {
       message: `must name known explores (${[...explores.keys()].join(', ')})`,
@@ -271,9 +276,9 @@ function resolveInstances(v: Parsed, problems: string[]): LookerInstance[] {
     }
     return instances;
   }
-  const missing = (['LOOKER_BASE_URL', 'LOOKER_CLIENT_ID_SECRET', 'LOOKER_CLIENT_SECRET_SECRET'] as const).filter(
-    (name) => v[name] === undefined,
-  );
+  const missing = (
+    ['LOOKER_BASE_URL', 'LOOKER_CLIENT_ID_SECRET', 'LOOKER_CLIENT_SECRET_SECRET'] as const
+  ).filter((name) => v[name] === undefined);
   for (const name of missing) problems.push(`${name} is required but not set (or set LOOKER_INSTANCES)`);
   if (missing.length) return [];
   return [
@@ -306,7 +311,9 @@ function resolveMasking(v: Parsed, problems: string[]): Config['masking'] {
     if (!explore || !column) {
       problems.push(`MASKING_RULES: "${key}" is not a known explore.column`);
     } else if (action === 'hash' && column.type !== 'STRING') {
-      problems.push(`MASKING_RULES: "${key}" is ${column.type}; only STRING columns can be hashed (use drop)`);
+      problems.push(
+        `MASKING_RULES: "${key}" is ${column.type}; only STRING columns can be hashed (use drop)`,
+      );
     } else if (explore.primaryKey.includes(column.name) && action !== 'keep') {
       problems.push(`MASKING_RULES: "${key}" identifies the row and cannot be masked`);
     } else {

@@ -37,7 +37,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'LOOKER_INSTANCE_NAME',
     required: false,
-    description: 'One instance: name written to the looker_instance column (default: the host of LOOKER_BASE_URL).',
+    description:
+      'One instance: name written to the looker_instance column (default: the host of LOOKER_BASE_URL).',
   },
   {
     name: 'LOOKER_VERIFY_SSL',

@@ -4,7 +4,7 @@ import type { ExploreDefinition } from './types.js';
 export const eventAttribute: ExploreDefinition = {
   name: 'event_attribute',
   view: 'event_attribute',
-  description: 'One row per event attribute, with its event\'s time, name and category.',
+  description: "One row per event attribute, with its event's time, name and category.",
   mode: 'incremental',
   cursorField: 'event_created_time',
   clusterBy: ['event_name', 'name'],

@@ -13,13 +13,7 @@ import { scheduledJob } from './scheduled-job.js';
 import type { BigQueryField, ColumnDefinition, ExploreDefinition } from './types.js';
 import { user } from './user.js';
 
-export type {
-  BigQueryField,
-  ColumnDefinition,
-  ColumnType,
-  ExploreDefinition,
-  MaskAction,
-} from './types.js';
+export type { BigQueryField, ColumnDefinition, ColumnType, ExploreDefinition, MaskAction } from './types.js';
 
 /** Every explore the exporter knows, by name, in the order a run exports them. */
 export const explores: ReadonlyMap<string, ExploreDefinition> = new Map(

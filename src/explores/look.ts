@@ -11,7 +11,11 @@ export const look: ExploreDefinition = {
   fields: [
     { name: 'id', type: 'INTEGER', description: 'Look ID.' },
     { name: 'created_time', type: 'DATETIME', description: 'When it was created (UTC).' },
-    { name: 'deleted_time', type: 'DATETIME', description: 'When it was moved to the trash (UTC), if it was.' },
+    {
+      name: 'deleted_time',
+      type: 'DATETIME',
+      description: 'When it was moved to the trash (UTC), if it was.',
+    },
     { name: 'title', type: 'STRING', description: 'Title.' },
     { name: 'description', type: 'STRING', description: 'Description.' },
     { name: 'public', type: 'BOOLEAN', description: 'Whether it has a public URL.' },

@@ -113,7 +113,9 @@ export class LookerClient {
   /** Field metadata of an explore (`lookml_model_explore`), trimmed to `fields`. */
   async explore(model: string, explore: string, fields = 'name,fields'): Promise<ILookmlModelExplore> {
     return this.#withRetries('lookml_model_explore', () =>
-      this.#sdk.ok(this.#sdk.lookml_model_explore({ lookml_model_name: model, explore_name: explore, fields })),
+      this.#sdk.ok(
+        this.#sdk.lookml_model_explore({ lookml_model_name: model, explore_name: explore, fields }),
+      ),
     );
   }
 

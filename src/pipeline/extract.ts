@@ -24,11 +24,17 @@ export function windowQuery(
   const filters: Record<string, string> = {};
   let sort: string;
   if ('start' in range) {
-    sort = lookerField(explore, explore.fields.find((c) => c.name === explore.cursorField)!);
+    sort = lookerField(
+      explore,
+      explore.fields.find((c) => c.name === explore.cursorField)!,
+    );
     filters[sort] = lookerTimeFilter(range);
   } else {
     // Snapshots are read in key order, so a capped page is continued after its last key.
-    sort = lookerField(explore, explore.fields.find((c) => c.name === explore.primaryKey[0])!);
+    sort = lookerField(
+      explore,
+      explore.fields.find((c) => c.name === explore.primaryKey[0])!,
+    );
     if (range.after !== undefined && range.after !== null) filters[sort] = `>${String(range.after)}`;
   }
   return {

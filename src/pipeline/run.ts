@@ -140,7 +140,10 @@ export async function runExport(
     } catch (error) {
       failures.push(error);
       const busy = error instanceof ConflictError;
-      instanceLogger[busy ? 'warn' : 'error']({ err: error }, `instance ${instance.instance.name} not exported`);
+      instanceLogger[busy ? 'warn' : 'error'](
+        { err: error },
+        `instance ${instance.instance.name} not exported`,
+      );
       instances.push({
         instance: instance.instance.name,
         dataset: instance.instance.dataset,
@@ -226,7 +229,9 @@ async function exportInstance(
     if (!request.dryRun) {
       await state
         .releaseLease(ctx.runId)
-        .catch((error: unknown) => logger.warn({ err: error }, 'lease release failed; it expires on its own'));
+        .catch((error: unknown) =>
+          logger.warn({ err: error }, 'lease release failed; it expires on its own'),
+        );
     }
     await looker.logout();
   }
@@ -301,7 +306,10 @@ async function exportExplore(
       result.windows.push({ ...base, ...loaded, durationMs: Date.now() - started });
     } catch (error) {
       const transient = isTransient(error) || !(error instanceof ExportError);
-      logger.error({ err: error, window: window.label, transient }, `window ${window.label} failed; progress unchanged`);
+      logger.error(
+        { err: error, window: window.label, transient },
+        `window ${window.label} failed; progress unchanged`,
+      );
       result.windows.push({
         ...base,
         status: 'failed',

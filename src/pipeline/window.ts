@@ -62,7 +62,10 @@ export async function prepareExplore(
     added = live.added;
     schemaReport = { source: 'looker', added: live.added.map((c) => c.name), removed: live.removed };
     if (live.added.length)
-      logger.info({ added: schemaReport.added }, 'Looker has fields the committed schema lacks; adding columns');
+      logger.info(
+        { added: schemaReport.added },
+        'Looker has fields the committed schema lacks; adding columns',
+      );
     if (live.removed.length)
       logger.warn({ removed: live.removed }, 'Looker no longer has these fields; their columns stay NULL');
   } catch (error) {
@@ -84,7 +87,10 @@ export async function prepareExplore(
 
   const filter: RowFilter = {};
   if (explore.mode === 'snapshot')
-    filter.keyField = lookerField(explore, explore.fields.find((c) => c.name === explore.primaryKey[0])!);
+    filter.keyField = lookerField(
+      explore,
+      explore.fields.find((c) => c.name === explore.primaryKey[0])!,
+    );
   const actor = explore.actorField && explore.fields.find((c) => c.name === explore.actorField);
   if (actor && ctx.config.looker.excludeOwnActivity && columns.includes(actor)) {
     const own = await ctx.ownUserId();
@@ -124,7 +130,9 @@ export async function exportWindow(
   };
   const metadata: RunMetadata | SnapshotMetadata =
     explore.mode === 'snapshot' ? { ...runMetadata, snapshot_date: isoDay(window.start) } : runMetadata;
-  const base = [ctx.config.gcs.prefix, explore.name, window.label, safeName(instance)].filter(Boolean).join('/');
+  const base = [ctx.config.gcs.prefix, explore.name, window.label, safeName(instance)]
+    .filter(Boolean)
+    .join('/');
   const pieces: { uri: string; rows: number }[] = [];
   const total: Required<Pick<ExtractStats, 'rows' | 'bytes' | 'invalidValues'>> & { excluded: number } = {
     rows: 0,
@@ -146,7 +154,12 @@ export async function exportWindow(
       filter: prepared.filter,
       onProgress: progressLogger((fields) => logger.info({ ...fields, piece: name }, 'extract progress')),
       sink: () =>
-        ctx.staging.openWrite(name, { runId: ctx.runId, explore: explore.name, window: window.label, instance }),
+        ctx.staging.openWrite(name, {
+          runId: ctx.runId,
+          explore: explore.name,
+          window: window.label,
+          instance,
+        }),
       signal,
     });
     return stats;
@@ -155,7 +168,9 @@ export async function exportWindow(
   const keep = async (name: string, stats: ExtractStats) => {
     const staged = await ctx.staging.describe(name);
     if (staged.size !== stats.bytes)
-      throw new IntegrityError(`staged object ${staged.uri} has ${staged.size} bytes, ${stats.bytes} were written`);
+      throw new IntegrityError(
+        `staged object ${staged.uri} has ${staged.size} bytes, ${stats.bytes} were written`,
+      );
     pieces.push({ uri: staged.uri, rows: stats.rows });
     total.rows += stats.rows;
     total.bytes += stats.bytes;
@@ -203,7 +218,10 @@ export async function exportWindow(
         throw new IntegrityError(
           `Looker returned its row cap (${rowCap}) but the last row has no ${explore.primaryKey[0]} to continue after: rows would be lost. Raise LOOKER_ROW_CAP to the instance's real limit`,
         );
-      logger.info({ rows: stats.rows, rowCap, after: stats.lastKey }, 'page reached the row cap; reading the next');
+      logger.info(
+        { rows: stats.rows, rowCap, after: stats.lastKey },
+        'page reached the row cap; reading the next',
+      );
       after = stats.lastKey;
     }
   };
@@ -245,7 +263,10 @@ export async function exportWindow(
   );
   if (load.outputRows !== total.rows)
     throw new IntegrityError(`load job ${jobId} wrote ${load.outputRows} rows, ${total.rows} were extracted`);
-  logger.info({ rows: total.rows, bytes: total.bytes, gcsUri, jobId, pieces: pieces.length }, `window ${window.label} loaded`);
+  logger.info(
+    { rows: total.rows, bytes: total.bytes, gcsUri, jobId, pieces: pieces.length },
+    `window ${window.label} loaded`,
+  );
   return { ...result, rows: total.rows, bytes: total.bytes, gcsUri, jobId };
 }
 

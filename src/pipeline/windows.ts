@@ -73,7 +73,13 @@ export function planSnapshot(progress: ExploreProgress, now: Date): ExtractWindo
   if (progress.watermark && progress.watermark > today) return [];
   const day = isoDay(today);
   return [
-    { kind: 'snapshot', start: today, end: addDays(today, 1), partition: day.replaceAll('-', ''), label: `snapshot=${day}` },
+    {
+      kind: 'snapshot',
+      start: today,
+      end: addDays(today, 1),
+      partition: day.replaceAll('-', ''),
+      label: `snapshot=${day}`,
+    },
   ];
 }
 

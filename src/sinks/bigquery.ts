@@ -89,9 +89,10 @@ export class BigQueryLoader {
   /** The table's columns, or undefined when it does not exist yet. */
   async #tableSchema(tableId: string): Promise<BigQueryField[] | undefined> {
     try {
-      const [metadata] = (await this.bigquery.dataset(this.datasetId).table(tableId).getMetadata()) as unknown as [
-        { schema?: { fields?: BigQueryField[] } },
-      ];
+      const [metadata] = (await this.bigquery
+        .dataset(this.datasetId)
+        .table(tableId)
+        .getMetadata()) as unknown as [{ schema?: { fields?: BigQueryField[] } }];
       return metadata.schema?.fields ?? [];
     } catch (error) {
       if (Number((error as { code?: unknown }).code) === 404) return undefined;

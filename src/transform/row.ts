@@ -1,4 +1,9 @@
-import { lookerField, type ColumnDefinition, type ColumnType, type ExploreDefinition } from '../explores/index.js';
+import {
+  lookerField,
+  type ColumnDefinition,
+  type ColumnType,
+  type ExploreDefinition,
+} from '../explores/index.js';
 import { NO_MASKING, type ExploreMasking } from './mask.js';
 
 /** Values added to every row of one window, so each row can be traced to its run. */

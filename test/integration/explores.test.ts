@@ -56,13 +56,17 @@ describe('all of System Activity', () => {
       assert.deepEqual([...byDay.keys()], ['2026-11-24'], explore.name);
       assertSameRows(explore, byDay.get('2026-11-24')!, truthRows(h, EPOCH, FOREVER, explore));
     }
-    const instances = new Set((await rowsOf(explores.get('user')!, ['looker_instance'])).map((r) => r.looker_instance));
+    const instances = new Set(
+      (await rowsOf(explores.get('user')!, ['looker_instance'])).map((r) => r.looker_instance),
+    );
     assert.deepEqual([...instances], ['local']);
 
     // The same day again: nothing new for events, today's snapshot is already there.
     const again = await h.call({});
     assert.equal(again.status, 200, JSON.stringify(again.body));
-    for (const explore of again.body.instances[0].explores.filter((e: { mode: string }) => e.mode === 'snapshot'))
+    for (const explore of again.body.instances[0].explores.filter(
+      (e: { mode: string }) => e.mode === 'snapshot',
+    ))
       assert.equal(explore.note, "today's snapshot is already loaded");
 
     // The next day: one more day of events, one more snapshot; still each row once per snapshot.
@@ -90,7 +94,7 @@ describe('all of System Activity', () => {
   });
 });
 
-describe('a snapshot under Looker\'s row cap', () => {
+describe("a snapshot under Looker's row cap", () => {
   let capped: Harness;
   before(async () => {
     capped = await startHarness({ stack: { looker: { rowCap: 40 } }, env: { LOOKER_ROW_CAP: '40' } });

@@ -109,7 +109,9 @@ describe('the scheduled run', () => {
     h.clock.set(at('2026-11-26T03:00:00Z'));
     const res = await h.call({ explores: ['content_usage'] });
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    const day25 = res.body.instances[0].explores[0].windows.find((w: { window: string }) => w.window === 'dt=2026-11-25');
+    const day25 = res.body.instances[0].explores[0].windows.find(
+      (w: { window: string }) => w.window === 'dt=2026-11-25',
+    );
     assert.equal(day25.status, 'empty');
     assert.equal(day25.rows, 0);
     assert.equal(day25.jobId, undefined);

@@ -81,9 +81,10 @@ describe('secrets', () => {
     assert.equal(disabled.status, 500);
     assert.match(disabled.body.error ?? JSON.stringify(disabled.body), /looker-client-secret.*DISABLED/);
 
-    const values = [h.config.instances[0]!.clientIdSecret, h.config.instances[0]!.clientSecretSecret].map((name) =>
-      // The values live only in the Secret Manager fake; read them the way the function does.
-      h.clients.secrets.read(name).catch(() => undefined),
+    const values = [h.config.instances[0]!.clientIdSecret, h.config.instances[0]!.clientSecretSecret].map(
+      (name) =>
+        // The values live only in the Secret Manager fake; read them the way the function does.
+        h.clients.secrets.read(name).catch(() => undefined),
     );
     const secrets = (await Promise.all(values)).filter((v): v is string => typeof v === 'string');
     assert.ok(secrets.length >= 1);

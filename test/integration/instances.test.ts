@@ -26,7 +26,11 @@ before(async () => {
     now: NOW,
     stack: {
       secrets: {
-        secrets: { 'emea-client-id': 'emea-id', 'emea-client-secret': 'emea-secret', 'masking-key': MASKING_KEY },
+        secrets: {
+          'emea-client-id': 'emea-id',
+          'emea-client-secret': 'emea-secret',
+          'masking-key': MASKING_KEY,
+        },
       },
     },
   });
@@ -48,7 +52,8 @@ beforeEach(async () => {
   second.faults.clear();
   h.clock.set(NOW);
   const [exists] = await h.clients.bigquery.dataset('activity_emea').exists();
-  if (!exists) await h.clients.bigquery.createDataset('activity_emea', { location: h.config.bigquery.location });
+  if (!exists)
+    await h.clients.bigquery.createDataset('activity_emea', { location: h.config.bigquery.location });
 });
 
 /** Function environment listing both instances (the single-instance variables unset). */
@@ -85,7 +90,11 @@ describe('several Looker instances', () => {
     const res = await h.instance(twoInstances())({});
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(
-      res.body.instances.map((i: { instance: string; dataset: string; status: string }) => [i.instance, i.dataset, i.status]),
+      res.body.instances.map((i: { instance: string; dataset: string; status: string }) => [
+        i.instance,
+        i.dataset,
+        i.status,
+      ]),
       [
         ['us', h.config.bigquery.dataset, 'succeeded'],
         ['emea', 'activity_emea', 'succeeded'],
@@ -102,16 +111,28 @@ describe('several Looker instances', () => {
         rows.map(({ looker_instance: _, ...r }) => r),
         truthOf(fake, history, EPOCH, day('2026-11-24')),
       );
-      assertSameRows(user, await tableRows(h.clients.bigquery, dataset, user), truthOf(fake, user, EPOCH, FOREVER));
+      assertSameRows(
+        user,
+        await tableRows(h.clients.bigquery, dataset, user),
+        truthOf(fake, user, EPOCH, FOREVER),
+      );
     }
     const state = (instance: string) =>
-      progressDoc(h.clients.firestore, { ...h, config: { ...h.config, instances: [{ ...h.config.instances[0]!, name: instance }] } }, 'history');
+      progressDoc(
+        h.clients.firestore,
+        { ...h, config: { ...h.config, instances: [{ ...h.config.instances[0]!, name: instance }] } },
+        'history',
+      );
     assert.equal((await state('us'))?.watermark, '2026-11-24T00:00:00.000Z');
     assert.equal((await state('emea'))?.watermark, '2026-11-24T00:00:00.000Z');
   });
 
   it('goes on with the other instance when one fails, reports each, and the rerun completes', async () => {
-    second.faults.add({ match: 'POST /api/4.0/queries/run', fault: { kind: 'status', status: 503 }, times: 100 });
+    second.faults.add({
+      match: 'POST /api/4.0/queries/run',
+      fault: { kind: 'status', status: 503 },
+      times: 100,
+    });
     const res = await h.instance(twoInstances())({});
     assert.equal(res.status, 503, JSON.stringify(res.body));
     const [us, emea] = res.body.instances;
@@ -157,14 +178,16 @@ describe('masking personal data', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const hmac = (value: unknown) =>
       value === null ? null : createHmac('sha256', MASKING_KEY).update(String(value)).digest('hex');
-    const expectedUsers = truthRows(h, EPOCH, FOREVER, user).map((row) => ({
+    const expectedUsers = truthRows(h, EPOCH, FOREVER, user).map((row): Record<string, unknown> => ({
       ...row,
       email: hmac(row.email),
       last_name: hmac(row.last_name),
       name: hmac(row.name),
     }));
     assertSameRows(user, await tableRows(h.clients.bigquery, h.config.bigquery.dataset, user), expectedUsers);
-    assert.ok(expectedUsers.some((row) => row.first_name !== null && !/^[0-9a-f]{64}$/.test(String(row.first_name))));
+    assert.ok(
+      expectedUsers.some((row) => row.first_name !== null && !/^[0-9a-f]{64}$/.test(String(row.first_name))),
+    );
 
     const query = explores.get('query')!;
     const queries = await tableRows(h.clients.bigquery, h.config.bigquery.dataset, query);

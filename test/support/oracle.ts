@@ -59,8 +59,8 @@ export function truthRows(
   return [...harness.stack.looker.truth(explore.name, from, to)]
     .filter((row: Row) => own === undefined || row[own] === null || String(row[own]) !== apiUserId)
     .map((row: Row) =>
-    Object.fromEntries(explore.fields.map((f) => [f.name, expected(f.type, row[lookerField(explore, f)])])),
-  );
+      Object.fromEntries(explore.fields.map((f) => [f.name, expected(f.type, row[lookerField(explore, f)])])),
+    );
 }
 
 const byKey = (explore: ExploreDefinition) => (a: Row, b: Row) => {
@@ -74,7 +74,11 @@ export function assertSameRows(explore: ExploreDefinition, actual: Row[], expect
   expected.sort(byKey(explore));
   const keys = new Set(actual.map((row) => explore.primaryKey.map((k) => String(row[k])).join('|')));
   assert.equal(keys.size, actual.length, `${explore.name}: a source row is in the table more than once`);
-  assert.equal(actual.length, expected.length, `${explore.name}: table has ${actual.length} rows, the source ${expected.length}`);
+  assert.equal(
+    actual.length,
+    expected.length,
+    `${explore.name}: table has ${actual.length} rows, the source ${expected.length}`,
+  );
   assert.deepEqual(actual, expected, `${explore.name}: rows differ`);
 }
 
