@@ -93,3 +93,123 @@ describe('CONFIG_VARIABLES', () => {
     assert.equal(parseConfig({ ...valid, RUN_BUDGET_SECONDS: '60' }).runBudgetMs, 60_000);
   });
 });
+
+describe('parseConfig: instances', () => {
+  const single = {
+    GOOGLE_CLOUD_PROJECT: 'my-project-1',
+    GCS_BUCKET: 'my-staging-bucket',
+    BQ_DATASET: 'looker_system_activity',
+  };
+  const entry = (name: string, dataset?: string) => ({
+    name,
+    baseUrl: `https://${name}.cloud.looker.com`,
+    clientIdSecret: `${name}-id`,
+    clientSecretSecret: `${name}-secret`,
+    ...(dataset ? { dataset } : {}),
+  });
+
+  it('reads the single-instance variables as one instance loading into BQ_DATASET', () => {
+    assert.deepEqual(parseConfig(valid).instances, [
+      {
+        name: 'acme.cloud.looker.com',
+        baseUrl: 'https://acme.cloud.looker.com',
+        clientIdSecret: 'looker-client-id',
+        clientSecretSecret: 'projects/p/secrets/looker-client-secret',
+        verifySsl: true,
+        dataset: 'looker_system_activity',
+      },
+    ]);
+  });
+
+  it('reads LOOKER_INSTANCES, each with its own dataset', () => {
+    const config = parseConfig({
+      ...single,
+      LOOKER_INSTANCES: JSON.stringify([entry('us'), { ...entry('emea', 'looker_emea'), verifySsl: false }]),
+    });
+    assert.deepEqual(
+      config.instances.map((i) => [i.name, i.dataset, i.verifySsl]),
+      [
+        ['us', 'looker_system_activity', true],
+        ['emea', 'looker_emea', false],
+      ],
+    );
+  });
+
+  it('names what is wrong with a list of instances', () => {
+    assert.deepEqual(problemsOf({ ...single, LOOKER_INSTANCES: '[{' }), [
+      'LOOKER_INSTANCES must be valid JSON',
+    ]);
+    assert.deepEqual(problemsOf({ ...single, LOOKER_INSTANCES: '[]' }), [
+      'LOOKER_INSTANCES must list at least one instance',
+    ]);
+    assert.match(
+      problemsOf({
+        ...single,
+        LOOKER_INSTANCES: JSON.stringify([{ ...entry('us'), baseUrl: 'ftp://x' }]),
+      })[0]!,
+      /^LOOKER_INSTANCES\[0\.baseUrl\] must be an http\(s\) URL$/,
+    );
+    assert.deepEqual(
+      problemsOf({ ...single, LOOKER_INSTANCES: JSON.stringify([entry('us'), entry('us', 'b')]) }),
+      ['LOOKER_INSTANCES names "us" twice'],
+    );
+    assert.match(
+      problemsOf({ ...single, LOOKER_INSTANCES: JSON.stringify([entry('us'), entry('emea')]) })[0]!,
+      /two instances load into dataset "looker_system_activity"/,
+    );
+    assert.deepEqual(problemsOf({ ...valid, LOOKER_INSTANCES: JSON.stringify([entry('us')]) }), [
+      'LOOKER_BASE_URL, LOOKER_CLIENT_ID_SECRET, LOOKER_CLIENT_SECRET_SECRET must not be set with LOOKER_INSTANCES (list every instance there)',
+    ]);
+    assert.deepEqual(problemsOf(single), [
+      'LOOKER_BASE_URL is required but not set (or set LOOKER_INSTANCES)',
+      'LOOKER_CLIENT_ID_SECRET is required but not set (or set LOOKER_INSTANCES)',
+      'LOOKER_CLIENT_SECRET_SECRET is required but not set (or set LOOKER_INSTANCES)',
+    ]);
+  });
+});
+
+describe('parseConfig: explores and masking', () => {
+  it('exports every registered explore unless EXPORT_EXPLORES names some', () => {
+    assert.ok(parseConfig(valid).explores.length >= 13);
+    assert.deepEqual(parseConfig({ ...valid, EXPORT_EXPLORES: 'history, user' }).explores, [
+      'history',
+      'user',
+    ]);
+    assert.match(
+      problemsOf({ ...valid, EXPORT_EXPLORES: 'history,nope' })[0]!,
+      /^EXPORT_EXPLORES must name known explores/,
+    );
+  });
+
+  it('masks nothing unless asked', () => {
+    assert.deepEqual(parseConfig(valid).masking, { rules: {}, keySecret: undefined });
+  });
+
+  it('turns on the registry defaults with MASK_PERSONAL_DATA, and lets rules override them', () => {
+    const { masking } = parseConfig({
+      ...valid,
+      MASK_PERSONAL_DATA: 'true',
+      MASKING_KEY_SECRET: 'masking-key',
+      MASKING_RULES: '{"user.first_name":"keep","history.connection_name":"drop"}',
+    });
+    assert.equal(masking.keySecret, 'masking-key');
+    assert.equal(masking.rules['user.email'], 'hash');
+    assert.equal(masking.rules['query.formatted_filters'], 'drop');
+    assert.equal(masking.rules['history.connection_name'], 'drop');
+    assert.equal(masking.rules['user.first_name'], undefined);
+  });
+
+  it('refuses rules that cannot work', () => {
+    assert.deepEqual(problemsOf({ ...valid, MASKING_RULES: '{"user.email":"hash"}' }), [
+      'MASKING_KEY_SECRET is required when a masking rule hashes (it holds the HMAC key)',
+    ]);
+    assert.deepEqual(problemsOf({ ...valid, MASKING_RULES: '{"user.id":"drop","history.user_id":"hash"}' }), [
+      'MASKING_RULES: "history.user_id" is INTEGER; only STRING columns can be hashed (use drop)',
+      'MASKING_RULES: "user.id" identifies the row and cannot be masked',
+    ]);
+    assert.match(
+      problemsOf({ ...valid, MASKING_RULES: '{"user.email":"blur"}' })[0]!,
+      /^MASKING_RULES\[user\.email\] /,
+    );
+  });
+});

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { bigQuerySchema, explores, lookerField, partitionColumn } from '../../src/explores/index.js';
+import { bigQueryType, reconcileSchema } from '../../src/explores/live-schema.js';
+
+describe('the explore registry', () => {
+  for (const explore of explores.values()) {
+    it(`declares ${explore.name} consistently`, () => {
+      const names = explore.fields.map((c) => c.name);
+      assert.equal(new Set(names).size, names.length, 'a column is declared twice');
+      for (const key of explore.primaryKey)
+        assert.ok(names.includes(key), `primary key ${key} is not a column`);
+      for (const column of explore.clusterBy ?? [])
+        assert.ok(
+          bigQuerySchema(explore).some((f) => f.name === column),
+          `cluster column ${column} is unknown`,
+        );
+      if (explore.mode === 'incremental') {
+        const cursor = explore.fields.find((c) => c.name === explore.cursorField);
+        assert.equal(cursor?.type, 'DATETIME', 'an incremental explore needs a DATETIME cursor column');
+      } else {
+        assert.equal(explore.cursorField, undefined);
+        assert.equal(explore.fields.find((c) => c.name === explore.primaryKey[0])?.type, 'INTEGER');
+      }
+      const partition = bigQuerySchema(explore).find((f) => f.name === partitionColumn(explore));
+      assert.match(partition?.type ?? '', /^(DATE|DATETIME)$/);
+      if (explore.actorField) assert.ok(names.includes(explore.actorField));
+      for (const column of explore.fields) {
+        assert.match(lookerField(explore, column), /^[a-z_]+\.[a-z_]+$/);
+        if (column.personal === 'hash')
+          assert.equal(column.type, 'STRING', `${column.name} cannot be hashed`);
+      }
+    });
+  }
+});
+
+describe('bigQueryType', () => {
+  const type = (name: string, lookerType: string, extra: object = {}) =>
+    bigQueryType({ name, type: lookerType, ...extra });
+  it('maps Looker dimension types to BigQuery column types', () => {
+    assert.equal(type('user.email', 'string'), 'STRING');
+    assert.equal(type('content_usage.days_since_last_access_tiers', 'tier'), 'STRING');
+    assert.equal(type('history.cache', 'yesno'), 'BOOLEAN');
+    assert.equal(type('history.created_time', 'date_time'), 'DATETIME');
+    assert.equal(type('history.created_date', 'date_date'), 'DATE');
+    assert.equal(type('history.created_week', 'date_week'), undefined);
+  });
+  it('makes a number an INTEGER when its name or format says so, a FLOAT otherwise', () => {
+    assert.equal(type('history.query_id', 'number'), 'INTEGER');
+    assert.equal(type('history.id', 'number'), 'INTEGER');
+    assert.equal(type('field_usage.times_used', 'number', { value_format: '#,##0' }), 'INTEGER');
+    assert.equal(type('history.runtime', 'number'), 'FLOAT');
+    assert.equal(type('history.runtime', 'number', { value_format_name: 'decimal_2' }), 'FLOAT');
+  });
+});
+
+describe('reconcileSchema', () => {
+  const history = explores.get('history')!;
+  const offered = history.fields.map((c) => ({ name: lookerField(history, c), type: 'string' }));
+
+  it('reads the committed columns when Looker offers exactly them', () => {
+    const live = reconcileSchema(history, offered);
+    assert.deepEqual(live.columns, [...history.fields]);
+    assert.deepEqual([live.added, live.removed], [[], []]);
+  });
+
+  it('adds a new visible field of the explore, keeps only the finest timeframe, and ignores hidden ones', () => {
+    const live = reconcileSchema(history, [
+      ...offered,
+      { name: 'history.created_date', type: 'date_date' },
+      { name: 'history.created_week', type: 'date_week' },
+      { name: 'history.workspace_id', type: 'string', description: 'Workspace.' },
+      { name: 'history.secret_sauce', type: 'string', hidden: true },
+      { name: 'history.count', type: 'count' },
+      { name: 'other_view.thing', type: 'string' },
+    ]);
+    assert.deepEqual(
+      live.added.map((c) => [c.name, c.type, c.field]),
+      [
+        ['workspace_id', 'STRING', 'history.workspace_id'],
+        ['count', 'INTEGER', 'history.count'],
+      ],
+    );
+    assert.deepEqual(live.columns.slice(-2), live.added);
+  });
+
+  it('reports a committed field Looker no longer has, and stops asking for it', () => {
+    const live = reconcileSchema(
+      history,
+      offered.filter((d) => d.name !== 'history.dialect'),
+    );
+    assert.deepEqual(live.removed, ['dialect']);
+    assert.ok(!live.columns.some((c) => c.name === 'dialect'));
+  });
+
+  it('puts added columns after the metadata, so a table made from the committed schema only grows at its end', () => {
+    const added = [{ name: 'workspace_id', type: 'STRING' as const, description: 'Workspace.' }];
+    const schema = bigQuerySchema(history, added);
+    assert.deepEqual(schema.slice(0, -1), bigQuerySchema(history));
+    assert.equal(schema.at(-1)!.name, 'workspace_id');
+  });
+});
