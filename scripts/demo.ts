@@ -3,6 +3,7 @@
  * load, lets a day pass in the Looker fake, calls it again for the daily run, and prints what
  * landed in BigQuery and the progress in Firestore. Nothing leaves this machine.
  */
+import { explores } from '../src/explores/index.js';
 import { startHarness } from '../test/support/harness.js';
 import { tableRows } from '../test/support/oracle.js';
 
@@ -20,7 +21,7 @@ async function main() {
     'Starting the local stack (Looker fake, GCS fake, BigQuery fake, Secret Manager fake, Firestore emulator)',
   );
   const started = Date.now();
-  const h = await startHarness({ now: firstRun });
+  const h = await startHarness({ now: firstRun, env: { EXPORT_EXPLORES: [...explores.keys()].join(',') } });
   console.log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   for (const [name, value] of Object.entries(h.stack.env)) console.log(`  ${name}=${value}`);
 
@@ -72,6 +73,19 @@ async function main() {
       `  total ${rows.length} rows, ${ids.size} distinct ids (duplicates: ${rows.length - ids.size})`,
     );
 
+    section('BigQuery: every table (events by day; snapshots once a day)');
+    for (const explore of explores.values()) {
+      const all = await tableRows(h.clients.bigquery, h.config.bigquery.dataset, explore, ['snapshot_date']);
+      const key = (r: Record<string, unknown>) =>
+        `${String(r.snapshot_date ?? '')}|${explore.primaryKey.map((k) => String(r[k])).join('|')}`;
+      const snapshots = new Set(all.map((r) => r.snapshot_date).filter(Boolean));
+      console.log(
+        `  ${explore.name.padEnd(16)} ${explore.mode.padEnd(11)} ${String(all.length).padStart(6)} rows${
+          snapshots.size ? ` in ${snapshots.size} snapshots` : ''
+        }, duplicates: ${all.length - new Set(all.map(key)).size}`,
+      );
+    }
+
     section('BigQuery: a few rows');
     console.table(
       rows.slice(-3).map(({ id, content_type, content_title, last_accessed_time, api_count }) => ({
@@ -103,23 +117,29 @@ interface Summary {
   runId?: string;
   status?: string;
   error?: string;
-  explores?: {
-    explore: string;
-    watermark: string | null;
-    windows: { window: string; kind: string; status: string; rows?: number; jobId?: string }[];
+  instances?: {
+    instance: string;
+    explores: {
+      explore: string;
+      watermark: string | null;
+      note?: string;
+      windows: { window: string; kind: string; status: string; rows?: number; pieces?: number }[];
+    }[];
   }[];
 }
 
 function printSummary(res: { status: number; body: Summary }) {
   const body = res.body;
   console.log(`  HTTP ${res.status}  run ${body.runId ?? '-'}  status ${body.status ?? body.error}`);
-  for (const explore of body.explores ?? []) {
-    for (const w of explore.windows) {
-      console.log(
-        `  ${explore.explore.padEnd(14)} ${w.window.padEnd(14)} ${w.kind.padEnd(8)} ${w.status.padEnd(7)} rows=${String(w.rows ?? 0).padStart(6)} ${w.jobId ?? ''}`,
-      );
+  for (const instance of body.instances ?? []) {
+    for (const explore of instance.explores) {
+      for (const w of explore.windows) {
+        console.log(
+          `  ${instance.instance} ${explore.explore.padEnd(16)} ${w.window.padEnd(20)} ${w.kind.padEnd(8)} ${w.status.padEnd(7)} rows=${String(w.rows ?? 0).padStart(6)}${w.pieces ? ` pieces=${w.pieces}` : ''}`,
+        );
+      }
+      if (explore.note) console.log(`  ${instance.instance} ${explore.explore.padEnd(16)} ${explore.note}`);
     }
-    console.log(`  watermark -> ${explore.watermark}`);
   }
 }
 

@@ -166,9 +166,11 @@ export async function runExport(
       (i) =>
         (i.status !== 'failed' || i.error === undefined || i.error.startsWith('[transient]')) &&
         i.explores
-          .flatMap((e) => e.windows)
-          .filter((w) => w.status === 'failed')
-          .every((w) => w.error?.startsWith('[transient]') ?? true),
+          .flatMap((e) => [
+            ...e.windows.filter((w) => w.status === 'failed').map((w) => w.error),
+            ...(e.status === 'failed' && e.windows.length === 0 ? [e.note] : []),
+          ])
+          .every((error) => error?.startsWith('[transient]') ?? true),
     ),
     durationMs: Date.now() - startedMs,
     instances,
