@@ -1,6 +1,7 @@
 import type { Config } from './config/index.js';
 import type { GoogleClients } from './clients.js';
 import type { Logger } from './log.js';
+import { memoizeAsync } from './memo.js';
 import { CredentialCache } from './looker/credentials.js';
 import { LookerClient } from './looker/client.js';
 import { runExport, type InstanceDependencies, type RunRequest, type RunSummary } from './pipeline/run.js';
@@ -42,16 +43,11 @@ export function createExporter(
       state: new StateStore(clients.firestore, config.firestore.collection, instance.name),
     };
   });
-  let maskingKey: Promise<string> | undefined;
-  const readMaskingKey = () => {
-    const secret = config.masking.keySecret;
-    if (!secret) return Promise.reject(new Error('no MASKING_KEY_SECRET is configured'));
-    maskingKey ??= clients.secrets.read(secret).catch((error: unknown) => {
-      maskingKey = undefined;
-      throw error;
-    });
-    return maskingKey;
-  };
+  const maskingKey = memoizeAsync(() =>
+    config.masking.keySecret
+      ? clients.secrets.read(config.masking.keySecret)
+      : Promise.reject(new Error('no MASKING_KEY_SECRET is configured')),
+  );
   return {
     run(request, runOptions = {}) {
       const runLogger = runOptions.logger ?? logger;
@@ -59,7 +55,7 @@ export function createExporter(
         instance: w.instance,
         loader: w.loader,
         state: w.state,
-        maskingKey: readMaskingKey,
+        maskingKey,
         looker: new LookerClient({
           baseUrl: w.instance.baseUrl,
           timeoutMs: config.looker.timeoutMs,

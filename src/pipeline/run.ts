@@ -4,6 +4,7 @@ import type { Config, LookerInstance } from '../config/index.js';
 import { ConflictError, ExportError, isTransient } from '../errors.js';
 import { explores as exploreRegistry, type ExploreDefinition } from '../explores/index.js';
 import type { Logger } from '../log.js';
+import { memoizeAsync } from '../memo.js';
 import type { LookerClient } from '../looker/client.js';
 import type { BigQueryLoader } from '../sinks/bigquery.js';
 import type { GcsStaging } from '../sinks/gcs.js';
@@ -132,7 +133,7 @@ export async function runExport(
       deps: instance,
       runId,
       now,
-      ownUserId: once(() => instance.looker.myUserId()),
+      ownUserId: memoizeAsync(() => instance.looker.myUserId()),
     };
     const instanceLogger = logger.child({ instance: instance.instance.name });
     try {
@@ -350,18 +351,6 @@ function iso(date: Date | null): string | null {
 
 function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
   return AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
-}
-
-/** Memoises an async call, forgetting a failure so the next caller tries again. */
-function once<T>(call: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () => {
-    pending ??= call().catch((error: unknown) => {
-      pending = undefined;
-      throw error;
-    });
-    return pending;
-  };
 }
 
 /** `[transient] message` or `[terminal] message`, for summaries (some clients reject with plain objects). */

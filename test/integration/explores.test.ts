@@ -48,6 +48,9 @@ describe('all of System Activity', () => {
       summary.explores.map((e: { explore: string; status: string }) => `${e.explore}:${e.status}`),
       [...explores.keys()].map((name) => `${name}:succeeded`),
     );
+    // The committed schemas are what Looker reports: nothing added, nothing missing.
+    for (const explore of summary.explores)
+      assert.deepEqual(explore.schema, { source: 'looker', added: [], removed: [] }, explore.explore);
     for (const explore of incremental) {
       assertSameRows(explore, await rowsOf(explore), truthRows(h, EPOCH, day('2026-11-24'), explore));
     }

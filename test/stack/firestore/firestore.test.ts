@@ -188,7 +188,12 @@ describe('Firestore emulator lifecycle', () => {
       const script = `import('${join(here, 'index.ts')}').then(async (m) => {
         const e = await m.startFirestoreEmulator();
         console.log('pid=' + e.pid);
-        ${ending === 'process.exit' ? 'process.exit(0);' : 'setInterval(() => {}, 1000);'}
+        ${
+          // The exit waits a moment so the test sees the JVM alive first.
+          ending === 'process.exit'
+            ? 'setTimeout(() => process.exit(0), 1500);'
+            : 'setInterval(() => {}, 1000);'
+        }
       });`;
       const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
         cwd: repo,
