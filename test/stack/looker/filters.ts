@@ -192,8 +192,26 @@ export function stringMatcher(expression: string): (value: string | null) => boo
 }
 
 const NUMBER = String.raw`(-?\d+(?:\.\d+)?)`;
+/** An interval end: a number, `inf` / `-inf`, or nothing (unbounded). */
+const BOUND = String.raw`(-?\d+(?:\.\d+)?|-?inf)?`;
+
+function bound(text: string | undefined, unbounded: number): number {
+  if (text === undefined || /^-?inf$/i.test(text)) return unbounded;
+  return +text;
+}
 
 function numberTerm(term: string): ((v: number | null) => boolean) | undefined {
+  // `>10 AND <=20 OR 90`: OR of ANDs, as the docs combine them.
+  const alternatives = term.split(/\s+or\s+/i);
+  if (alternatives.length > 1) {
+    const tests = alternatives.map((part) => numberTerm(part.trim()));
+    return tests.every(Boolean) ? (v) => tests.some((test) => test!(v)) : undefined;
+  }
+  const parts = term.split(/\s+and\s+/i);
+  if (parts.length > 1) {
+    const tests = parts.map((part) => numberTerm(part.trim()));
+    return tests.every(Boolean) ? (v) => tests.every((test) => test!(v)) : undefined;
+  }
   let match = new RegExp(`^(>=|<=|>|<|=)?\\s*${NUMBER}$`).exec(term);
   if (match) {
     const n = +match[2]!;
@@ -202,41 +220,53 @@ function numberTerm(term: string): ((v: number | null) => boolean) | undefined {
       v !== null &&
       (op === '>' ? v > n : op === '>=' ? v >= n : op === '<' ? v < n : op === '<=' ? v <= n : v === n);
   }
-  match = new RegExp(`^${NUMBER}\\s+to\\s+${NUMBER}$`, 'i').exec(term);
-  if (match) {
-    const [low, high] = [+match[1]!, +match[2]!];
+  // `5 to 10`, `1 to` (1 or more), `to 10` (10 or less): inclusive.
+  match = new RegExp(`^${NUMBER}?\\s*\\bto\\b\\s*${NUMBER}?$`, 'i').exec(term);
+  if (match && (match[1] !== undefined || match[2] !== undefined)) {
+    const [low, high] = [bound(match[1], -Infinity), bound(match[2], Infinity)];
     return (v) => v !== null && v >= low && v <= high;
   }
-  match = new RegExp(`^([[(])\\s*${NUMBER}\\s*,\\s*${NUMBER}\\s*([\\])])$`).exec(term);
+  // `[5,10)`, `(500, inf)`, `(500,)`, `(,10]`: infinity is always open.
+  match = new RegExp(`^([[(])\\s*${BOUND}\\s*,\\s*${BOUND}\\s*([\\])])$`, 'i').exec(term);
   if (match) {
-    const [open, low, high, close] = [match[1], +match[2]!, +match[3]!, match[4]];
-    return (v) => v !== null && (open === '[' ? v >= low : v > low) && (close === ']' ? v <= high : v < high);
-  }
-  const parts = term.split(/\s+and\s+/i);
-  if (parts.length > 1) {
-    const tests = parts.map((part) => numberTerm(part));
-    if (tests.every(Boolean)) return (v) => tests.every((test) => test!(v));
+    const [open, low, high, close] = [
+      match[1],
+      bound(match[2], -Infinity),
+      bound(match[3], Infinity),
+      match[4],
+    ];
+    return (v) =>
+      v !== null &&
+      (open === '[' && low !== -Infinity ? v >= low : v > low) &&
+      (close === ']' && high !== Infinity ? v <= high : v < high);
   }
   return undefined;
 }
 
 /**
- * A number filter: `5`, `5,7`, `>5`, `>=5 AND <10`, `5 to 10` (inclusive), `[5,10)` intervals,
- * `NOT 5` / `<>5` / `!=5`, `NULL`, `NOT NULL`.
+ * A number filter: `5`, `5,7`, `>5`, `>=5 AND <10`, `>10 AND <=20 OR 90`, `5 to 10` / `1 to` /
+ * `to 10` (inclusive), `[5,10)` / `(500,inf)` intervals, `NOT 5` / `<>5` / `!=5`, `NULL`,
+ * `NOT NULL`. `-5` is the number minus five, never a negation (that is the string syntax).
+ *
+ * Negation follows Looker's documented rule: when only the first term is negated, the whole list
+ * is (`NOT 66, 99, 4` is none of the three); otherwise each `NOT` term is excluded on its own
+ * (`5, NOT 6, NOT 7`). Excluded terms never exclude NULL (only `NOT NULL` does): Looker writes a
+ * negation as `NOT (...) OR x IS NULL`, which is why the docs say `NOT >1, 2, <100` becomes `IS NULL`.
  */
 export function numberMatcher(expression: string): (value: number | null) => boolean {
+  const terms = splitTerms(expression).map((raw) => {
+    const not = /^(?:not\s+|<>\s*|!=\s*)(.+)$/i.exec(raw);
+    return { raw, negated: not !== null, term: not ? not[1]!.trim() : raw };
+  });
+  const negateAll = terms.length > 1 && terms[0]!.negated && terms.slice(1).every((t) => !t.negated);
   const include: ((v: number | null) => boolean)[] = [];
   const exclude: ((v: number | null) => boolean)[] = [];
-  for (const raw of splitTerms(expression)) {
-    let term = raw;
-    const not = /^(?:not\s+|<>\s*|!=\s*)(.+)$/i.exec(term);
-    const negated = not !== null;
-    if (not) term = not[1]!.trim();
+  for (const { raw, negated, term } of terms) {
     let test: ((v: number | null) => boolean) | undefined;
     if (term.toUpperCase() === 'NULL') test = (v) => v === null;
     else test = numberTerm(term);
     if (!test) throw new FilterSyntaxError(`"${raw}" is not a number filter`);
-    (negated ? exclude : include).push(test);
+    (negated || negateAll ? exclude : include).push(test);
   }
   return combine(include, exclude);
 }

@@ -15,6 +15,7 @@ import { Looker40SDK, Looker40SDKStream } from '@looker/sdk';
 import { NodeSession, NodeSettings } from '@looker/sdk-node';
 import type { IApiSection } from '@looker/sdk-rtl';
 import StreamArray from 'stream-json/streamers/StreamArray.js';
+import { numberMatcher } from './filters.js';
 import {
   fakeExplores,
   startLookerFake,
@@ -205,7 +206,7 @@ describe('authentication', () => {
   it('logs in through the SDK with form-encoded credentials and records no secret', async () => {
     const { sdk } = sdkFor();
     const me = await sdk.ok(sdk.me());
-    assert.equal(me.id, '1');
+    assert.equal(me.id, '42');
     assert.equal(fake.tokensIssued, 1);
     await sdk.ok(sdk.logout());
     assert.deepEqual(
@@ -861,6 +862,417 @@ describe('faults', () => {
     });
     assert.equal(await truncated.text(), '[{"content_usage.id":1},');
     assert.equal(fake.faults.pending, 0);
+  });
+});
+
+describe('schema evolution (addField, removeField)', () => {
+  const H = 'history';
+  const EPOCH = at('2000-01-01');
+  const END = at('2100-01-01');
+
+  async function dimensionsOf(explore: string) {
+    const { sdk } = sdkFor();
+    const body = await sdk.ok(
+      sdk.lookml_model_explore({ lookml_model_name: 'system__activity', explore_name: explore }),
+    );
+    assert.deepEqual(problems(body, 'LookmlModelExplore'), [], explore);
+    return new Map(body.fields!.dimensions!.map((d) => [d.name!, d]));
+  }
+
+  /** A json query through the SDK (non-stream), the way a client reading its schema would run it. */
+  async function sdkRows(body: Record<string, unknown>): Promise<LookerRow[]> {
+    const { sdk } = sdkFor();
+    return (await sdk.ok(
+      sdk.run_inline_query({
+        result_format: 'json',
+        body: { model: 'system__activity', view: H, query_timezone: 'UTC', ...body },
+      }),
+    )) as unknown as LookerRow[];
+  }
+
+  const without = (rows: LookerRow[], key: string) =>
+    rows.map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => k !== key)));
+
+  it('serves an added dimension in the metadata, in queries and in truth(), leaving other values alone', async () => {
+    const before = fake.truth(H, EPOCH, END);
+    fake.addField(H, {
+      name: 'api_client',
+      type: 'string',
+      label: 'API Client',
+      value: ({ random }) => random.pick(['looker-activity-export', 'gzr', null]),
+    });
+    const field = (await dimensionsOf(H)).get('history.api_client');
+    assert.equal(field?.type, 'string');
+    assert.equal(field?.label_short, 'API Client');
+    const after = fake.truth(H, EPOCH, END);
+    assert.deepEqual(without(after, 'history.api_client'), before, 'other fields keep their values');
+    assert.ok(
+      after.some((r) => r['history.api_client'] === 'gzr') &&
+        after.some((r) => r['history.api_client'] === null),
+    );
+    const got = await sdkRows({
+      fields: ['history.id', 'history.api_client'],
+      filters: { 'history.api_client': 'gzr' },
+      sorts: ['history.created_time'],
+      limit: '-1',
+    });
+    const expected = after
+      .filter((r) => r['history.api_client'] === 'gzr')
+      .map((r) => pick(r, ['history.id', 'history.api_client']));
+    assert.deepEqual(got, expected);
+    await fake.reset();
+    assert.equal((await dimensionsOf(H)).has('history.api_client'), false, 'reset() restores the fields');
+    assert.equal('history.api_client' in fake.truth(H, EPOCH, END)[0]!, false);
+  });
+
+  it('serves an added time group as one field per timeframe, filterable, its _time in truth()', async () => {
+    fake.addField(H, {
+      group: 'archived',
+      label: 'Archived',
+      timeframes: ['time', 'date'],
+      value: ({ random, time }) => (random.chance(0.5) ? null : time + 86_400_000),
+    });
+    const dimensions = await dimensionsOf(H);
+    assert.equal(dimensions.get('history.archived_time')?.type, 'date_time');
+    assert.equal(dimensions.get('history.archived_date')?.dimension_group, 'history.archived');
+    const truth = fake.truth(H, EPOCH, END);
+    const day = truth.filter((r) => String(r['history.archived_time']).startsWith('2026-11-20'));
+    assert.ok(day.length > 0 && truth.some((r) => r['history.archived_time'] === null));
+    const got = await sdkRows({
+      fields: ['history.id', 'history.archived_date'],
+      filters: { 'history.archived_date': '2026-11-20' },
+      sorts: ['history.created_time'],
+      limit: '-1',
+    });
+    assert.deepEqual(
+      got.map((r) => r['history.id']),
+      day.map((r) => r['history.id']),
+    );
+    assert.ok(got.every((r) => r['history.archived_date'] === '2026-11-20'));
+  });
+
+  it('answers a removed field as Looker answers an unknown one, and drops it from metadata and truth()', async () => {
+    const before = fake.truth(H, EPOCH, END);
+    fake.removeField(H, 'history.dialect');
+    fake.removeField(H, 'history.completed');
+    const dimensions = await dimensionsOf(H);
+    assert.equal(dimensions.has('history.dialect'), false);
+    assert.equal(
+      [...dimensions.keys()].some((name) => name.startsWith('history.completed_')),
+      false,
+    );
+    assert.ok(dimensions.has('history.connection_name'));
+    const after = fake.truth(H, EPOCH, END);
+    assert.deepEqual(after, without(without(before, 'history.dialect'), 'history.completed_time'));
+    for (const fields of [
+      ['history.id', 'history.dialect'],
+      ['history.id', 'history.completed_date'],
+    ]) {
+      const removed = await query({ view: H, fields });
+      assert.equal(removed.status, 200);
+      assert.match(String((removed.body as { looker_error: string }[])[0]!.looker_error), /Unknown field/);
+    }
+    const filtered = await query({
+      view: H,
+      fields: ['history.id'],
+      filters: { 'history.dialect': 'mysql' },
+    });
+    assert.match(String((filtered.body as { looker_error: string }[])[0]!.looker_error), /Unknown field/);
+    assert.equal((await sdkRows({ fields: ['history.id', 'history.runtime'], limit: '3' })).length, 3);
+    await fake.reset();
+    assert.ok((await dimensionsOf(H)).has('history.dialect'));
+    assert.deepEqual(fake.truth(H, EPOCH, END), before);
+  });
+
+  it('refuses what LookML would refuse, and keeps appended rows in step with the field set', () => {
+    assert.throws(() => fake.removeField(H, 'history.created'), /cursor/);
+    assert.throws(() => fake.removeField(H, 'history.nope'), /no served field/);
+    assert.throws(() => fake.removeField(H, 'history.completed_date'), /no served field/);
+    assert.throws(
+      () => fake.addField(H, { name: 'status', type: 'string', label: 'Status', value: () => 'x' }),
+      /declared twice/,
+    );
+    const row = {
+      ...fake.truth(H, EPOCH, END)[0]!,
+      'history.id': 1,
+      'history.created_time': '2026-11-01 00:00:00',
+    };
+    fake.append(H, [row]);
+    fake.addField(H, { name: 'team', type: 'string', label: 'Team', value: () => 'core' });
+    const appended = fake.truth(H, at('2026-11-01'), at('2026-11-02')).find((r) => r['history.id'] === 1)!;
+    assert.equal(appended['history.team'], null, 'a stored row has no value for a later field');
+    // Removed then added again: the same name, a new field with its own values.
+    fake.removeField(H, 'status');
+    assert.throws(() => fake.append(H, [row]), /unknown field history.status/);
+    fake.addField(H, { name: 'status', type: 'number', label: 'Status', value: () => 7 });
+    const generated = fake.truth(H, EPOCH, END).filter((r) => r['history.id'] !== 1);
+    assert.ok(generated.every((r) => r['history.status'] === 7));
+  });
+});
+
+describe("the API user's own activity", () => {
+  const H = 'history';
+  const TODAY = [at('2026-11-24T00:00:00Z'), at('2026-11-25T00:00:00Z')] as const;
+  const mine = (explore: string, target = fake) =>
+    target
+      .truth(explore, ...TODAY)
+      .filter(
+        (r) =>
+          r[`${explore}.user_id`] === target.apiUserId &&
+          r[`${explore}.created_time`] === '2026-11-24 03:00:00',
+      );
+
+  it('answers GET /user with a stable, configurable numeric id as the User schema gives it', async () => {
+    const { sdk } = sdkFor();
+    const me = await sdk.ok(sdk.me());
+    assert.deepEqual(problems(me, 'User'), []);
+    assert.equal(me.id, String(fake.apiUserId));
+    assert.equal(fake.apiUserId, 42);
+    await withFake({ apiUserId: 1234 }, async (other) => {
+      const { sdk: otherSdk } = sdkFor(other);
+      assert.equal((await otherSdk.ok(otherSdk.me())).id, '1234');
+    });
+  });
+
+  it('records each query it runs as a history row at the clock, seen by later queries only', async () => {
+    const today = {
+      view: H,
+      fields: ['history.id', 'history.created_time', 'history.user_id', 'history.source'],
+      filters: { 'history.created_date': 'today' },
+      sorts: ['history.created_time'],
+      limit: '-1',
+    };
+    const first = await rows(today);
+    const second = await rows(today);
+    assert.equal(second.length, first.length + 1, 'the first run is in the second result, not in its own');
+    const recorded = mine(H);
+    assert.equal(recorded.length, 2);
+    // The last generated row: the dataset ends at the fake's start, where the recorded rows begin.
+    const last = fake.truth(H, at('2000-01-01'), NOW).at(-1)!;
+    assert.deepEqual(
+      recorded.map((r) => r['history.id']),
+      [(last['history.id'] as number) + 1, (last['history.id'] as number) + 2],
+      'ids continue the sequence',
+    );
+    for (const row of recorded)
+      assert.deepEqual(
+        pick(
+          row,
+          Object.keys(row).filter((k) => !['history.id'].includes(k)),
+        ),
+        {
+          ...pick(row, ['history.created_time']),
+          'history.completed_time': '2026-11-24 03:00:00',
+          'history.runtime': 0,
+          'history.status': 'complete',
+          'history.source': 'api4',
+          'history.issuer_source': 'api',
+          'history.result_source': 'query',
+          'history.cache': 'No',
+          'history.rebuild_pdts': 'No',
+          'history.connection_name': 'looker__internal__analytics',
+          'history.dialect': 'mysql',
+          'history.dashboard_id': null,
+          'history.dashboard_session': null,
+          'history.look_id': null,
+          'history.query_id': 2_000_001,
+          'history.user_id': 42,
+          'history.message': null,
+          'history.render_key': null,
+          'history.result_format': 'json',
+        },
+      );
+    await query({ view: H, fields: ['history.id'], limit: '1' }, { format: 'csv' });
+    assert.deepEqual(
+      mine(H).map((r) => [r['history.query_id'], r['history.result_format']]),
+      [
+        [2_000_001, 'json'],
+        [2_000_001, 'json'],
+        [2_000_002, 'csv'],
+      ],
+      'equal bodies are one Looker query',
+    );
+    // A day later the recorded rows are yesterday's, and a filter on the user id takes them out.
+    fake.setNow(at('2026-11-25T03:00:00Z'));
+    const yesterday = (userFilter: string) =>
+      rows({
+        view: H,
+        fields: ['history.id', 'history.user_id'],
+        filters: { 'history.created_date': '1 day ago', 'history.user_id': userFilter },
+        sorts: ['history.created_time'],
+        limit: '-1',
+      });
+    const all = fake.truth(H, ...TODAY);
+    assert.deepEqual(
+      (await yesterday('NOT 42')).map((r) => r['history.id']),
+      all.filter((r) => r['history.user_id'] !== 42).map((r) => r['history.id']),
+    );
+    assert.deepEqual(
+      (await yesterday('42')).map((r) => r['history.id']),
+      all.filter((r) => r['history.user_id'] === 42).map((r) => r['history.id']),
+    );
+  });
+
+  it('records logins and logouts as event rows, and a query never sees rows newer than the cache', async () => {
+    const { sdk } = sdkFor();
+    await sdk.ok(sdk.me());
+    await sdk.ok(sdk.logout());
+    assert.deepEqual(
+      mine('event').map((r) =>
+        pick(r, ['event.name', 'event.category', 'event.is_api_call', 'event.sudo_user_id']),
+      ),
+      [
+        {
+          'event.name': 'login',
+          'event.category': 'login',
+          'event.is_api_call': 'Yes',
+          'event.sudo_user_id': null,
+        },
+        {
+          'event.name': 'logout',
+          'event.category': 'login',
+          'event.is_api_call': 'Yes',
+          'event.sudo_user_id': null,
+        },
+      ],
+    );
+    assert.equal(mine(H).length, 0, 'metadata calls are not queries');
+    await withFake({ cacheStaleHours: 12 }, async (stale) => {
+      const ids = { view: H, fields: ['history.id'], filters: { 'history.user_id': '42' }, limit: '-1' };
+      const before = await rows(ids, { target: stale });
+      assert.equal((await rows(ids, { target: stale })).length, before.length);
+      assert.equal(mine(H, stale).length, 2, 'truth() ignores the cache');
+      // Windows are half-open: a row at 03:00:00 is served once the cache reaches past it.
+      stale.setNow(at('2026-11-24T15:00:00Z'));
+      assert.equal((await rows(ids, { target: stale })).length, before.length);
+      stale.setNow(at('2026-11-24T15:00:01Z'));
+      assert.equal((await rows(ids, { target: stale })).length, before.length + 2);
+    });
+  });
+
+  it('records nothing with recordApiActivity: false', async () => {
+    await withFake({ recordApiActivity: false }, async (quiet) => {
+      await rows({ view: H, fields: ['history.id'], limit: '5' }, { target: quiet });
+      assert.equal(mine(H, quiet).length, 0);
+      assert.equal(mine('event', quiet).length, 0);
+      assert.deepEqual(quiet.truth(H, ...TODAY), quiet.truth(H, TODAY[0], at('2026-11-24T03:00:00Z')));
+    });
+  });
+});
+
+describe('number filters and keyset pagination', () => {
+  it("reads Looker's number expressions: NOT (NULLs kept), lists, OR, open ranges and infinity", () => {
+    const values = [null, -5, 0, 1, 2, 4, 5, 6, 7, 42, 66, 99, 100, 1234, 1235, 5000];
+    const cases: [string, (number | null)[]][] = [
+      ['NOT 42', values.filter((v) => v !== 42)],
+      ['<>42', values.filter((v) => v !== 42)],
+      ['!=42', values.filter((v) => v !== 42)],
+      ['-5', [-5]],
+      ['>1234', [1235, 5000]],
+      ['>=1234', [1234, 1235, 5000]],
+      ['>=5 AND <99', [5, 6, 7, 42, 66]],
+      ['NOT 66, 99, 4', values.filter((v) => v !== 66 && v !== 99 && v !== 4)],
+      ['5, NOT 6, NOT 7', [5]],
+      ['>1 AND <100, NOT 2', [4, 5, 6, 7, 42, 66, 99]],
+      ['NOT >1, 2, <100', [null]],
+      ['<3 OR >1234', [-5, 0, 1, 2, 1235, 5000]],
+      ['>10 AND <=66 OR 5', [5, 42, 66]],
+      ['NOT 3 to 4000', [null, -5, 0, 1, 2, 5000]],
+      ['1234 to', [1234, 1235, 5000]],
+      ['to 0', [-5, 0]],
+      ['(1234, inf)', [1235, 5000]],
+      ['(1234,)', [1235, 5000]],
+      ['(-inf, 0]', [-5, 0]],
+      ['NOT (0,100)', [null, -5, 0, 100, 1234, 1235, 5000]],
+      ['NOT NULL', values.filter((v) => v !== null)],
+      ['NOT 42, NOT NULL', values.filter((v) => v !== null && v !== 42)],
+    ];
+    for (const [expression, expected] of cases)
+      assert.deepEqual(values.filter(numberMatcher(expression)), expected, expression);
+  });
+
+  it('filters a nullable number with NOT over HTTP, keeping its NULLs', async () => {
+    const all = fake.truth(CU, at('2000-01-01'), at('2100-01-01'));
+    const got = await rows({
+      fields: ['content_usage.id', 'content_usage.embed_count'],
+      filters: { 'content_usage.embed_count': 'NOT 3' },
+      sorts: [CURSOR],
+      limit: '-1',
+    });
+    const expected = all
+      .filter((r) => r['content_usage.embed_count'] !== 3)
+      .map((r) => pick(r, ['content_usage.id', 'content_usage.embed_count']));
+    assert.deepEqual(got, expected);
+    assert.ok(got.some((r) => r['content_usage.embed_count'] === null) && got.length < all.length);
+  });
+
+  it('pages a capped snapshot explore by id ascending (keyset), the cap applied after the sort', async () => {
+    // An appended user created early with a high id breaks creation order = id order, so the fake
+    // must really sort rather than stream in creation order.
+    const template = fake.truth('user', at('2000-01-01'), at('2100-01-01'))[0]!;
+    await withFake({ rowCap: 50, datasets: { user: { rows: 230 } } }, async (capped) => {
+      capped.append('user', [
+        { ...template, 'user.id': 100_000, 'user.created_time': '2026-01-01 00:00:00' },
+      ]);
+      const ids: number[] = [];
+      let last = 0;
+      for (let page = 0; page < 10; page++) {
+        const got = await rows(
+          {
+            view: 'user',
+            fields: ['user.id'],
+            filters: { 'user.id': `>${last}` },
+            sorts: ['user.id'],
+            limit: '-1',
+          },
+          { target: capped },
+        );
+        ids.push(...got.map((r) => r['user.id'] as number));
+        if (got.length < 50) break;
+        last = got.at(-1)!['user.id'] as number;
+      }
+      const truth = capped
+        .truth('user', at('2000-01-01'), at('2100-01-01'))
+        .map((r) => r['user.id'] as number);
+      assert.equal(truth.length, 231);
+      assert.deepEqual(
+        ids,
+        [...truth].sort((a, b) => a - b),
+      );
+    });
+  });
+
+  it('starts a keyset page past the rows it excludes, so the last page of 10M rows needs no scan', async () => {
+    await withFake({ datasets: { [CU]: { rows: 10_000_000 } } }, async (big) => {
+      const started = performance.now();
+      const got = await rows(
+        {
+          fields: ['content_usage.id'],
+          filters: { 'content_usage.id': '>9999990' },
+          sorts: ['content_usage.id'],
+          limit: '-1',
+        },
+        { target: big },
+      );
+      // Testing 10M rows one by one takes seconds; a binary search for the first page row, milliseconds.
+      assert.ok(performance.now() - started < 1000, `${Math.round(performance.now() - started)} ms`);
+      assert.deepEqual(
+        got.map((r) => r['content_usage.id']),
+        Array.from({ length: 10 }, (_, i) => 9_999_991 + i),
+      );
+      const inclusive = await rows(
+        {
+          fields: ['content_usage.id'],
+          filters: { 'content_usage.id': '>=9999999' },
+          sorts: ['content_usage.id desc'],
+        },
+        { target: big },
+      );
+      assert.deepEqual(
+        inclusive.map((r) => r['content_usage.id']),
+        [10_000_000, 9_999_999],
+      );
+    });
   });
 });
 

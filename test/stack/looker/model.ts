@@ -6,6 +6,7 @@
 import {
   isTimeGroup,
   type ExploreSpec,
+  type FieldSpec,
   type RowContext,
   type Scalar,
   type Timeframe,
@@ -42,6 +43,11 @@ export interface ModelField {
 export interface Column {
   /** `view.field` of the field whose value this is (`view.group_time` for groups). */
   key: string;
+  /**
+   * The field was removed from the explore (`removeField`): its value is still generated, so that
+   * the random numbers later fields draw stay the same, but no query or `truth()` can see it.
+   */
+  removed: boolean;
   time: boolean;
   /** Absent for the cursor group, whose value is the row time. */
   generate?: (row: RowContext) => Scalar;
@@ -80,8 +86,20 @@ export function titleCase(name: string): string {
     .join(' ');
 }
 
-/** Compiles one explore entry; throws if the entry is inconsistent (a bug in the data, not a request). */
-export function compileExplore(spec: ExploreSpec): ExploreModel {
+/**
+ * The key `removeField` names a declared field by: `view.name` for a dimension, `view.group` (the
+ * `dimension_group` Looker reports) for a time group.
+ */
+export function declaredKey(spec: ExploreSpec, field: FieldSpec): string {
+  return `${field.view ?? spec.view}.${isTimeGroup(field) ? field.group : field.name}`;
+}
+
+/**
+ * Compiles one explore entry; throws if the entry is inconsistent (a bug in the data, not a
+ * request). Fields in `removed` (by identity: a field removed and then added again under the same
+ * name is another field) keep their column but are not served.
+ */
+export function compileExplore(spec: ExploreSpec, removed: ReadonlySet<FieldSpec> = new Set()): ExploreModel {
   const columns: Column[] = [];
   const fields = new Map<string, ModelField>();
   const baseFields: ModelField[] = [];
@@ -93,6 +111,12 @@ export function compileExplore(spec: ExploreSpec): ExploreModel {
 
   for (const declared of spec.fields) {
     const view = declared.view ?? spec.view;
+    if (removed.has(declared)) {
+      const key = isTimeGroup(declared) ? `${view}.${declared.group}_time` : `${view}.${declared.name}`;
+      if (key === spec.cursor) throw new Error(`${spec.name}: the cursor group ${key} cannot be removed`);
+      columns.push({ key, time: isTimeGroup(declared), removed: true, generate: declared.value });
+      continue;
+    }
     const common = {
       view,
       category: 'dimension' as const,
@@ -110,6 +134,7 @@ export function compileExplore(spec: ExploreSpec): ExploreModel {
       columns.push({
         key: timeKey,
         time: true,
+        removed: false,
         generate: isCursor ? undefined : declared.value,
       });
       for (const timeframe of declared.timeframes) {
@@ -135,6 +160,7 @@ export function compileExplore(spec: ExploreSpec): ExploreModel {
       columns.push({
         key: `${view}.${declared.name}`,
         time: false,
+        removed: false,
         generate: declared.value,
       });
       const field: ModelField = {

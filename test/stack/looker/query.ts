@@ -91,6 +91,8 @@ export function runInlineQuery(body: unknown, params: URLSearchParams, context: 
   // Filters: the cursor's own group narrows the index range; anything else is a per-row test.
   let from = -Infinity;
   let to = Infinity;
+  // Keyset pages (`view.id: ">1234"`) start past the generated rows they exclude instead of testing them.
+  let firstIndex = 0;
   const tests: RowTest[] = [];
   const filters = query.filters ?? {};
   if (typeof filters !== 'object' || filters === null || Array.isArray(filters))
@@ -123,6 +125,9 @@ export function runInlineQuery(body: unknown, params: URLSearchParams, context: 
         const column = field.column;
         if (field.lookerType === 'number') {
           const matches = numberMatcher(expression);
+          const lower = /^\s*(>=?)\s*(-?\d+(?:\.\d+)?)\s*$/.exec(expression);
+          if (lower && field.increasing)
+            firstIndex = Math.max(firstIndex, data.firstIndexAbove(column, +lower[2]!, lower[1] === '>='));
           tests.push((values) => matches(values[column] as number | null));
         } else {
           const matches = field.lookerType === 'yesno' ? yesnoMatcher(expression) : stringMatcher(expression);
@@ -149,7 +154,7 @@ export function runInlineQuery(body: unknown, params: URLSearchParams, context: 
   const columns = selected.map((field) => ({ field, index: field.column }));
   const order = indexOrder(sorts, data, from, to);
   if (order !== undefined) {
-    const scan = data.scan(from, to, order === 'descending');
+    const scan = data.scan(from, to, order === 'descending', firstIndex);
     let emitted = 0;
     return {
       explore: model,
@@ -165,7 +170,7 @@ export function runInlineQuery(body: unknown, params: URLSearchParams, context: 
       },
     };
   }
-  const rows = collect(data, from, to, test, context.maxBufferedRows, sorts);
+  const rows = collect(data, from, to, test, context.maxBufferedRows, sorts, firstIndex);
   rows.sort(comparator((sorts as SortKey[]).map((s) => ({ ...s, index: s.field.column }))));
   return fromArray(model, columns, rows, limit);
 }
@@ -251,9 +256,10 @@ function collect(
   test: RowTest | undefined,
   max: number,
   sorts: SortKey[] | 'unsorted',
+  firstIndex: number,
 ): Scalar[][] {
   const rows: Scalar[][] = [];
-  const scan = data.scan(from, to);
+  const scan = data.scan(from, to, false, firstIndex);
   for (let values = scan(); values !== undefined; values = scan()) {
     if (test && !test(values)) continue;
     if (rows.length >= max) {

@@ -4,12 +4,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FaultInjector } from '../faults.js';
 import { closeServer, listenOnLoopback } from '../loopback.js';
+import { ApiActivity } from './activity.js';
 import { ExploreData, type DatasetSpec, type LookerRow } from './dataset.js';
 import { delimitedRowEncoder, jsonRowEncoder } from './encode.js';
-import { fakeExplores, type Scalar } from './explores/index.js';
+import { fakeExplores, type FieldSpec, type Scalar } from './explores/index.js';
 import { exploreMetadata, modelMetadata, parseFieldSelection, selectFields } from './metadata.js';
-import { compileExplore, type ExploreModel } from './model.js';
+import type { ExploreModel } from './model.js';
 import { ApiError, MODEL_NAME, QueryRunError, runInlineQuery, type QueryResult } from './query.js';
+import { ExploreSchema } from './schema.js';
 import { DAY } from './time.js';
 
 export interface LookerFakeOptions {
@@ -30,6 +32,17 @@ export interface LookerFakeOptions {
   tokenTtlSeconds?: number;
   /** Most rows one query may buffer (sorts other than the cursor order, aggregates). Default 250,000. */
   maxBufferedRows?: number;
+  /**
+   * The numeric id of the user the API key belongs to: `GET /user` answers it (as the string
+   * Looker 4.0 ids are) and recorded activity carries it as `history.user_id` / `event.user_id`.
+   * Default 42.
+   */
+  apiUserId?: number;
+  /**
+   * Record the API user's own calls in System Activity, as Looker does: a `history` row per query
+   * run, an `event` row per login and logout, at the fake's clock. Default true.
+   */
+  recordApiActivity?: boolean;
 }
 
 /** One request the fake received: method, path (no query string, no body), and the status it answered. */
@@ -52,6 +65,20 @@ export interface LookerFake {
   truth(explore: string, from: Date, to: Date): LookerRow[];
   /** Adds rows "as time passes" (keyed `view.field`, with the cursor time); merged into results in cursor order. */
   append(explore: string, rows: readonly LookerRow[]): void;
+  /**
+   * Adds a field to an explore, as a LookML change would: `lookml_model_explore` lists it, queries
+   * may select it, `truth()` includes it (values from its `value` generator; null on appended
+   * rows). Throws if a served field has its name. Other fields' values do not change.
+   */
+  addField(explore: string, field: FieldSpec): void;
+  /**
+   * Removes a field: `view.name` of a dimension or `view.group` of a time group (every timeframe);
+   * a bare name is read in the explore's base view. Queries naming it get Looker's unknown-field
+   * `looker_error`; `truth()` and the metadata drop it. The cursor group cannot be removed.
+   */
+  removeField(explore: string, field: string): void;
+  /** The API user's id (`apiUserId`), as recorded activity carries it. */
+  readonly apiUserId: number;
   /** Moves the fake's clock (relative filters such as `1 day ago`, cache staleness). */
   setNow(date: Date): void;
   readonly now: Date;
@@ -61,7 +88,10 @@ export interface LookerFake {
   readonly requests: LookerRequest[];
   /** Bytes of query results handed to sockets so far: with back-pressure it trails what clients have read. */
   readonly resultBytes: number;
-  /** Forgets appended rows, tokens, requests and armed faults; the clock returns to its start. */
+  /**
+   * Forgets appended and recorded rows, added and removed fields, tokens, requests and armed
+   * faults; the clock returns to its start.
+   */
   reset(): Promise<void>;
   close(): Promise<void>;
 }
@@ -79,11 +109,14 @@ class StreamClosed extends Error {}
  */
 export async function startLookerFake(options: LookerFakeOptions): Promise<LookerFake> {
   const startNow = (options.now ?? new Date()).getTime();
-  const models = new Map<string, ExploreModel>(
-    [...fakeExplores.values()].map((spec) => [spec.name, compileExplore(spec)]),
-  );
+  const apiUserId = options.apiUserId ?? 42;
+  if (!Number.isSafeInteger(apiUserId) || apiUserId < 1)
+    throw new Error('apiUserId must be a whole number >= 1');
+  const recordActivity = options.recordApiActivity ?? true;
+  let schemas = makeSchemas();
+  const models = new Map<string, ExploreModel>();
   for (const name of Object.keys(options.datasets ?? {}))
-    if (!models.has(name)) throw new Error(`datasets: unknown explore "${name}"`);
+    if (!schemas.has(name)) throw new Error(`datasets: unknown explore "${name}"`);
   const faults = new FaultInjector();
   const requests: LookerRequest[] = [];
   const tokens = new Map<string, number>();
@@ -92,9 +125,17 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
   let resultBytes = 0;
   let now = startNow;
   let data = makeData();
+  let activity = new ApiActivity(apiUserId);
+
+  function makeSchemas(): Map<string, ExploreSchema> {
+    return new Map([...fakeExplores.values()].map((spec) => [spec.name, new ExploreSchema(spec)]));
+  }
 
   function makeData(): Map<string, ExploreData> {
     const map = new Map<string, ExploreData>();
+    // Served models follow the schemas (reset() makes new ones, so fields return to the originals).
+    models.clear();
+    for (const [name, schema] of schemas) models.set(name, schema.model);
     for (const model of models.values()) {
       const spec = options.datasets?.[model.name] ?? {};
       const defaults = model.spec.defaults;
@@ -111,6 +152,15 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
       );
     }
     return map;
+  }
+
+  /** Serves an explore's evolved field set from now on, to metadata, queries and truth() alike. */
+  function evolve(explore: string, change: (schema: ExploreSchema) => ExploreModel): void {
+    const schema = schemas.get(explore);
+    if (!schema) throw new Error(`unknown explore "${explore}"`);
+    const model = change(schema);
+    models.set(explore, model);
+    dataOf(explore).evolve(model);
   }
 
   function dataOf(explore: string): ExploreData {
@@ -159,10 +209,11 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
 
     if (method === 'DELETE' && path === '/logout') {
       tokens.delete(token);
+      if (recordActivity) activity.session(dataOf('event'), now, 'logout');
       res.writeHead(204).end();
       return;
     }
-    if (method === 'GET' && path === '/user') return sendJson(res, 200, me(), {}, cut);
+    if (method === 'GET' && path === '/user') return sendJson(res, 200, me(apiUserId), {}, cut);
     const fields = parseFieldSelection(url.searchParams.get('fields'));
     if (method === 'GET' && path === '/lookml_models')
       return sendJson(res, 200, selectFields([modelMetadata([...models.values()])], fields), {}, cut);
@@ -194,6 +245,7 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
       // Looker answers unknown API credentials with 404, not 401.
       throw new ApiError(404, 'Not found');
     const token = randomBytes(24).toString('base64url');
+    if (recordActivity) activity.session(dataOf('event'), now, 'login');
     tokens.set(token, Date.now() + ttlSeconds * 1000);
     tokensIssued += 1;
     const body = {
@@ -246,6 +298,9 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
       res.writeHead(200, { 'content-type': contentType(format) });
       return void res.end(text);
     }
+    // Recorded once the query has been planned: its own rows are already fixed, so it never sees
+    // its own history row; later queries do.
+    if (recordActivity) activity.query(dataOf('history'), now, { body, format });
     await streamResult(res, result, format, cut, (bytes) => (resultBytes += bytes));
   }
 
@@ -260,6 +315,13 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
     append(explore, rows) {
       dataOf(explore).append(rows);
     },
+    addField(explore, field) {
+      evolve(explore, (schema) => schema.add(field));
+    },
+    removeField(explore, field) {
+      evolve(explore, (schema) => schema.remove(field));
+    },
+    apiUserId,
     setNow(date) {
       now = date.getTime();
     },
@@ -283,7 +345,9 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
       tokensIssued = 0;
       resultBytes = 0;
       now = startNow;
+      schemas = makeSchemas();
       data = makeData();
+      activity = new ApiActivity(apiUserId);
     },
     async close() {
       await closeServer(server);
@@ -371,9 +435,10 @@ function csvCell(text: string): string {
 }
 
 /** The API user the key belongs to (`GET /user`), enough for clients that check who they are. */
-function me(): Record<string, unknown> {
+function me(id: number): Record<string, unknown> {
   return {
-    id: '1',
+    // Looker 4.0 sends ids as strings.
+    id: String(id),
     first_name: 'System Activity',
     last_name: 'Exporter',
     display_name: 'System Activity Exporter',
