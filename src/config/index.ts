@@ -155,6 +155,8 @@ const schema = z.object({
     .trim()
     .regex(/^\d+$/, 'must be a whole number (0 turns splitting off)')
     .transform(Number)
+    // Past 2^53 the digits turn into an inexact number, or Infinity.
+    .refine((n) => Number.isSafeInteger(n), `must be at most ${Number.MAX_SAFE_INTEGER}`)
     .default(5000),
   GOOGLE_CLOUD_PROJECT: z
     .string()

@@ -75,17 +75,14 @@ export function parseRunRequest(input: unknown, now = new Date()): RunRequest {
 
 /** A GET's query string as a request body: `?explores=a,b&from=...&to=...&dryRun=true`. */
 export function queryToBody(query: Record<string, unknown>): Record<string, unknown> {
-  const body: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(query)) {
-    if (typeof value !== 'string') {
-      body[key] = value;
-    } else if (key === 'explores') {
-      body[key] = value.split(',').map((name) => name.trim());
-    } else if (key === 'dryRun') {
-      body[key] = value === 'true' ? true : value === 'false' ? false : value;
-    } else {
-      body[key] = value;
-    }
-  }
-  return body;
+  // fromEntries defines own keys: assigning `body['__proto__']` would set the prototype instead,
+  // and `?__proto__=x` would pass as an empty request rather than an unknown parameter.
+  return Object.fromEntries(
+    Object.entries(query).map(([key, value]) => {
+      if (typeof value !== 'string') return [key, value];
+      if (key === 'explores') return [key, value.split(',').map((name) => name.trim())];
+      if (key === 'dryRun') return [key, value === 'true' ? true : value === 'false' ? false : value];
+      return [key, value];
+    }),
+  );
 }

@@ -1,4 +1,5 @@
-import { Timestamp, type Firestore, type DocumentReference } from '@google-cloud/firestore';
+import { FieldValue, Timestamp, type Firestore, type DocumentReference } from '@google-cloud/firestore';
+import pTimeout, { TimeoutError } from 'p-timeout';
 import { ConflictError, DependencyError } from '../errors.js';
 import type { ExploreProgress } from '../pipeline/windows.js';
 
@@ -6,7 +7,31 @@ interface LeaseDoc {
   holder: string;
   acquiredAt: Timestamp;
   expiresAt: Timestamp;
+  /** Wall-clock time after which the acquiring run stopped waiting for this lease. */
+  claimDeadline?: Timestamp;
+  /** When Firestore committed the lease (server time). */
+  committedAt?: Timestamp;
 }
+
+export interface StateStoreOptions {
+  /**
+   * Longest wait for one state call (default 15 s). Past it the call fails with a transient
+   * DependencyError (503, Cloud Scheduler retries) instead of sitting in the Firestore client's
+   * own retries for minutes.
+   */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_STATE_TIMEOUT_MS = 15_000;
+
+/**
+ * Slack for the clocks of Firestore and of the function: a lease committed up to this long
+ * after its claim deadline still counts. Both run on Google's synchronised clocks.
+ */
+const CLOCK_SKEW_MS = 1_000;
+
+/** Thrown inside a transaction attempt that starts writing after the caller gave up. */
+class GaveUp extends Error {}
 
 interface ProgressDoc {
   initialLoadDone: boolean;
@@ -22,38 +47,70 @@ interface ProgressDoc {
  * the initial-load flag and the watermark. Progress is written only inside a transaction that
  * also checks this run still holds the lease, so a run that lost its lease (it ran past its
  * expiry and another run took over) can never move state.
+ *
+ * Every call is bounded by `timeoutMs`. The Firestore client cannot cancel a transaction, so an
+ * attempt we gave up on may still commit later; see acquireLease for why that never leaves a
+ * lease behind that blocks the next run.
  */
 export class StateStore {
   readonly #instanceDoc: DocumentReference;
+  readonly #timeoutMs: number;
 
   constructor(
     private readonly firestore: Firestore,
     collection: string,
     instance: string,
+    options: StateStoreOptions = {},
   ) {
     this.#instanceDoc = firestore.collection(collection).doc(documentId(instance));
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_STATE_TIMEOUT_MS;
   }
 
-  /** Takes the instance's lease for `ttlMs`, or throws ConflictError naming the holder. */
+  /**
+   * Takes the instance's lease for `ttlMs`, or throws ConflictError naming the holder.
+   *
+   * No late lease: a lease that lands after this call gave up (Firestore came back while the
+   * client was still retrying) must not block the next run for the whole TTL, since its holder
+   * never started. Three layers keep it so:
+   * 1. an attempt that reaches its write after the deadline writes nothing (GaveUp);
+   * 2. the lease carries its claim deadline and Firestore's own commit time, and a lease
+   *    committed after its deadline is void: the next run takes it over. This holds even when
+   *    the process that gave up is frozen or gone (Cloud Functions throttles CPU after the
+   *    response), which a clean-up by that process alone could not promise;
+   * 3. if the abandoned attempt does succeed, the lease is released at once (best effort), for
+   *    the narrow case of a commit just before the deadline whose answer arrived after it.
+   * The holder itself accepts the lease only when the commit was acknowledged before the
+   * deadline, so a lease its holder runs under is never void for others.
+   */
   async acquireLease(runId: string, ttlMs: number, now = new Date()): Promise<void> {
-    await this.#transaction('acquiring the run lease', async (tx) => {
-      const snapshot = await tx.get(this.#instanceDoc);
-      const lease = snapshot.get('lease') as LeaseDoc | undefined;
-      if (lease && lease.holder !== runId && lease.expiresAt.toMillis() > now.getTime()) {
-        throw new ConflictError(
-          `Another export run (${lease.holder}) holds the lease until ${lease.expiresAt.toDate().toISOString()}; this call did nothing`,
-        );
-      }
-      const next: LeaseDoc = {
-        holder: runId,
-        acquiredAt: Timestamp.fromDate(now),
-        expiresAt: Timestamp.fromMillis(now.getTime() + ttlMs),
-      };
-      tx.set(this.#instanceDoc, { lease: next }, { merge: true });
-    });
+    await this.#transaction(
+      'acquiring the run lease',
+      async (tx, deadline) => {
+        const snapshot = await tx.get(this.#instanceDoc);
+        const lease = snapshot.get('lease') as LeaseDoc | null | undefined;
+        if (lease && lease.holder !== runId && isLive(lease, now)) {
+          throw new ConflictError(
+            `Another export run (${lease.holder}) holds the lease until ${lease.expiresAt.toDate().toISOString()}; this call did nothing`,
+          );
+        }
+        // Writes are only buffered until the body returns: throwing here commits nothing. The
+        // client goes on retrying after we gave up; those attempts must not take the lease.
+        if (Date.now() > deadline) throw new GaveUp('gave up acquiring the run lease');
+        const next = {
+          holder: runId,
+          acquiredAt: Timestamp.fromDate(now),
+          expiresAt: Timestamp.fromMillis(now.getTime() + ttlMs),
+          claimDeadline: Timestamp.fromMillis(deadline),
+          committedAt: FieldValue.serverTimestamp(),
+        };
+        // The whole map replaces the old lease: merge would keep fields of the previous holder.
+        tx.set(this.#instanceDoc, { lease: next }, { mergeFields: ['lease'] });
+      },
+      () => this.releaseLease(runId),
+    );
   }
 
-  /** Gives the lease back if this run still holds it. */
+  /** Gives the lease back if this run still holds it (a release that lands late only frees it sooner). */
   async releaseLease(runId: string): Promise<void> {
     await this.#transaction('releasing the run lease', async (tx) => {
       const snapshot = await tx.get(this.#instanceDoc);
@@ -63,17 +120,14 @@ export class StateStore {
   }
 
   async readProgress(explore: string): Promise<ExploreProgress> {
-    try {
-      const snapshot = await this.#progressDoc(explore).get();
-      return toProgress(snapshot.data() as ProgressDoc | undefined);
-    } catch (error) {
-      throw firestoreError('reading export progress', error);
-    }
+    const snapshot = await this.#bounded('reading export progress', this.#progressDoc(explore).get());
+    return toProgress(snapshot.data() as ProgressDoc | undefined);
   }
 
   /**
    * Records a loaded window: sets the initial-load flag and moves the watermark forward (never
-   * back), only if `runId` still holds an unexpired lease.
+   * back), only if `runId` still holds an unexpired lease. A commit that lands after this call
+   * timed out is harmless: the window was loaded, and the transaction re-checked the lease.
    */
   async recordWindow(
     runId: string,
@@ -109,14 +163,55 @@ export class StateStore {
     return this.#instanceDoc.collection('explores').doc(explore);
   }
 
-  async #transaction<T>(what: string, body: (tx: FirebaseFirestore.Transaction) => Promise<T>): Promise<T> {
+  /**
+   * Runs a transaction bounded by the store's timeout. `deadline` (epoch ms) is when the caller
+   * stops waiting; `onLateSuccess` runs if the transaction commits after that anyway.
+   */
+  async #transaction<T>(
+    what: string,
+    body: (tx: FirebaseFirestore.Transaction, deadline: number) => Promise<T>,
+    onLateSuccess?: () => Promise<unknown>,
+  ): Promise<T> {
+    const deadline = Date.now() + this.#timeoutMs;
+    const attempt = this.firestore.runTransaction((tx) => body(tx, deadline), { maxAttempts: 5 });
+    return this.#bounded(what, attempt, onLateSuccess);
+  }
+
+  async #bounded<T>(what: string, attempt: Promise<T>, onLateSuccess?: () => Promise<unknown>): Promise<T> {
     try {
-      return await this.firestore.runTransaction(body, { maxAttempts: 5 });
+      return await pTimeout(attempt, { milliseconds: this.#timeoutMs });
     } catch (error) {
       if (error instanceof ConflictError) throw error;
+      if (error instanceof TimeoutError) {
+        // The abandoned attempt goes on in the client; observe its end so a late failure is
+        // not an unhandled rejection, and undo a late success.
+        attempt.then(
+          () => onLateSuccess?.().catch(() => undefined),
+          () => undefined,
+        );
+        throw new DependencyError(
+          'firestore',
+          `Firestore ${what} failed: no answer within ${this.#timeoutMs / 1000} s (is Firestore reachable?)`,
+          true,
+          { cause: error },
+        );
+      }
       throw firestoreError(what, error);
     }
   }
+}
+
+/**
+ * A lease blocks other runs until it expires, unless it was committed after its claim deadline:
+ * then the run that asked for it had already given up and never runs under it.
+ */
+function isLive(lease: LeaseDoc, now: Date): boolean {
+  if (lease.expiresAt.toMillis() <= now.getTime()) return false;
+  const landedLate =
+    lease.claimDeadline !== undefined &&
+    lease.committedAt !== undefined &&
+    lease.committedAt.toMillis() > lease.claimDeadline.toMillis() + CLOCK_SKEW_MS;
+  return !landedLate;
 }
 
 function toProgress(doc: ProgressDoc | undefined): ExploreProgress {

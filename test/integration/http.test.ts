@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { startHarness, type Harness } from '../support/harness.js';
 import { progressDoc } from '../support/oracle.js';
 
@@ -40,6 +41,12 @@ describe('bad requests', () => {
     ['PUT', [undefined, { method: 'put' }], 405, /use POST/],
     ['DELETE', [undefined, { method: 'delete' }], 405, /use POST/],
     [
+      'a GET with a __proto__ parameter',
+      [undefined, { method: 'get', query: '__proto__=x&dryRun=true' }],
+      400,
+      /unknown field\(s\): __proto__/,
+    ],
+    [
       'a GET with a bad query',
       [undefined, { method: 'get', query: { explores: 'nope' } }],
       400,
@@ -63,6 +70,124 @@ describe('bad requests', () => {
     });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.dryRun, true);
+  });
+});
+
+describe('random bad requests', () => {
+  const jsonType = fc.constantFrom('application/json', 'application/json; charset=utf-8');
+  // functions-framework's JSON parser is strict: only an object or an array reaches the function.
+  const jsonObjectOrArray = fc
+    .oneof(
+      fc.array(fc.jsonValue(), { maxLength: 3 }),
+      fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 3 }),
+    )
+    .map((v) => JSON.stringify(v));
+
+  /** Calls that can never be a valid run: each carries at least one fault. */
+  const badCall = fc.oneof(
+    // a method other than GET and POST, with anything in it
+    fc.record({
+      method: fc.constantFrom('put' as const, 'delete' as const),
+      raw: fc.oneof(fc.constant(''), jsonObjectOrArray),
+      contentType: jsonType,
+    }),
+    fc.record({
+      method: fc.constantFrom('put' as const, 'delete' as const),
+      raw: fc.string(),
+      contentType: fc.constant('text/plain'),
+    }),
+    // a body that is not JSON by its content type
+    fc.record({
+      method: fc.constant('post' as const),
+      raw: fc.string({ minLength: 1 }).filter((s) => s.trim() !== ''),
+      contentType: fc.oneof(
+        fc.constantFrom(
+          'text/plain',
+          'application/xml',
+          'application/x-www-form-urlencoded',
+          'application/octet-stream',
+        ),
+        fc.stringMatching(/^[a-z]{1,8}\/[a-z]{1,8}$/).filter((t) => t !== 'application/json'),
+      ),
+    }),
+    // a JSON array, an object with a field the request does not have, or fields of any value
+    fc.record({
+      method: fc.constant('post' as const),
+      raw: fc
+        .oneof(
+          fc.array(fc.jsonValue(), { maxLength: 3 }),
+          fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 3 }).map((d) => ({ ...d, unexpected: 1 })),
+          fc.record({ explores: fc.jsonValue(), from: fc.jsonValue(), to: fc.constant('2026-11-24') }),
+        )
+        .map((v) => JSON.stringify(v)),
+      contentType: jsonType,
+    }),
+    // too big
+    fc.record({
+      method: fc.constant('post' as const),
+      raw: fc.integer({ min: 16_400, max: 40_000 }).map((n) => JSON.stringify({ explores: ['x'.repeat(n)] })),
+      contentType: jsonType,
+    }),
+    // a GET with a parameter the request does not have, as a raw query string
+    fc.record({
+      method: fc.constant('get' as const),
+      query: fc
+        .tuple(
+          fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
+          fc.constantFrom('extra', '__proto__', 'constructor', 'Explores'),
+        )
+        .map(([query, unknown]) =>
+          [...Object.entries(query), [unknown, 'x']]
+            .map(([k, v]) => `${encodeURIComponent(k!)}=${encodeURIComponent(v!)}`)
+            .join('&'),
+        ),
+    }),
+  );
+
+  async function assertNothingLoaded() {
+    assert.equal(h.stack.looker.requests.length, 0, 'Looker was called');
+    assert.equal(h.stack.bigquery.jobs.length, 0, 'a load job ran');
+    const [objects] = await h.clients.storage.bucket(h.config.gcs.bucket).getFiles();
+    assert.equal(objects.length, 0, 'an object was staged');
+    assert.equal(await progressDoc(h.clients.firestore, h), undefined);
+  }
+
+  it('answers a 4xx with a JSON error body to every one, and nothing is loaded', async () => {
+    const seen = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(badCall, async (init) => {
+        const res = await h.call(undefined, init);
+        seen.add(res.status);
+        assert.ok(res.status >= 400 && res.status < 500, `${res.status} ${res.text}`);
+        assert.match(String(res.headers['content-type']), /^application\/json/, res.text);
+        assert.equal(typeof res.body.error, 'string', res.text);
+        assert.notEqual(res.body.error, '');
+      }),
+      { numRuns: 60 },
+    );
+    assert.ok(seen.size >= 4, `statuses seen: ${[...seen].join(', ')}`);
+    await assertNothingLoaded();
+  });
+
+  it('answers 400 to a body that says JSON but is not an object or array, and nothing is loaded', async () => {
+    // functions-framework parses JSON (strictly) before the function runs and answers a parse
+    // error with Express's own HTML page: only the status can be checked here.
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string().map((s) => `{${s}`),
+          fc.oneof(fc.string(), fc.double(), fc.boolean(), fc.constant(null)).map((v) => JSON.stringify(v)),
+        ),
+        jsonType,
+        fc.constantFrom('post' as const, 'put' as const),
+        async (raw, contentType, method) => {
+          const res = await h.call(undefined, { method, raw, contentType });
+          assert.equal(res.status, 400, res.text);
+        },
+      ),
+      { numRuns: 20 },
+    );
+    await assertNothingLoaded();
   });
 });
 

@@ -38,7 +38,8 @@ export interface Harness {
       method?: 'get' | 'post' | 'put' | 'delete';
       contentType?: string;
       raw?: string;
-      query?: Record<string, string>;
+      /** Parameters, or a raw query string (sent as is: an object drops keys such as `__proto__`). */
+      query?: Record<string, string> | string;
     },
   ): Promise<request.Response>;
   /** Registers another function instance over the same stack (own credential cache), e.g. with other env. */
