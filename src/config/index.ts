@@ -271,7 +271,7 @@ function resolveInstances(v: Parsed, problems: string[]): LookerInstance[] {
           problems.push(
             key === 'name'
               ? `LOOKER_INSTANCES names "${instance.name}" twice`
-              : `LOOKER_INSTANCES: two instances load into dataset "${instance.dataset}"; give each its own "dataset" (a day partition can hold one instance's rows)`,
+              : `LOOKER_INSTANCES has two instances loading into dataset "${instance.dataset}"; give each its own "dataset" (a day partition can hold one instance's rows)`,
           );
         seen.add(instance[key]);
       }
@@ -311,13 +311,13 @@ function resolveMasking(v: Parsed, problems: string[]): Config['masking'] {
     const explore = explores.get(exploreName ?? '');
     const column = explore?.fields.find((c) => c.name === columnName);
     if (!explore || !column) {
-      problems.push(`MASKING_RULES: "${key}" is not a known explore.column`);
+      problems.push(`MASKING_RULES names "${key}", which is not a known explore.column`);
     } else if (action === 'hash' && column.type !== 'STRING') {
       problems.push(
-        `MASKING_RULES: "${key}" is ${column.type}; only STRING columns can be hashed (use drop)`,
+        `MASKING_RULES hashes "${key}", a column of type ${column.type}; only STRING columns can be hashed (use drop)`,
       );
     } else if (explore.primaryKey.includes(column.name) && action !== 'keep') {
-      problems.push(`MASKING_RULES: "${key}" identifies the row and cannot be masked`);
+      problems.push(`MASKING_RULES masks "${key}", which identifies the row and cannot be masked`);
     } else {
       rules[key] = action;
     }
@@ -325,7 +325,9 @@ function resolveMasking(v: Parsed, problems: string[]): Config['masking'] {
   for (const [key, action] of Object.entries(rules)) if (action === 'keep') delete rules[key];
   const hashes = Object.values(rules).includes('hash');
   if (hashes && !v.MASKING_KEY_SECRET)
-    problems.push('MASKING_KEY_SECRET is required when a masking rule hashes (it holds the HMAC key)');
+    problems.push(
+      'MASKING_KEY_SECRET is required when a masking rule hashes (MASK_PERSONAL_DATA or MASKING_RULES): it holds the HMAC key',
+    );
   return { rules, keySecret: hashes ? v.MASKING_KEY_SECRET : undefined };
 }
 

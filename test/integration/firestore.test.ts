@@ -59,7 +59,7 @@ function firestoreAt(host: string): Firestore {
 }
 
 function storeOn(firestore: Firestore, timeoutMs = SHORT_TIMEOUT_MS): StateStore {
-  return new StateStore(firestore, h.config.firestore.collection, h.config.looker.instanceName, {
+  return new StateStore(firestore, h.config.firestore.collection, h.config.instances[0]!.name, {
     timeoutMs,
   });
 }
@@ -67,7 +67,7 @@ function storeOn(firestore: Firestore, timeoutMs = SHORT_TIMEOUT_MS): StateStore
 const instanceDoc = () =>
   h.clients.firestore
     .collection(h.config.firestore.collection)
-    .doc(encodeURIComponent(h.config.looker.instanceName).replace(/\./g, '%2E'));
+    .doc(encodeURIComponent(h.config.instances[0]!.name).replace(/\./g, '%2E'));
 
 async function leaseHolder(): Promise<string | null> {
   const lease = (await instanceDoc().get()).get('lease') as { holder: string } | null | undefined;

@@ -162,7 +162,7 @@ describe('several Looker instances', () => {
     delete listed[1]!.dataset;
     assert.throws(
       () => h.instance({ ...env, LOOKER_INSTANCES: JSON.stringify(listed) }),
-      /two instances load into dataset "looker_system_activity"/,
+      /two instances loading into dataset "looker_system_activity"/,
     );
   });
 });

@@ -60,14 +60,19 @@ const FAST_RETRY = { retries: 2, minTimeoutMs: 10, maxTimeoutMs: 50 };
 export async function startHarness(
   options: { stack?: StackOptions; now?: Date; env?: Record<string, string> } = {},
 ): Promise<Harness> {
-  const stack = await startStack(options.stack);
+  const startedAt = options.now ?? new Date('2026-11-24T03:00:00Z');
+  // The fake's data ends at its clock at start: pinned, so no spec depends on the wall clock.
+  const stack = await startStack({
+    ...options.stack,
+    looker: { now: startedAt, ...options.stack?.looker },
+  });
   // The Firestore client reads the emulator host from the process environment.
   process.env.FIRESTORE_EMULATOR_HOST = stack.env.FIRESTORE_EMULATOR_HOST;
   process.env.METADATA_SERVER_DETECTION = 'none';
   const logs = new LogCapture();
   const logger = createLogger(logs, 'debug');
   const clock = {
-    now: options.now ?? new Date('2026-11-24T03:00:00Z'),
+    now: startedAt,
     set(date: Date) {
       clock.now = date;
       stack.looker.setNow(date);

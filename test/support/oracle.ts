@@ -55,7 +55,7 @@ export function truthRows(
   // The exporter leaves its own API user's rows out (EXCLUDE_OWN_ACTIVITY, on by default).
   const actor = explore.actorField && explore.fields.find((f) => f.name === explore.actorField);
   const own = harness.config.looker.excludeOwnActivity && actor ? lookerField(explore, actor) : undefined;
-  const apiUserId = String((harness.stack.looker as unknown as { apiUserId?: unknown }).apiUserId ?? 1);
+  const apiUserId = String(harness.stack.looker.apiUserId);
   return [...harness.stack.looker.truth(explore.name, from, to)]
     .filter((row: Row) => own === undefined || row[own] === null || String(row[own]) !== apiUserId)
     .map((row: Row) =>

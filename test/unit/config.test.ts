@@ -155,7 +155,7 @@ describe('parseConfig: instances', () => {
     );
     assert.match(
       problemsOf({ ...single, LOOKER_INSTANCES: JSON.stringify([entry('us'), entry('emea')]) })[0]!,
-      /two instances load into dataset "looker_system_activity"/,
+      /two instances loading into dataset "looker_system_activity"/,
     );
     assert.deepEqual(problemsOf({ ...valid, LOOKER_INSTANCES: JSON.stringify([entry('us')]) }), [
       'LOOKER_BASE_URL, LOOKER_CLIENT_ID_SECRET, LOOKER_CLIENT_SECRET_SECRET must not be set with LOOKER_INSTANCES (list every instance there)',
@@ -201,11 +201,11 @@ describe('parseConfig: explores and masking', () => {
 
   it('refuses rules that cannot work', () => {
     assert.deepEqual(problemsOf({ ...valid, MASKING_RULES: '{"user.email":"hash"}' }), [
-      'MASKING_KEY_SECRET is required when a masking rule hashes (it holds the HMAC key)',
+      'MASKING_KEY_SECRET is required when a masking rule hashes (MASK_PERSONAL_DATA or MASKING_RULES): it holds the HMAC key',
     ]);
     assert.deepEqual(problemsOf({ ...valid, MASKING_RULES: '{"user.id":"drop","history.user_id":"hash"}' }), [
-      'MASKING_RULES: "history.user_id" is INTEGER; only STRING columns can be hashed (use drop)',
-      'MASKING_RULES: "user.id" identifies the row and cannot be masked',
+      'MASKING_RULES hashes "history.user_id", a column of type INTEGER; only STRING columns can be hashed (use drop)',
+      'MASKING_RULES masks "user.id", which identifies the row and cannot be masked',
     ]);
     assert.match(
       problemsOf({ ...valid, MASKING_RULES: '{"user.email":"blur"}' })[0]!,

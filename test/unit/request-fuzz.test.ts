@@ -36,14 +36,17 @@ function check(input: unknown, now: Date): RunRequest | undefined {
     assert.ok(error.message.length > 'Invalid request: '.length);
     return undefined;
   }
-  assert.ok(request.explores.length > 0);
-  assert.equal(
-    new Set(request.explores.map((e) => e.name)).size,
-    request.explores.length,
-    'an explore repeated',
-  );
-  for (const explore of request.explores)
-    assert.equal(explores.get(explore.name), explore, 'an unknown explore');
+  // No explores: the run exports the configured default.
+  if (request.explores) {
+    assert.ok(request.explores.length > 0);
+    assert.equal(
+      new Set(request.explores.map((e) => e.name)).size,
+      request.explores.length,
+      'an explore repeated',
+    );
+    for (const explore of request.explores)
+      assert.equal(explores.get(explore.name), explore, 'an unknown explore');
+  }
   assert.equal(typeof request.dryRun, 'boolean');
   if (request.backfill) {
     const { from, to } = request.backfill;
