@@ -55,7 +55,8 @@ async function tableFields(name: string) {
   );
 }
 
-const createdFrom = (from: string) => (row: Row) => String(row.created_time) >= from.replace('T', ' ').slice(0, 19);
+const createdFrom = (from: string) => (row: Row) =>
+  String(row.created_time) >= from.replace('T', ' ').slice(0, 19);
 
 describe('schema evolution', () => {
   it('adds the fields Looker gained to the table and fills them from then on, without failing the run', async () => {
@@ -93,13 +94,20 @@ describe('schema evolution', () => {
       h.stack.looker.truth('history', EPOCH, day('2026-11-25')).map((r) => [Number(r['history.id']), r]),
     );
     const reread = createdFrom(reloadedFrom(next));
-    assert.ok(rows.some(reread) && rows.some((r) => !reread(r)), 'the table holds rows from before and after');
+    assert.ok(
+      rows.some(reread) && rows.some((r) => !reread(r)),
+      'the table holds rows from before and after',
+    );
     for (const row of rows) {
       const source = truth.get(Number(row.id))!;
       const wanted = reread(row)
         ? { api_client: source['history.api_client'], archived_time: source['history.archived_time'] }
         : { api_client: null, archived_time: null };
-      assert.deepEqual({ api_client: row.api_client, archived_time: row.archived_time }, wanted, `history ${row.id}`);
+      assert.deepEqual(
+        { api_client: row.api_client, archived_time: row.archived_time },
+        wanted,
+        `history ${row.id}`,
+      );
     }
     assert.ok(rows.some((r) => r.api_client === 'gzr') && rows.some((r) => r.archived_time !== null));
     // The committed columns are untouched by the new ones.
@@ -112,14 +120,19 @@ describe('schema evolution', () => {
 
   it('reports a field Looker dropped, loads NULL into its column from then on, and keeps its history', async () => {
     await run();
-    const dialectBefore = new Map(truthRows(h, EPOCH, day('2026-11-24'), history).map((r) => [r.id, r.dialect]));
+    const dialectBefore = new Map(
+      truthRows(h, EPOCH, day('2026-11-24'), history).map((r) => [r.id, r.dialect]),
+    );
     h.stack.looker.removeField('history', 'history.dialect');
 
     h.clock.set(new Date('2026-11-25T03:00:00Z'));
     const next = summaryOf(await run(), 'history');
     assert.equal(next.status, 'succeeded');
     assert.deepEqual(next.schema, { source: 'looker', added: [], removed: ['dialect'] });
-    assert.ok((await tableFields('history')).some((f) => f.name === 'dialect'), 'the column stays');
+    assert.ok(
+      (await tableFields('history')).some((f) => f.name === 'dialect'),
+      'the column stays',
+    );
 
     const reread = createdFrom(reloadedFrom(next));
     const expected = truthRows(h, EPOCH, day('2026-11-25'), history).map((row) => ({
@@ -127,7 +140,11 @@ describe('schema evolution', () => {
       dialect: reread(row) ? null : dialectBefore.get(row.id),
     }));
     assert.ok(expected.some((r) => r.dialect !== null) && expected.some((r) => r.dialect === null));
-    assertSameRows(history, await tableRows(h.clients.bigquery, h.config.bigquery.dataset, history), expected);
+    assertSameRows(
+      history,
+      await tableRows(h.clients.bigquery, h.config.bigquery.dataset, history),
+      expected,
+    );
   });
 });
 
@@ -173,6 +190,9 @@ describe("the exporter's own activity", () => {
       .map((r) => r['history.id']);
     assert.ok(own.length > 0);
     const loaded = new Set(rows.map((r) => r.id));
-    assert.ok(own.every((id) => loaded.has(id)), 'every own history row is loaded');
+    assert.ok(
+      own.every((id) => loaded.has(id)),
+      'every own history row is loaded',
+    );
   });
 });

@@ -102,7 +102,11 @@ function assertValid(config: Config): void {
   assertDeepFrozen(config);
   assert.ok(config.instances.length > 0, 'no instance');
   for (const key of ['name', 'dataset'] as const)
-    assert.equal(new Set(config.instances.map((i) => i[key])).size, config.instances.length, `a ${key} repeated`);
+    assert.equal(
+      new Set(config.instances.map((i) => i[key])).size,
+      config.instances.length,
+      `a ${key} repeated`,
+    );
   for (const instance of config.instances) {
     assert.match(new URL(instance.baseUrl).protocol, /^https?:$/);
     assert.ok(!instance.baseUrl.endsWith('/'));
