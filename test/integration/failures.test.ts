@@ -78,6 +78,35 @@ describe('when Looker fails', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
   });
 
+  it('retries 503 and 429 on login, then succeeds', async () => {
+    h.stack.looker.faults.add({ match: 'POST /api/4.0/login', fault: { kind: 'status', status: 503 } });
+    h.stack.looker.faults.add({
+      match: 'POST /api/4.0/login',
+      fault: { kind: 'status', status: 429, headers: { 'retry-after': '0' } },
+    });
+    const res = await h.call({});
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(h.stack.looker.faults.pending, 0);
+    await assertTableMatchesSource(h, EPOCH, day('2026-11-24'));
+  });
+
+  it('answers 503 when login keeps failing, loads nothing, and the rerun completes', async () => {
+    const state = await loadedThenNextDay();
+    const jobsBefore = (await h.clients.bigquery.getJobs())[0].length;
+    h.stack.looker.faults.add({
+      match: 'POST /api/4.0/login',
+      times: 50,
+      fault: { kind: 'status', status: 503 },
+    });
+    const res = await h.call({});
+    assert.equal(res.status, 503, JSON.stringify(res.body));
+    assert.equal(res.body.retryable, true);
+    assert.match(JSON.stringify(res.body), /login failed with HTTP 503/);
+    assert.equal((await h.clients.bigquery.getJobs())[0].length, jobsBefore, 'a load job ran');
+    h.stack.looker.faults.clear();
+    await assertRecovers(state);
+  });
+
   it('fails a window whose result stream is cut, loads nothing from it, and the rerun completes', async () => {
     const state = await loadedThenNextDay();
     h.stack.looker.faults.add({

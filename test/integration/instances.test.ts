@@ -203,7 +203,7 @@ describe('masking personal data', () => {
     assert.throws(() => h.instance({ MASK_PERSONAL_DATA: 'true' }), /MASKING_KEY_SECRET is required/);
     assert.throws(
       () => h.instance({ MASKING_RULES: '{"user.shoe_size":"drop"}' }),
-      /"user.shoe_size" is not a known explore.column/,
+      /"user.shoe_size", which is not a known explore.column/,
     );
   });
 });

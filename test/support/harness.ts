@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import * as functions from '@google-cloud/functions-framework';
@@ -109,6 +110,7 @@ export async function startHarness(
     return { name, config, clients };
   };
   const main = register();
+  const responses: string[] = [];
   const callFunction =
     (name: string) =>
     async (body?: unknown, init: Parameters<Harness['call']>[1] = {}) => {
@@ -120,8 +122,33 @@ export async function startHarness(
         req = req.set('content-type', init.contentType ?? 'application/json').send(init.raw);
       else if (body !== undefined)
         req = req.set('content-type', init.contentType ?? 'application/json').send(JSON.stringify(body));
-      return req;
+      const response = await req;
+      responses.push(response.text ?? '');
+      return response;
     };
+
+  // Every spec on a harness is also a leak check: before each reset and at the end, no Looker
+  // credential may appear in any log line, any response or any staged object.
+  const credentials = await Promise.all(
+    main.config.instances
+      .flatMap((i) => [i.clientIdSecret, i.clientSecretSecret])
+      .map((n) => main.clients.secrets.read(n)),
+  );
+  async function assertNoCredentialLeaked() {
+    // A fault the last spec armed but did not use must not fail the check itself.
+    stack.gcs.faults.clear();
+    const [files] = await main.clients.storage.bucket(main.config.gcs.bucket).getFiles();
+    const staged = await Promise.all(files.map(async (file) => (await file.download())[0].toString('utf8')));
+    const places = {
+      logs: logs.raw.join('\n'),
+      responses: responses.join('\n'),
+      'staged objects': staged.join('\n'),
+    };
+    for (const [where, text] of Object.entries(places))
+      for (const credential of credentials)
+        assert.ok(!text.includes(credential), `a Looker credential appeared in the ${where}`);
+    responses.length = 0;
+  }
 
   return {
     stack,
@@ -133,13 +160,16 @@ export async function startHarness(
     call: callFunction(main.name),
     instance: (envOverrides, exporterOptions) => callFunction(register(envOverrides, exporterOptions).name),
     async reset() {
+      await assertNoCredentialLeaked();
       await stack.reset();
       logs.lines.length = 0;
       logs.raw.length = 0;
     },
     async stop() {
+      const leak = await assertNoCredentialLeaked().catch((error: unknown) => error);
       await Promise.allSettled(created.flatMap((c) => [c.firestore.terminate(), c.secrets.close()]));
       await stack.stop();
+      if (leak) throw leak;
     },
   };
 }
