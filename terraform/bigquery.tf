@@ -1,30 +1,33 @@
 # ---------------------------------------------------------------------------------------------
-# BigQuery: the dataset and one day-partitioned table per explore, with the schema the
-# function loads with (terraform/schemas/*.json, generated from src/explores).
+# BigQuery: a dataset per Looker instance and, in each, one day-partitioned table per exported
+# explore, with the schema the function loads with (terraform/schemas/*.json, generated from
+# src/explores).
 # ---------------------------------------------------------------------------------------------
 
 resource "google_bigquery_dataset" "activity" {
+  for_each = local.instances
+
   project       = var.project_id
-  dataset_id    = var.dataset_id
+  dataset_id    = each.value.dataset_id
   location      = var.dataset_location
-  friendly_name = "Looker System Activity"
-  description   = "Looker System Activity exported daily by ${var.name}. Kept beyond Looker's own retention."
-  labels        = local.labels
+  friendly_name = "Looker System Activity (${each.key})"
+  description   = "Looker System Activity of ${each.key} (${each.value.base_url}), exported daily by ${var.name}. Kept beyond Looker's own retention."
+  labels        = merge(local.labels, { looker_instance = each.key })
 
   depends_on = [google_project_service.required]
 }
 
 resource "google_bigquery_table" "explore" {
-  for_each = local.tables
+  for_each = local.instance_tables
 
   project             = var.project_id
-  dataset_id          = google_bigquery_dataset.activity.dataset_id
-  table_id            = each.key
+  dataset_id          = google_bigquery_dataset.activity[each.value.instance].dataset_id
+  table_id            = each.value.table_id
   description         = each.value.description
   deletion_protection = var.deletion_protection
   clustering          = each.value.clustering
-  labels              = local.labels
-  schema              = jsonencode(jsondecode(file("${path.module}/schemas/${each.key}.json")))
+  labels              = merge(local.labels, { looker_instance = each.value.instance })
+  schema              = jsonencode(jsondecode(file("${path.module}/schemas/${each.value.table_id}.json")))
 
   time_partitioning {
     type  = "DAY"

@@ -20,15 +20,28 @@ resource "google_service_account" "invoker" {
 }
 
 resource "google_secret_manager_secret_iam_member" "runtime_reads_client_id" {
+  for_each = google_secret_manager_secret.client_id
+
   project   = var.project_id
-  secret_id = google_secret_manager_secret.client_id.secret_id
+  secret_id = each.value.secret_id
   role      = "roles/secretmanager.secretAccessor"
   member    = google_service_account.runtime.member
 }
 
 resource "google_secret_manager_secret_iam_member" "runtime_reads_client_secret" {
+  for_each = google_secret_manager_secret.client_secret
+
   project   = var.project_id
-  secret_id = google_secret_manager_secret.client_secret.secret_id
+  secret_id = each.value.secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.runtime.member
+}
+
+resource "google_secret_manager_secret_iam_member" "runtime_reads_masking_key" {
+  count = local.masking_hashes ? 1 : 0
+
+  project   = var.project_id
+  secret_id = google_secret_manager_secret.masking_key[0].secret_id
   role      = "roles/secretmanager.secretAccessor"
   member    = google_service_account.runtime.member
 }
@@ -39,9 +52,12 @@ resource "google_storage_bucket_iam_member" "runtime_stages_objects" {
   member = google_service_account.runtime.member
 }
 
+# One dataset per Looker instance; the runtime account edits those and no other.
 resource "google_bigquery_dataset_iam_member" "runtime_edits_dataset" {
+  for_each = google_bigquery_dataset.activity
+
   project    = var.project_id
-  dataset_id = google_bigquery_dataset.activity.dataset_id
+  dataset_id = each.value.dataset_id
   role       = "roles/bigquery.dataEditor"
   member     = google_service_account.runtime.member
 }

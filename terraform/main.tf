@@ -32,47 +32,146 @@ locals {
   ]
 
   # -------------------------------------------------------------------------------------------
+  # Looker instances: each has its own two secrets and its own dataset (a load replaces a whole
+  # day partition, so instances cannot share a table; the code refuses it too).
+  # -------------------------------------------------------------------------------------------
+  instances = {
+    for name, instance in var.looker_instances : name => {
+      base_url = trimsuffix(instance.base_url, "/")
+      dataset_id = coalesce(
+        instance.dataset_id,
+        length(var.looker_instances) == 1 ? var.dataset_id : "${var.dataset_id}_${replace(name, "-", "_")}",
+      )
+      verify_ssl       = instance.verify_ssl != null ? instance.verify_ssl : var.looker_verify_ssl
+      client_id_secret = "${name}-looker-client-id"
+      client_secret    = "${name}-looker-client-secret"
+    }
+  }
+
+  # Masking hashes with an HMAC key from Secret Manager; the defaults hash e-mails and names.
+  masking_hashes        = var.mask_personal_data || contains(values(var.masking_rules), "hash")
+  masking_key_secret_id = "${var.name}-masking-key"
+
+  # -------------------------------------------------------------------------------------------
   # The function's environment: every variable src/config reads in the cloud, by its name there
   # (a test checks both ways against CONFIG_VARIABLES). Built from inputs, not resource
   # attributes, so it can be checked before apply; function.tf orders creation by depends_on.
   # -------------------------------------------------------------------------------------------
   function_environment = {
-    LOOKER_BASE_URL             = var.looker_base_url
-    LOOKER_CLIENT_ID_SECRET     = "projects/${var.project_id}/secrets/${var.client_id_secret_id}"
-    LOOKER_CLIENT_SECRET_SECRET = "projects/${var.project_id}/secrets/${var.client_secret_secret_id}"
-    # Empty counts as unset in the code: the column then holds the host of LOOKER_BASE_URL.
-    LOOKER_INSTANCE_NAME   = var.looker_instance_name
+    LOOKER_INSTANCES = jsonencode([
+      for name, instance in local.instances : {
+        name               = name
+        baseUrl            = instance.base_url
+        clientIdSecret     = "projects/${var.project_id}/secrets/${instance.client_id_secret}"
+        clientSecretSecret = "projects/${var.project_id}/secrets/${instance.client_secret}"
+        dataset            = instance.dataset_id
+        verifySsl          = instance.verify_ssl
+      }
+    ])
     LOOKER_VERIFY_SSL      = tostring(var.looker_verify_ssl)
     LOOKER_TIMEOUT_SECONDS = tostring(var.looker_timeout_seconds)
     LOOKER_ROW_CAP         = tostring(var.looker_row_cap)
-    GOOGLE_CLOUD_PROJECT   = var.project_id
-    GCS_BUCKET             = local.bucket_name
-    GCS_PREFIX             = local.staging_prefix
-    BQ_DATASET             = var.dataset_id
-    BQ_LOCATION            = var.dataset_location
-    FIRESTORE_DATABASE     = var.firestore_database_id
-    FIRESTORE_COLLECTION   = var.firestore_collection
-    SETTLE_DAYS            = tostring(var.settle_days)
+    # Empty counts as unset in the code: every registered explore.
+    EXPORT_EXPLORES      = join(",", var.explores)
+    EXPLORE_CONCURRENCY  = tostring(var.explore_concurrency)
+    EXCLUDE_OWN_ACTIVITY = tostring(var.exclude_own_activity)
+    MASK_PERSONAL_DATA   = tostring(var.mask_personal_data)
+    MASKING_RULES        = length(var.masking_rules) > 0 ? jsonencode(var.masking_rules) : ""
+    MASKING_KEY_SECRET   = local.masking_hashes ? "projects/${var.project_id}/secrets/${local.masking_key_secret_id}" : ""
+    GOOGLE_CLOUD_PROJECT = var.project_id
+    GCS_BUCKET           = local.bucket_name
+    GCS_PREFIX           = local.staging_prefix
+    # The dataset of instances that name none; every instance above names its own.
+    BQ_DATASET           = var.dataset_id
+    BQ_LOCATION          = var.dataset_location
+    FIRESTORE_DATABASE   = var.firestore_database_id
+    FIRESTORE_COLLECTION = var.firestore_collection
+    SETTLE_DAYS          = tostring(var.settle_days)
     # Stop starting windows five minutes before the function's timeout (half of a short one),
     # so a run ends cleanly and the next one resumes from its watermark.
     RUN_BUDGET_SECONDS = tostring(max(var.timeout_seconds - 300, floor(var.timeout_seconds / 2)))
   }
 
   # -------------------------------------------------------------------------------------------
-  # One table per explore. The schema files are generated from the code's explore registry
-  # (node --import tsx scripts/schemas.ts); a test keeps them, the partition field and the
-  # clustering equal to src/explores.
+  # One table per explore, in every instance's dataset. The schema files are generated from the
+  # code's explore registry (node --import tsx scripts/schemas.ts); a test keeps them, the
+  # partition field and the clustering equal to src/explores.
   # -------------------------------------------------------------------------------------------
   tables = {
     content_usage = {
       partition_field = "last_accessed_time"
       clustering      = ["content_type"]
-      description     = "Looker System Activity content_usage: usage of each dashboard and look."
+      description     = "Looker System Activity content_usage: Usage of each dashboard and look: counts by access path and the last access time."
     }
     history = {
       partition_field = "created_time"
       clustering      = ["source", "status"]
-      description     = "Looker System Activity history: one row per query run."
+      description     = "Looker System Activity history: One row per query run: source, status, runtime, connection, and the content and user behind it."
+    }
+    query = {
+      partition_field = "created_time"
+      clustering      = ["model", "view"]
+      description     = "Looker System Activity query: One row per distinct query definition: model, explore, fields, filters, sorts, limits."
+    }
+    event = {
+      partition_field = "created_time"
+      clustering      = ["category", "name"]
+      description     = "Looker System Activity event: One row per Looker event (Looker prunes this table; BigQuery keeps it)."
+    }
+    event_attribute = {
+      partition_field = "event_created_time"
+      clustering      = ["event_name", "name"]
+      description     = "Looker System Activity event_attribute: One row per event attribute, with its event's time, name and category."
+    }
+    scheduled_job = {
+      partition_field = "created_time"
+      clustering      = ["status"]
+      description     = "Looker System Activity scheduled_job: One row per scheduled delivery run, with its plan, content, status and timing."
+    }
+    pdt_event_log = {
+      partition_field = "created_time"
+      clustering      = ["connection", "action"]
+      description     = "Looker System Activity pdt_event_log: One row per PDT lifecycle event: build start/complete, regenerate, drop, error."
+    }
+    user = {
+      partition_field = "snapshot_date"
+      clustering      = ["id"]
+      description     = "Looker System Activity user: One row per user per snapshot day."
+    }
+    dashboard = {
+      partition_field = "snapshot_date"
+      clustering      = ["id"]
+      description     = "Looker System Activity dashboard: One row per dashboard per snapshot day."
+    }
+    look = {
+      partition_field = "snapshot_date"
+      clustering      = ["id"]
+      description     = "Looker System Activity look: One row per look per snapshot day."
+    }
+    group = {
+      partition_field = "snapshot_date"
+      clustering      = []
+      description     = "Looker System Activity group: One row per group per snapshot day."
+    }
+    role = {
+      partition_field = "snapshot_date"
+      clustering      = []
+      description     = "Looker System Activity role: One row per role per snapshot day: its permissions and models."
+    }
+    field_usage = {
+      partition_field = "snapshot_date"
+      clustering      = ["model", "explore"]
+      description     = "Looker System Activity field_usage: One row per model, explore and field per snapshot day, with how often it was used."
     }
   }
+  exported_explores = length(var.explores) > 0 ? var.explores : keys(local.tables)
+  instance_tables = merge([
+    for name, instance in local.instances : {
+      for explore in local.exported_explores : "${name}.${explore}" => merge(local.tables[explore], {
+        instance   = name
+        dataset_id = instance.dataset_id
+        table_id   = explore
+      })
+    }
+  ]...)
 }

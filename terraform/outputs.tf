@@ -23,14 +23,14 @@ output "staging_bucket" {
   value       = google_storage_bucket.staging.name
 }
 
-output "dataset_id" {
-  description = "BigQuery dataset holding the System Activity tables."
-  value       = google_bigquery_dataset.activity.dataset_id
+output "datasets" {
+  description = "BigQuery dataset of each Looker instance."
+  value       = { for name, dataset in google_bigquery_dataset.activity : name => dataset.dataset_id }
 }
 
 output "tables" {
-  description = "Fully qualified BigQuery tables, by explore."
-  value       = { for name, table in google_bigquery_table.explore : name => "${table.project}.${table.dataset_id}.${table.table_id}" }
+  description = "Fully qualified BigQuery tables, by instance.explore."
+  value       = { for key, table in google_bigquery_table.explore : key => "${table.project}.${table.dataset_id}.${table.table_id}" }
 }
 
 output "scheduler_job" {
@@ -39,9 +39,14 @@ output "scheduler_job" {
 }
 
 output "secret_ids" {
-  description = "Secret Manager secrets to add the Looker API credentials to."
+  description = "Secret Manager secrets to add versions to: each instance's Looker API client id and secret, and the masking key when a rule hashes."
   value = {
-    client_id     = google_secret_manager_secret.client_id.secret_id
-    client_secret = google_secret_manager_secret.client_secret.secret_id
+    instances = {
+      for name, instance in local.instances : name => {
+        client_id     = google_secret_manager_secret.client_id[name].secret_id
+        client_secret = google_secret_manager_secret.client_secret[name].secret_id
+      }
+    }
+    masking_key = one(google_secret_manager_secret.masking_key[*].secret_id)
   }
 }

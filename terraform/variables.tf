@@ -54,30 +54,50 @@ variable "labels" {
 # Looker
 # ---------------------------------------------------------------------------------------------
 
-variable "looker_base_url" {
-  type        = string
-  description = "Looker API host, e.g. https://acme.cloud.looker.com (no /api/4.0)."
+variable "looker_instances" {
+  type = map(object({
+    base_url   = string
+    dataset_id = optional(string)
+    verify_ssl = optional(bool)
+  }))
+  description = <<-EOT
+    Looker instances to export, by name: the name is the looker_instance column and keys the
+    instance's state. Each gets two secrets, <name>-looker-client-id and
+    <name>-looker-client-secret (containers only: you add the versions), and its own dataset:
+    dataset_id, by default the module's dataset_id for a single instance and
+    <dataset_id>_<name> (hyphens as underscores) for several. verify_ssl defaults to
+    looker_verify_ssl. Example: { acme = { base_url = "https://acme.cloud.looker.com" } }.
+  EOT
 
   validation {
-    condition     = can(regex("^https?://[^/\\s]+/?$", var.looker_base_url))
-    error_message = "looker_base_url must be the scheme and host of your Looker instance, e.g. https://acme.cloud.looker.com, without a path such as /api/4.0."
+    condition     = length(var.looker_instances) >= 1 && length(var.looker_instances) <= 50
+    error_message = "looker_instances must list between 1 and 50 instances, e.g. { acme = { base_url = \"https://acme.cloud.looker.com\" } }."
   }
-}
-
-variable "looker_instance_name" {
-  type        = string
-  description = "Value of the looker_instance column. Empty: the host of looker_base_url."
-  default     = ""
 
   validation {
-    condition     = var.looker_instance_name == "" || can(regex("^[A-Za-z0-9._-]{1,100}$", var.looker_instance_name))
-    error_message = "looker_instance_name must be empty or 1-100 letters, digits, dots, underscores and hyphens."
+    condition     = alltrue([for name, instance in var.looker_instances : can(regex("^[a-z][a-z0-9_-]{0,39}$", name))])
+    error_message = "looker_instances names must be 1-40 lower-case letters, digits, _ and -, starting with a letter: they become secret IDs and the looker_instance column."
+  }
+
+  validation {
+    condition     = alltrue([for name, instance in var.looker_instances : can(regex("^https?://[^/\\s]+/?$", instance.base_url))])
+    error_message = "looker_instances base_url must be the scheme and host of the Looker instance, e.g. https://acme.cloud.looker.com, without a path such as /api/4.0."
+  }
+
+  validation {
+    condition     = alltrue([for name, instance in var.looker_instances : instance.dataset_id == null || can(regex("^[A-Za-z0-9_]{1,1000}$", instance.dataset_id))])
+    error_message = "looker_instances dataset_id may contain only letters, digits and underscores (no hyphens, no project prefix)."
+  }
+
+  validation {
+    condition     = length(distinct([for name, instance in var.looker_instances : lower(coalesce(instance.dataset_id, length(var.looker_instances) == 1 ? var.dataset_id : "${var.dataset_id}_${replace(name, "-", "_")}"))])) == length(var.looker_instances)
+    error_message = "looker_instances must load each instance into its own dataset: a load replaces a whole day partition, so two instances in one table would replace each other's rows. Give each a different dataset_id."
   }
 }
 
 variable "looker_verify_ssl" {
   type        = bool
-  description = "Verify Looker's TLS certificate. Only turn off for a self-hosted Looker with a private CA you cannot install."
+  description = "Verify Looker's TLS certificate (each instance may override it with verify_ssl). Only turn off for a self-hosted Looker with a private CA you cannot install."
   default     = true
 }
 
@@ -103,25 +123,52 @@ variable "looker_row_cap" {
   }
 }
 
-variable "client_id_secret_id" {
-  type        = string
-  description = "Secret Manager secret (created empty here) that will hold the Looker API client id."
-  default     = "looker-client-id"
+# ---------------------------------------------------------------------------------------------
+# What is exported
+# ---------------------------------------------------------------------------------------------
+
+variable "explores" {
+  type        = list(string)
+  description = "System Activity explores to export (and create tables for). Empty: every registered explore (see README.md)."
+  default     = []
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9_-]{1,255}$", var.client_id_secret_id))
-    error_message = "client_id_secret_id must be a secret ID (letters, digits, _ and -), not a projects/.../secrets/... path."
+    condition     = alltrue([for explore in var.explores : contains(keys(local.tables), explore)])
+    error_message = "explores must name registered explores: content_usage, history, query, event, event_attribute, scheduled_job, pdt_event_log, user, dashboard, look, group, role, field_usage."
   }
 }
 
-variable "client_secret_secret_id" {
-  type        = string
-  description = "Secret Manager secret (created empty here) that will hold the Looker API client secret."
-  default     = "looker-client-secret"
+variable "explore_concurrency" {
+  type        = number
+  description = "Explores of one instance exported at the same time (Looker runs that many System Activity queries at once)."
+  default     = 2
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9_-]{1,255}$", var.client_secret_secret_id))
-    error_message = "client_secret_secret_id must be a secret ID (letters, digits, _ and -), not a projects/.../secrets/... path."
+    condition     = var.explore_concurrency >= 1 && var.explore_concurrency <= 8 && floor(var.explore_concurrency) == var.explore_concurrency
+    error_message = "explore_concurrency must be a whole number between 1 and 8."
+  }
+}
+
+variable "exclude_own_activity" {
+  type        = bool
+  description = "Leave the exporter's own API user out of history and event, so the audit does not fill the audit trail."
+  default     = true
+}
+
+variable "mask_personal_data" {
+  type        = bool
+  description = "Mask the columns the registry marks personal (e-mails and names hashed, error texts and filter values dropped; see README.md, Privacy). Hashing creates the masking key secret."
+  default     = false
+}
+
+variable "masking_rules" {
+  type        = map(string)
+  description = "Per-column rules over the defaults, {\"explore.column\" = \"drop\" | \"hash\" | \"keep\"}, e.g. { \"history.message\" = \"keep\" }. Hashing creates the masking key secret."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for column, action in var.masking_rules : contains(["drop", "hash", "keep"], action) && can(regex("^[a-z_]+\\.[a-z0-9_]+$", column))])
+    error_message = "masking_rules maps explore.column (e.g. user.email) to drop, hash or keep."
   }
 }
 
@@ -174,7 +221,7 @@ variable "force_destroy" {
 
 variable "dataset_id" {
   type        = string
-  description = "BigQuery dataset for the System Activity tables."
+  description = "BigQuery dataset of the System Activity tables of a single Looker instance; with several, the prefix of each one's dataset (<dataset_id>_<name>) unless it names its own."
   default     = "looker_system_activity"
 
   validation {

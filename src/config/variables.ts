@@ -8,6 +8,11 @@ export interface ConfigVariable {
   required: boolean;
   /** Only for pointing clients at the local stack; never set in the cloud. */
   localOnly?: boolean;
+  /**
+   * Part of the one-instance shorthand for LOOKER_INSTANCES. Terraform always writes
+   * LOOKER_INSTANCES, and the two may not be mixed, so a deployment never sets these.
+   */
+  shorthand?: boolean;
   description: string;
 }
 
@@ -21,22 +26,26 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'LOOKER_BASE_URL',
     required: false,
+    shorthand: true,
     description: 'One instance: Looker API host, e.g. https://acme.cloud.looker.com.',
   },
   {
     name: 'LOOKER_CLIENT_ID_SECRET',
     required: false,
+    shorthand: true,
     description:
       'One instance: Secret Manager secret holding the Looker API client id (name, or projects/P/secrets/NAME).',
   },
   {
     name: 'LOOKER_CLIENT_SECRET_SECRET',
     required: false,
+    shorthand: true,
     description: 'One instance: Secret Manager secret holding the Looker API client secret.',
   },
   {
     name: 'LOOKER_INSTANCE_NAME',
     required: false,
+    shorthand: true,
     description:
       'One instance: name written to the looker_instance column (default: the host of LOOKER_BASE_URL).',
   },

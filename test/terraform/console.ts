@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -28,7 +28,7 @@ export async function evaluate(inputs: Record<string, unknown>, expression: stri
     await writeFile(join(dir, 'terraform.tfvars.json'), JSON.stringify({ source_dir: ROOT.replace(/\/$/, ''), ...inputs }));
     // base64 keeps the printed value free of Terraform's string quoting.
     const { stdout, stderr } = await run(dir, `base64encode(jsonencode(${expression}))\n`);
-    if (/^Error: /m.test(stderr)) return { ok: false, errors: validationErrors(stderr), stderr };
+    if (/^Error: /m.test(stderr)) return { ok: false, errors: validationErrors(stderr, await readFile(join(dir, 'variables.tf'), 'utf8')), stderr };
     const line = stdout.trim().split('\n').pop() ?? '';
     return { ok: true, value: JSON.parse(Buffer.from(JSON.parse(line) as string, 'base64').toString('utf8')) };
   } finally {
@@ -58,13 +58,26 @@ function run(cwd: string, stdin: string): Promise<{ stdout: string; stderr: stri
   });
 }
 
-/** The "Invalid value for variable" diagnostics in Terraform's plain-text output. */
-function validationErrors(stderr: string): ValidationError[] {
+/**
+ * The "Invalid value for variable" diagnostics in Terraform's plain-text output. The variable is
+ * the one whose block holds the rule Terraform names ("validation rule at variables.tf:LINE"):
+ * a rule that reads other variables lists them all in the value lines.
+ */
+function validationErrors(stderr: string, variablesTf: string): ValidationError[] {
+  const lines = variablesTf.split('\n');
+  const owner = (line: number) => {
+    for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
+      const m = /^variable "(\w+)"/.exec(lines[i]!);
+      if (m) return m[1]!;
+    }
+    return undefined;
+  };
   const errors: ValidationError[] = [];
   for (const chunk of stderr.split(/^(?=Error: )/m)) {
     if (!chunk.startsWith('Error: Invalid value for variable')) continue;
+    const rule = /validation rule at variables\.tf:(\d+)/.exec(chunk);
     // From a tfvars file Terraform names the variable in the value line: "var.region is ...".
-    const variable = (/var\.(\w+) is /.exec(chunk) ?? /variable "(\w+)"/.exec(chunk))?.[1] ?? '?';
+    const variable = (rule && owner(Number(rule[1]))) ?? (/var\.(\w+) is /.exec(chunk) ?? /variable "(\w+)"/.exec(chunk))?.[1] ?? '?';
     const paragraphs = chunk.split(/\n[ \t]*\n/).map((p) => p.trim());
     const checked = paragraphs.findIndex((p) => p.startsWith('This was checked by the validation rule'));
     errors.push({ variable, message: (paragraphs[checked - 1] ?? chunk).replace(/\s+/g, ' ') });

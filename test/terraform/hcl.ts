@@ -94,7 +94,8 @@ export function references(value: string): Reference[] {
     for (const m of code.matchAll(/(?<![\w.])(var|local)\.(\w+)/g)) found.push({ kind: m[1] === 'var' ? 'var' : 'local', name: m[2]!, text: m[0] });
     for (const m of code.matchAll(/(?<![\w.])module\.(\w+)\.(\w+)/g)) found.push({ kind: 'module', name: m[1]!, output: m[2]!, text: m[0] });
     for (const m of code.matchAll(/(?<![\w.])(data\.)?((?:google|archive)_\w+)\.(\w+)((?:\[[^\]]*\]|\.\w+)*)/g)) {
-      const steps = [...(m[4] ?? '').matchAll(/\.(\w+)/g)].map((s) => s[1]!);
+      // An index (`[0]`, `[each.value.instance]`) is not an attribute step.
+      const steps = [...(m[4] ?? '').replace(/\[[^\]]*\]/g, '').matchAll(/\.(\w+)/g)].map((s) => s[1]!);
       found.push({ kind: m[1] ? 'data' : 'resource', type: m[2]!, name: m[3]!, steps, text: m[0] });
     }
   }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { parse } from '@cdktf/hcl2json';
 import { parseConfig } from '../../src/config/index.js';
+import { explores } from '../../src/explores/index.js';
 import { parseRunRequest } from '../../src/http/request.js';
 import { evaluate, MODULE, ROOT, type ConsoleResult } from './console.js';
 
@@ -29,18 +30,31 @@ function value(result: ConsoleResult): unknown {
 }
 
 describe('the function environment Terraform computes', () => {
+  const project = () => String(example.project_id);
+
   it('is accepted by the code’s config parser, for the example inputs and every default', async () => {
     const env = value(await evaluate(example, 'local.function_environment')) as Record<string, string>;
     const config = parseConfig(env);
     assert.equal(config.projectId, example.project_id);
-    assert.equal(config.instances[0]!.baseUrl, example.looker_base_url);
-    assert.equal(config.instances[0]!.name, new URL(String(example.looker_base_url)).hostname);
-    assert.equal(config.instances[0]!.clientIdSecret, `projects/${String(example.project_id)}/secrets/looker-client-id`);
-    assert.equal(config.gcs.bucket, `${String(example.project_id)}-looker-activity-export-staging`);
+    const [name, instance] = Object.entries(example.looker_instances as Record<string, { base_url: string }>)[0]!;
+    assert.equal(config.instances.length, 1);
+    assert.deepEqual(config.instances[0], {
+      name,
+      baseUrl: instance.base_url,
+      clientIdSecret: `projects/${project()}/secrets/${name}-looker-client-id`,
+      clientSecretSecret: `projects/${project()}/secrets/${name}-looker-client-secret`,
+      verifySsl: true,
+      // A single instance keeps the module's dataset.
+      dataset: 'looker_system_activity',
+    });
+    assert.equal(config.gcs.bucket, `${project()}-looker-activity-export-staging`);
     assert.equal(config.gcs.prefix, value(await evaluate(example, 'local.staging_prefix')));
     assert.deepEqual(config.bigquery, { dataset: 'looker_system_activity', location: 'US', apiEndpoint: undefined });
     assert.deepEqual(config.firestore, { databaseId: '(default)', collection: 'looker_activity_export' });
-    assert.equal(config.instances[0]!.verifySsl, true);
+    assert.deepEqual(config.explores, [...explores.keys()], 'every registered explore');
+    assert.equal(config.exploreConcurrency, 2);
+    assert.equal(config.looker.excludeOwnActivity, true);
+    assert.deepEqual(config.masking, { rules: {}, keySecret: undefined }, 'nothing masked unless asked');
     // The run stops starting windows before the platform stops the function.
     assert.equal(config.runBudgetMs, 3300 * 1000);
   });
@@ -49,12 +63,14 @@ describe('the function environment Terraform computes', () => {
     const inputs = {
       ...example,
       name: 'sysact-export',
-      looker_instance_name: 'acme-prod',
-      looker_verify_ssl: false,
+      looker_instances: { 'acme-prod': { base_url: 'https://acme.cloud.looker.com/', verify_ssl: false } },
       looker_timeout_seconds: 120,
       looker_row_cap: 0,
-      client_id_secret_id: 'lk_id',
-      client_secret_secret_id: 'lk_secret',
+      explores: ['history', 'user'],
+      explore_concurrency: 4,
+      exclude_own_activity: false,
+      mask_personal_data: true,
+      masking_rules: { 'history.message': 'keep', 'dashboard.title': 'hash' },
       bucket_name: 'acme-sysact-staging',
       dataset_id: 'looker_audit',
       dataset_location: 'europe-west1',
@@ -66,15 +82,58 @@ describe('the function environment Terraform computes', () => {
     const env = value(await evaluate(inputs, 'local.function_environment')) as Record<string, string>;
     const config = parseConfig(env);
     assert.equal(config.instances[0]!.name, 'acme-prod');
+    assert.equal(config.instances[0]!.baseUrl, 'https://acme.cloud.looker.com');
     assert.equal(config.instances[0]!.verifySsl, false);
+    assert.equal(config.instances[0]!.dataset, 'looker_audit');
     assert.equal(config.looker.timeoutMs, 120_000);
     assert.equal(config.looker.rowCap, 0);
-    assert.equal(config.instances[0]!.clientSecretSecret, `projects/${String(example.project_id)}/secrets/lk_secret`);
+    assert.deepEqual(config.explores, ['history', 'user']);
+    assert.equal(config.exploreConcurrency, 4);
+    assert.equal(config.looker.excludeOwnActivity, false);
+    assert.equal(config.masking.rules['user.email'], 'hash', 'the defaults apply');
+    assert.equal(config.masking.rules['dashboard.title'], 'hash', 'a rule adds to them');
+    assert.equal(config.masking.rules['history.message'], undefined, 'keep undoes a default');
+    assert.equal(config.masking.keySecret, `projects/${project()}/secrets/sysact-export-masking-key`);
     assert.equal(config.gcs.bucket, 'acme-sysact-staging');
     assert.deepEqual(config.bigquery, { dataset: 'looker_audit', location: 'europe-west1', apiEndpoint: undefined });
     assert.deepEqual(config.firestore, { databaseId: 'export-state', collection: 'sysact' });
     assert.equal(config.settleDays, 0);
     assert.ok(config.runBudgetMs > 0 && config.runBudgetMs < 60_000, `run budget ${config.runBudgetMs} ms in a 60 s function`);
+  });
+
+  it('gives each of several instances its own secrets and dataset, and creates their tables in it', async () => {
+    const inputs = {
+      ...example,
+      looker_instances: {
+        prod: { base_url: 'https://prod.cloud.looker.com' },
+        'eu-staging': { base_url: 'https://staging.eu.looker.com', verify_ssl: false },
+        sandbox: { base_url: 'https://sandbox.looker.com', dataset_id: 'looker_sandbox' },
+      },
+      explores: ['history', 'user'],
+    };
+    const env = value(await evaluate(inputs, 'local.function_environment')) as Record<string, string>;
+    const config = parseConfig(env);
+    const byName = Object.fromEntries(config.instances.map((i) => [i.name, i]));
+    assert.deepEqual(Object.keys(byName).sort(), ['eu-staging', 'prod', 'sandbox']);
+    assert.equal(byName.prod!.dataset, 'looker_system_activity_prod');
+    assert.equal(byName['eu-staging']!.dataset, 'looker_system_activity_eu_staging');
+    assert.equal(byName.sandbox!.dataset, 'looker_sandbox');
+    assert.equal(byName['eu-staging']!.verifySsl, false);
+    assert.equal(byName.prod!.verifySsl, true);
+    assert.equal(byName.prod!.clientSecretSecret, `projects/${project()}/secrets/prod-looker-client-secret`);
+    const tables = value(await evaluate(inputs, 'local.instance_tables')) as Record<string, { dataset_id: string; table_id: string }>;
+    assert.deepEqual(
+      Object.values(tables).map((t) => `${t.dataset_id}.${t.table_id}`).sort(),
+      ['looker_sandbox.history', 'looker_sandbox.user', 'looker_system_activity_eu_staging.history', 'looker_system_activity_eu_staging.user', 'looker_system_activity_prod.history', 'looker_system_activity_prod.user'],
+    );
+  });
+
+  it('creates the masking key secret only when a rule hashes', async () => {
+    const hashes = (inputs: Record<string, unknown>) => evaluate({ ...example, ...inputs }, 'local.masking_hashes').then(value);
+    assert.equal(await hashes({}), false);
+    assert.equal(await hashes({ masking_rules: { 'history.message': 'drop' } }), false);
+    assert.equal(await hashes({ masking_rules: { 'dashboard.title': 'hash' } }), true);
+    assert.equal(await hashes({ mask_personal_data: true }), true);
   });
 });
 
@@ -109,12 +168,22 @@ describe('validation of the inputs', () => {
     ['region', 'EU', 'not a multi-region'],
     ['name', 'Looker_Export', 'lower-case letters, digits and hyphens'],
     ['labels', { Team: 'data' }, 'keys must start with a lower-case letter'],
-    ['looker_base_url', 'https://acme.cloud.looker.com/api/4.0', 'without a path'],
-    ['looker_base_url', 'acme.cloud.looker.com', 'scheme and host'],
-    ['looker_instance_name', 'acme prod', 'letters, digits'],
+    ['looker_instances', {}, 'between 1 and 50 instances'],
+    ['looker_instances', { acme: { base_url: 'https://acme.cloud.looker.com/api/4.0' } }, 'without a path'],
+    ['looker_instances', { acme: { base_url: 'acme.cloud.looker.com' } }, 'scheme and host'],
+    ['looker_instances', { 'Acme Prod': { base_url: 'https://acme.cloud.looker.com' } }, 'they become secret IDs'],
+    ['looker_instances', { acme: { base_url: 'https://acme.cloud.looker.com', dataset_id: 'looker-acme' } }, 'only letters, digits and underscores'],
+    [
+      'looker_instances',
+      { a: { base_url: 'https://a.looker.com', dataset_id: 'shared' }, b: { base_url: 'https://b.looker.com', dataset_id: 'shared' } },
+      'its own dataset',
+    ],
+    ['explores', ['history', 'histroy'], 'must name registered explores'],
+    ['explore_concurrency', 9, 'between 1 and 8'],
+    ['masking_rules', { 'user.email': 'encrypt' }, 'drop, hash or keep'],
+    ['masking_rules', { email: 'hash' }, 'explore.column'],
     ['looker_timeout_seconds', 5, 'between 10 and 3600'],
     ['looker_row_cap', -1, '0 or more'],
-    ['client_id_secret_id', 'projects/p/secrets/looker-client-id', 'not a projects/.../secrets/... path'],
     ['bucket_name', 'My_Bucket', 'lower-case letters'],
     ['staging_retention_days', 0, 'between 1 and 365'],
     ['dataset_id', 'looker-activity', 'only letters, digits and underscores'],
@@ -141,10 +210,13 @@ describe('validation of the inputs', () => {
   ];
 
   it('refuses each common mistake, naming the variable with a plain-language message', async () => {
-    // Inputs are independent, so one Terraform run can judge one wrong value per variable.
+    // One Terraform run judges one wrong value per variable, except that Terraform skips a rule
+    // that reads another invalid variable: looker_instances' datasets are checked against
+    // dataset_id, so those two never share a run.
+    const slot = (variable: string) => (variable === 'dataset_id' ? 'looker_instances' : variable);
     const rounds: (typeof refused)[] = [];
     for (const mistake of refused) {
-      const round = rounds.find((r) => !r.some(([variable]) => variable === mistake[0]));
+      const round = rounds.find((r) => !r.some(([variable]) => slot(variable) === slot(mistake[0])));
       if (round) round.push(mistake);
       else rounds.push([mistake]);
     }
@@ -179,7 +251,10 @@ describe('validation of the inputs', () => {
       ['scheduler_body', '{"explores":["history"]}'],
       ['firestore_database_id', 'export-state'],
       ['timeout_seconds', 60],
-      ['looker_base_url', 'http://looker.internal:19999/'],
+      ['looker_instances', { internal: { base_url: 'http://looker.internal:19999/' } }],
+      ['looker_instances', { a: { base_url: 'https://a.looker.com' }, b: { base_url: 'https://b.looker.com', dataset_id: 'looker_system_activity_a_b' } }],
+      ['explores', ['field_usage']],
+      ['masking_rules', { 'event_attribute.value': 'keep' }],
     ];
     const rounds: (typeof accepted)[] = [];
     for (const entry of accepted) {

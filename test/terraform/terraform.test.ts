@@ -51,15 +51,16 @@ describe('the function', () => {
     assert.equal(block(resource('google_cloudfunctions2_function.export'), 'service_config').environment_variables, '${local.function_environment}');
     const env = environment();
     const required = CONFIG_VARIABLES.filter((v) => v.required && !v.localOnly).map((v) => v.name);
-    assert.ok(required.length >= 6, 'CONFIG_VARIABLES lists the required variables');
+    assert.ok(required.length >= 3, 'CONFIG_VARIABLES lists the required variables');
     for (const name of required) assert.ok(name in env, `${name} is required by the code but not set by Terraform`);
-    const known = new Set(CONFIG_VARIABLES.filter((v) => !v.localOnly).map((v) => v.name));
-    for (const name of Object.keys(env)) assert.ok(known.has(name), `Terraform sets ${name}, which the code does not read (or reads only locally)`);
+    const known = new Set(CONFIG_VARIABLES.filter((v) => !v.localOnly && !v.shorthand).map((v) => v.name));
+    for (const name of Object.keys(env)) assert.ok(known.has(name), `Terraform sets ${name}, which the code does not read (or reads only locally, or only as the one-instance shorthand)`);
   });
 
   it('sets every optional variable the code reads too, so each one is an input of the module', () => {
-    const missing = CONFIG_VARIABLES.filter((v) => !v.localOnly && !(v.name in environment())).map((v) => v.name);
+    const missing = CONFIG_VARIABLES.filter((v) => !v.localOnly && !v.shorthand && !(v.name in environment())).map((v) => v.name);
     assert.deepEqual(missing, []);
+    assert.ok('LOOKER_INSTANCES' in environment(), 'Terraform lists the instances, never the one-instance shorthand');
   });
 
   it('runs the registered entry point on a Node 20+ runtime, as the runtime service account, one instance at a time', () => {
@@ -146,27 +147,30 @@ describe('access', () => {
     const runtime = '${google_service_account.runtime.member}';
     const grants = [...tf.resources]
       .filter(([, body]) => body.member === runtime)
-      .map(([address, body]) => `${address.split('.')[0]} ${String(body.role)}`)
+      .map(([address, body]) => `${address} ${String(body.role)}`)
       .sort();
     assert.deepEqual(grants, [
-      'google_bigquery_dataset_iam_member roles/bigquery.dataEditor',
-      'google_project_iam_member roles/bigquery.jobUser',
-      'google_project_iam_member roles/datastore.user',
-      'google_secret_manager_secret_iam_member roles/secretmanager.secretAccessor',
-      'google_secret_manager_secret_iam_member roles/secretmanager.secretAccessor',
-      'google_storage_bucket_iam_member roles/storage.objectAdmin',
+      'google_bigquery_dataset_iam_member.runtime_edits_dataset roles/bigquery.dataEditor',
+      'google_project_iam_member.runtime_runs_jobs roles/bigquery.jobUser',
+      'google_project_iam_member.runtime_uses_firestore roles/datastore.user',
+      'google_secret_manager_secret_iam_member.runtime_reads_client_id roles/secretmanager.secretAccessor',
+      'google_secret_manager_secret_iam_member.runtime_reads_client_secret roles/secretmanager.secretAccessor',
+      'google_secret_manager_secret_iam_member.runtime_reads_masking_key roles/secretmanager.secretAccessor',
+      'google_storage_bucket_iam_member.runtime_stages_objects roles/storage.objectAdmin',
     ]);
-    const on = (prefix: string, key: string) =>
-      [...tf.resources]
-        .filter(([address, body]) => address.startsWith(prefix) && body.member === runtime)
-        .map(([, body]) => body[key])
-        .sort();
-    assert.deepEqual(on('google_secret_manager_secret_iam_member.', 'secret_id'), [
-      '${google_secret_manager_secret.client_id.secret_id}',
-      '${google_secret_manager_secret.client_secret.secret_id}',
-    ]);
-    assert.deepEqual(on('google_storage_bucket_iam_member.', 'bucket'), ['${google_storage_bucket.staging.name}']);
-    assert.deepEqual(on('google_bigquery_dataset_iam_member.', 'dataset_id'), ['${google_bigquery_dataset.activity.dataset_id}']);
+    // Each grant is on one of the module's own resources: one per secret, the bucket, one per dataset.
+    const grant = (address: string) => resource(address);
+    assert.equal(grant('google_secret_manager_secret_iam_member.runtime_reads_client_id').for_each, '${google_secret_manager_secret.client_id}');
+    assert.equal(grant('google_secret_manager_secret_iam_member.runtime_reads_client_id').secret_id, '${each.value.secret_id}');
+    assert.equal(grant('google_secret_manager_secret_iam_member.runtime_reads_client_secret').for_each, '${google_secret_manager_secret.client_secret}');
+    assert.equal(grant('google_secret_manager_secret_iam_member.runtime_reads_client_secret').secret_id, '${each.value.secret_id}');
+    const maskingKey = grant('google_secret_manager_secret_iam_member.runtime_reads_masking_key');
+    assert.equal(maskingKey.secret_id, '${google_secret_manager_secret.masking_key[0].secret_id}');
+    assert.equal(maskingKey.count, resource('google_secret_manager_secret.masking_key').count, 'the key is readable exactly when it exists');
+    assert.equal(grant('google_storage_bucket_iam_member.runtime_stages_objects').bucket, '${google_storage_bucket.staging.name}');
+    const datasets = grant('google_bigquery_dataset_iam_member.runtime_edits_dataset');
+    assert.equal(datasets.for_each, '${google_bigquery_dataset.activity}');
+    assert.equal(datasets.dataset_id, '${each.value.dataset_id}');
     // Authoritative IAM resources would remove grants made outside this module.
     assert.deepEqual(
       [...tf.resources.keys()].filter((a) => /_iam_(policy|binding)\./.test(a)),
@@ -174,12 +178,16 @@ describe('access', () => {
     );
   });
 
-  it('keeps secret values out of Terraform: two secret containers, no version, no secret value input', () => {
+  it('keeps secret values out of Terraform: secret containers per instance and for the masking key, no version, no secret value input', () => {
+    const secrets = [...tf.resources.keys()].filter((a) => a.startsWith('google_secret_manager_secret.')).sort();
+    assert.deepEqual(secrets, ['google_secret_manager_secret.client_id', 'google_secret_manager_secret.client_secret', 'google_secret_manager_secret.masking_key']);
+    assert.equal(resource('google_secret_manager_secret.client_id').for_each, '${local.instances}');
+    assert.equal(resource('google_secret_manager_secret.client_secret').for_each, '${local.instances}');
+    assert.equal(resource('google_secret_manager_secret.masking_key').count, '${local.masking_hashes ? 1 : 0}');
     const types = [...tf.resources.keys()].map((a) => a.split('.')[0]);
-    assert.equal(types.filter((t) => t === 'google_secret_manager_secret').length, 2);
     assert.ok(!types.includes('google_secret_manager_secret_version'));
     for (const [name, variable] of tf.variables) {
-      assert.doesNotMatch(name, /secret_data|client_secret$|password|api_key/, `variable ${name} would carry a secret value`);
+      assert.doesNotMatch(name, /secret_data|client_secret$|password|api_key|masking_key$/, `variable ${name} would carry a secret value`);
       assert.notEqual(variable.sensitive, true, `variable ${name} is sensitive: no secret value belongs in Terraform`);
     }
   });
@@ -200,21 +208,27 @@ describe('storage, BigQuery and Firestore', () => {
     assert.equal(tf.variables.get('staging_retention_days')!.default, 3);
   });
 
-  it('creates each table with exactly the schema, partitioning and clustering the code loads with', async () => {
-    const tables = tf.locals.get('tables') as Record<string, { partition_field: string; clustering: string[] }>;
+  it('creates a dataset per instance and in it each table with exactly the schema, partitioning and clustering the code loads with', async () => {
+    const tables = tf.locals.get('tables') as Record<string, { partition_field: string; clustering: string[]; description: string }>;
     assert.deepEqual(Object.keys(tables).sort(), [...explores.keys()].sort());
     for (const explore of explores.values()) {
       const committed = JSON.parse(await readFile(join(MODULE, 'schemas', `${explore.name}.json`), 'utf8')) as unknown;
       assert.deepEqual(committed, bigQuerySchema(explore), `terraform/schemas/${explore.name}.json is stale: node --import tsx scripts/schemas.ts`);
       assert.equal(tables[explore.name]!.partition_field, partitionColumn(explore));
       assert.deepEqual(tables[explore.name]!.clustering, [...(explore.clusterBy ?? [])]);
+      assert.ok(tables[explore.name]!.description.includes(explore.description), `the ${explore.name} table describes itself as the registry does`);
       const schema = bigQuerySchema(explore);
       for (const field of schema) assert.ok(field.description, `${explore.name}.${field.name} has no description`);
       assert.ok(schema.some((f) => f.name === partitionColumn(explore) && /^(TIMESTAMP|DATE|DATETIME)$/.test(f.type)));
     }
+    const dataset = resource('google_bigquery_dataset.activity');
+    assert.equal(dataset.for_each, '${local.instances}');
+    assert.equal(dataset.dataset_id, '${each.value.dataset_id}');
     const table = resource('google_bigquery_table.explore');
-    assert.equal(table.for_each, '${local.tables}');
-    assert.equal(table.schema, '${jsonencode(jsondecode(file("${path.module}/schemas/${each.key}.json")))}');
+    assert.equal(table.for_each, '${local.instance_tables}');
+    assert.equal(table.dataset_id, '${google_bigquery_dataset.activity[each.value.instance].dataset_id}');
+    assert.equal(table.table_id, '${each.value.table_id}');
+    assert.equal(table.schema, '${jsonencode(jsondecode(file("${path.module}/schemas/${each.value.table_id}.json")))}');
     assert.equal(table.deletion_protection, '${var.deletion_protection}');
     assert.equal(table.clustering, '${each.value.clustering}');
     const partitioning = block(table, 'time_partitioning');
@@ -313,7 +327,7 @@ describe('variables, references and outputs', () => {
   });
 
   it('outputs what an operator needs', () => {
-    for (const name of ['function_uri', 'function_name', 'runtime_service_account', 'invoker_service_account', 'staging_bucket', 'dataset_id', 'tables', 'scheduler_job', 'secret_ids']) {
+    for (const name of ['function_uri', 'function_name', 'runtime_service_account', 'invoker_service_account', 'staging_bucket', 'datasets', 'tables', 'scheduler_job', 'secret_ids']) {
       assert.ok(tf.outputs.has(name), `missing output ${name}`);
     }
   });
@@ -323,7 +337,7 @@ describe('variables, references and outputs', () => {
     const call = example.modules.get('looker_activity_export')!;
     assert.equal(call.source, '../..');
     const withoutDefault = [...tf.variables].filter(([, v]) => !('default' in v)).map(([name]) => name);
-    assert.deepEqual(withoutDefault.sort(), ['looker_base_url', 'project_id', 'region']);
+    assert.deepEqual(withoutDefault.sort(), ['looker_instances', 'project_id', 'region']);
     const tfvars = await readFile(join(example.dir, 'terraform.tfvars.example'), 'utf8');
     for (const name of withoutDefault) {
       assert.ok(name in call, `examples/simple does not pass ${name}`);

@@ -12,9 +12,12 @@ variable "region" {
   default     = "us-central1"
 }
 
-variable "looker_base_url" {
-  type        = string
-  description = "Looker API host, e.g. https://acme.cloud.looker.com."
+variable "looker_instances" {
+  type = map(object({
+    base_url   = string
+    dataset_id = optional(string)
+  }))
+  description = "Looker instances to export, by name, e.g. { acme = { base_url = \"https://acme.cloud.looker.com\" } }."
 }
 
 variable "invoker_members" {
@@ -31,10 +34,10 @@ provider "google" {
 module "looker_activity_export" {
   source = "../.."
 
-  project_id      = var.project_id
-  region          = var.region
-  looker_base_url = var.looker_base_url
-  invoker_members = var.invoker_members
+  project_id       = var.project_id
+  region           = var.region
+  looker_instances = var.looker_instances
+  invoker_members  = var.invoker_members
 }
 
 output "function_name" {
