@@ -1,7 +1,7 @@
 # ---------------------------------------------------------------------------------------------
 # BigQuery: a dataset per Looker instance and, in each, one day-partitioned table per exported
 # explore, with the schema the function loads with (terraform/schemas/*.json, generated from
-# src/explores).
+# src/explores), and the views over them (views/*.sql).
 # ---------------------------------------------------------------------------------------------
 
 resource "google_bigquery_dataset" "activity" {
@@ -33,4 +33,42 @@ resource "google_bigquery_table" "explore" {
     type  = "DAY"
     field = each.value.partition_field
   }
+}
+
+# Views hold no data: no deletion protection, so a changed query or a destroy just works.
+resource "google_bigquery_table" "view" {
+  for_each = { for key, view in local.instance_views : key => view if !view.of_views }
+
+  project             = var.project_id
+  dataset_id          = google_bigquery_dataset.activity[each.value.instance].dataset_id
+  table_id            = each.value.view
+  description         = each.value.description
+  deletion_protection = false
+  labels              = merge(local.labels, { looker_instance = each.value.instance })
+
+  view {
+    query          = templatefile("${path.module}/views/${each.value.view}.sql", { project = var.project_id, dataset = each.value.dataset_id })
+    use_legacy_sql = false
+  }
+
+  # BigQuery checks a view's query when it is created: the tables must exist.
+  depends_on = [google_bigquery_table.explore]
+}
+
+resource "google_bigquery_table" "view_of_views" {
+  for_each = { for key, view in local.instance_views : key => view if view.of_views }
+
+  project             = var.project_id
+  dataset_id          = google_bigquery_dataset.activity[each.value.instance].dataset_id
+  table_id            = each.value.view
+  description         = each.value.description
+  deletion_protection = false
+  labels              = merge(local.labels, { looker_instance = each.value.instance })
+
+  view {
+    query          = templatefile("${path.module}/views/${each.value.view}.sql", { project = var.project_id, dataset = each.value.dataset_id })
+    use_legacy_sql = false
+  }
+
+  depends_on = [google_bigquery_table.explore, google_bigquery_table.view]
 }

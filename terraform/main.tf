@@ -165,6 +165,67 @@ locals {
     }
   }
   exported_explores = length(var.explores) > 0 ? var.explores : keys(local.tables)
+
+  # -------------------------------------------------------------------------------------------
+  # Views for the common audit questions, one GoogleSQL template per file in views/ (it names
+  # tables `${project}.${dataset}.<table>`). `tables`: every table a view reads, through the
+  # views it reads too, so a view is created only where all of them are exported. `of_views`:
+  # it reads other views (none of which read views), so it is created after them. A test
+  # derives both from the SQL.
+  # -------------------------------------------------------------------------------------------
+  views = {
+    latest_dashboard = {
+      tables      = ["dashboard"]
+      of_views    = false
+      description = "The latest known state of each dashboard (deleted ones included), from the dashboard snapshots."
+    }
+    latest_look = {
+      tables      = ["look"]
+      of_views    = false
+      description = "The latest known state of each look (deleted ones included), from the look snapshots."
+    }
+    latest_user = {
+      tables      = ["user"]
+      of_views    = false
+      description = "The latest known state of each user (deleted ones included), from the user snapshots."
+    }
+    most_run_queries = {
+      tables      = ["history", "query"]
+      of_views    = false
+      description = "Queries by number of runs in the last 30 days, with users, errors and runtimes."
+    }
+    unused_content = {
+      tables      = ["content_usage", "dashboard", "look", "user"]
+      of_views    = true
+      description = "Cleanup candidates: dashboards and looks with their last use and days since (filter days_since_last_used)."
+    }
+    slowest_queries = {
+      tables      = ["dashboard", "history", "look", "query", "user"]
+      of_views    = true
+      description = "The slowest query runs of the last 30 days: who, from which dashboard or look, on which explore."
+    }
+    api_usage_by_user = {
+      tables      = ["history", "user"]
+      of_views    = true
+      description = "API query runs per user and UTC day: runs, errors and runtime."
+    }
+    user_last_activity = {
+      tables      = ["event", "history", "user"]
+      of_views    = true
+      description = "Each user's last login and last query run, for idle-account cleanup."
+    }
+  }
+  instance_views = var.create_views ? merge([
+    for name, instance in local.instances : {
+      for view, definition in local.views : "${name}.${view}" => {
+        instance    = name
+        dataset_id  = instance.dataset_id
+        view        = view
+        of_views    = definition.of_views
+        description = definition.description
+      } if alltrue([for table in definition.tables : contains(local.exported_explores, table)])
+    }
+  ]...) : {}
   instance_tables = merge([
     for name, instance in local.instances : {
       for explore in local.exported_explores : "${name}.${explore}" => merge(local.tables[explore], {

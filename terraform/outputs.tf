@@ -33,6 +33,14 @@ output "tables" {
   value       = { for key, table in google_bigquery_table.explore : key => "${table.project}.${table.dataset_id}.${table.table_id}" }
 }
 
+output "views" {
+  description = "Fully qualified BigQuery views for the common audit questions, by instance.view."
+  value = {
+    for key, view in merge(google_bigquery_table.view, google_bigquery_table.view_of_views) :
+    key => "${view.project}.${view.dataset_id}.${view.table_id}"
+  }
+}
+
 output "scheduler_job" {
   description = "Name of the Cloud Scheduler job."
   value       = google_cloud_scheduler_job.daily.name

@@ -241,6 +241,12 @@ variable "dataset_location" {
   }
 }
 
+variable "create_views" {
+  type        = bool
+  description = "Create the views for common audit questions (views/*.sql) in each instance's dataset, where the tables they read are exported."
+  default     = true
+}
+
 variable "deletion_protection" {
   type        = bool
   description = "Protect the tables from terraform destroy: they are the audit archive Looker no longer has."

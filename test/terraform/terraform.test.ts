@@ -327,7 +327,7 @@ describe('variables, references and outputs', () => {
   });
 
   it('outputs what an operator needs', () => {
-    for (const name of ['function_uri', 'function_name', 'runtime_service_account', 'invoker_service_account', 'staging_bucket', 'datasets', 'tables', 'scheduler_job', 'secret_ids']) {
+    for (const name of ['function_uri', 'function_name', 'runtime_service_account', 'invoker_service_account', 'staging_bucket', 'datasets', 'tables', 'views', 'scheduler_job', 'secret_ids']) {
       assert.ok(tf.outputs.has(name), `missing output ${name}`);
     }
   });
