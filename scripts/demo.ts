@@ -29,40 +29,34 @@ async function main() {
     section(`Run 1, ${firstRun.toISOString()}: initial load (everything Looker has before today)`);
     printSummary(await h.call({}));
 
-    const tomorrow = isoDay(today);
+    const day = isoDay(today);
     const appended = 40;
     h.stack.looker.append(
-      'content_usage',
+      'history',
       Array.from({ length: appended }, (_, i) => ({
-        'content_usage.content_id': String(70_000 + i),
-        'content_usage.content_title': `New dashboard #${i}`,
-        'content_usage.content_type': i % 2 ? 'look' : 'dashboard',
-        'content_usage.days_since_last_access_tiers': '0 to 6',
-        'content_usage.days_since_last_accessed': 0,
-        'content_usage.id': 7_000_000 + i,
-        'content_usage.api_count': i,
-        'content_usage.embed_count': 0,
-        'content_usage.favorite_count': 0,
-        'content_usage.public_count': 0,
-        'content_usage.schedule_count': 1,
-        'content_usage.other_count': 2,
-        'content_usage.last_accessed_time': `${tomorrow} ${String(8 + (i % 12)).padStart(2, '0')}:30:00`,
+        'history.id': 900_000_000 + i,
+        'history.created_time': `${day} ${String(8 + (i % 12)).padStart(2, '0')}:30:00`,
+        'history.runtime': 0.5 + i / 10,
+        'history.status': i % 8 ? 'complete' : 'error',
+        'history.source': i % 2 ? 'dashboard' : 'explore',
+        'history.query_id': 70_000 + i,
+        'history.user_id': 1 + (i % 9),
       })),
     );
     h.clock.set(nextDay);
     section(
-      `Run 2, ${nextDay.toISOString()}: daily run (${appended} rows of new activity on ${tomorrow}, plus the settle day)`,
+      `Run 2, ${nextDay.toISOString()}: daily run (${appended} new query runs on ${day}, plus the settle day)`,
     );
     printSummary(await h.call({}));
 
     section('Run 3, same day again: a rerun replaces, never duplicates');
     printSummary(await h.call({}));
 
-    section('BigQuery: rows per day partition of content_usage');
+    section('BigQuery: rows per day partition of history');
     const rows = await tableRows(h.clients.bigquery, h.config.bigquery.dataset);
     const perDay = new Map<string, number>();
     for (const row of rows) {
-      const key = String(row.last_accessed_time).slice(0, 10);
+      const key = String(row.created_time).slice(0, 10);
       perDay.set(key, (perDay.get(key) ?? 0) + 1);
     }
     for (const [partition, count] of [...perDay].sort().slice(-8))
@@ -88,13 +82,17 @@ async function main() {
 
     section('BigQuery: a few rows');
     console.table(
-      rows.slice(-3).map(({ id, content_type, content_title, last_accessed_time, api_count }) => ({
-        id,
-        content_type,
-        content_title,
-        last_accessed_time,
-        api_count,
-      })),
+      [...rows]
+        .sort((a, b) => String(a.created_time).localeCompare(String(b.created_time)))
+        .slice(-3)
+        .map(({ id, created_time, source, status, runtime, user_id }) => ({
+          id,
+          created_time,
+          source,
+          status,
+          runtime,
+          user_id,
+        })),
     );
 
     section('Firestore: export progress');

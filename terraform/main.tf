@@ -99,9 +99,9 @@ locals {
   # -------------------------------------------------------------------------------------------
   tables = {
     content_usage = {
-      partition_field = "last_accessed_time"
+      partition_field = "snapshot_date"
       clustering      = ["content_type"]
-      description     = "Looker System Activity content_usage: Usage of each dashboard and look: counts by access path and the last access time."
+      description     = "Looker System Activity content_usage: One row per dashboard or look per snapshot day: counts by access path and the last access time."
     }
     history = {
       partition_field = "created_time"

@@ -3,7 +3,7 @@
  * Local run: the reference pipeline's "local run", without Google Cloud. Streams one explore's
  * days from Looker into a local JSONL file (the same rows the function would stage in GCS).
  *
- *   npm run export -- --explore content_usage --from 2026-11-01 --to 2026-11-02 --out ./content_usage.jsonl
+ *   npm run export -- --explore history --from 2026-11-01 --to 2026-11-02 --out ./history.jsonl
  *
  * Credentials: LOOKERSDK_BASE_URL, LOOKERSDK_CLIENT_ID, LOOKERSDK_CLIENT_SECRET, or a looker.ini
  * (`--ini`, section `--section`, default Looker) as the Looker SDK reads it.
@@ -30,7 +30,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     args = parseArgs({
       args: argv,
       options: {
-        explore: { type: 'string', default: 'content_usage' },
+        explore: { type: 'string', default: 'history' },
         from: { type: 'string' },
         to: { type: 'string' },
         out: { type: 'string' },

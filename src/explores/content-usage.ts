@@ -1,12 +1,17 @@
 import type { ExploreDefinition } from './types.js';
 
-/** The reference pipeline's explore: how often each piece of content is used, and how. */
+/**
+ * How often each dashboard and look is used, and how. Looker keeps one row per piece of content
+ * and updates it in place on every use, so this is state, not events: read by last access day,
+ * a row used again would leave its earlier copy behind in an earlier partition. A daily snapshot
+ * holds each row once per day, and the days together show usage growing.
+ */
 export const contentUsage: ExploreDefinition = {
   name: 'content_usage',
   view: 'content_usage',
-  description: 'Usage of each dashboard and look: counts by access path and the last access time.',
-  mode: 'incremental',
-  cursorField: 'last_accessed_time',
+  description:
+    'One row per dashboard or look per snapshot day: counts by access path and the last access time.',
+  mode: 'snapshot',
   clusterBy: ['content_type'],
   primaryKey: ['id'],
   fields: [

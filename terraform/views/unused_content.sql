@@ -6,8 +6,8 @@
 -- Reads: latest_dashboard, latest_look, latest_user (the owner) and content_usage.
 -- Last use comes from content_usage, which identifies content by content_type ('dashboard' or
 --   'look') and content_id (a STRING holding the dashboard or look id): it is joined on both.
---   content_usage is exported by last_accessed_time, so one content_usage row (id) can be in
---   several day partitions; the latest copy of each row counts.
+--   content_usage is a daily snapshot: each row's copy from the latest snapshot_date it is in
+--   counts (a row Looker has since dropped keeps its last known use).
 --   last_used:            latest last_accessed_time (UTC DATETIME); NULL if never used.
 --   days_since_last_used: whole UTC days from DATE(last_used) to today; NULL if never used.
 --   never_used:           TRUE when no content_usage row names the content.
@@ -28,7 +28,7 @@ WITH usage_rows AS (
   FROM `${project}.${dataset}.content_usage` AS cu
   WHERE TRUE
   QUALIFY ROW_NUMBER() OVER (
-    PARTITION BY cu.looker_instance, cu.id ORDER BY cu.last_accessed_time DESC, cu.exported_at DESC
+    PARTITION BY cu.looker_instance, cu.id ORDER BY cu.snapshot_date DESC, cu.exported_at DESC
   ) = 1
 ),
 content_use AS (

@@ -28,24 +28,19 @@ function windows(body: { instances: { explores: { windows: { window: string; sta
   return body.instances[0]!.explores[0]!.windows.map((w) => `${w.window}:${w.status}`);
 }
 
-/** Rows Looker records on `date`: appended "as time passes". */
+/** Query runs Looker records on `date`: appended "as time passes". */
 function recordActivity(date: string, count: number, firstId: number) {
   h.stack.looker.append(
-    'content_usage',
+    'history',
     Array.from({ length: count }, (_, i) => ({
-      'content_usage.content_id': String(900_000 + firstId + i),
-      'content_usage.content_title': `Appended ${date} #${i} "quoted" ünïcode`,
-      'content_usage.content_type': i % 2 ? 'look' : 'dashboard',
-      'content_usage.days_since_last_access_tiers': '0 to 6',
-      'content_usage.days_since_last_accessed': 0,
-      'content_usage.id': firstId + i,
-      'content_usage.api_count': i,
-      'content_usage.embed_count': null,
-      'content_usage.favorite_count': 1,
-      'content_usage.public_count': 0,
-      'content_usage.schedule_count': 2,
-      'content_usage.other_count': 3,
-      'content_usage.last_accessed_time': `${date} ${String(1 + (i % 22)).padStart(2, '0')}:15:00`,
+      'history.id': firstId + i,
+      'history.created_time': `${date} ${String(1 + (i % 22)).padStart(2, '0')}:15:00`,
+      'history.runtime': 0.25 * i,
+      'history.status': i % 5 ? 'complete' : 'error',
+      'history.source': i % 2 ? 'dashboard' : 'api4',
+      'history.message': i % 5 ? null : `Appended ${date} #${i} "quoted" ünïcode`,
+      'history.query_id': 900_000 + i,
+      'history.user_id': 1 + (i % 7),
     })),
   );
 }
@@ -107,7 +102,7 @@ describe('the scheduled run', () => {
     await h.call({});
     // The source has nothing after 2026-11-24 03:00: the 25th is an empty day.
     h.clock.set(at('2026-11-26T03:00:00Z'));
-    const res = await h.call({ explores: ['content_usage'] });
+    const res = await h.call({ explores: ['history'] });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const day25 = res.body.instances[0].explores[0].windows.find(
       (w: { window: string }) => w.window === 'dt=2026-11-25',

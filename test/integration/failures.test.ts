@@ -113,7 +113,8 @@ describe('when Looker fails', () => {
       match: 'POST /api/4.0/queries/run',
       fault: { kind: 'cut', afterBytes: 1500 },
     });
-    const res = await h.call({});
+    // One explore, so the one fault is surely its first window's.
+    const res = await h.call({ explores: ['history'] });
     assert.ok(res.status >= 500, JSON.stringify(res.body));
     assert.equal(res.body.instances[0].explores[0].windows[0].status, 'failed');
     await assertRecovers(state);
@@ -135,7 +136,7 @@ describe('when Looker misbehaves', () => {
     await loadedThenNextDay();
     const issued = h.stack.looker.tokensIssued;
     h.stack.looker.faults.add({ match: 'POST /api/4.0/queries/run', fault: { kind: 'status', status: 401 } });
-    const res = await h.call({ explores: ['content_usage'] });
+    const res = await h.call({ explores: ['history'] });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     // One login for the run (the last run logged out), one more after the 401.
     assert.equal(h.stack.looker.tokensIssued, issued + 2);
@@ -143,7 +144,7 @@ describe('when Looker misbehaves', () => {
   });
 
   const malformed: [string, string, RegExp][] = [
-    ['a truncated array that ends cleanly', '[{"content_usage.id": 1},', /ends inside the array/],
+    ['a truncated array that ends cleanly', '[{"history.id": 1},', /ends inside the array/],
     ['a body that is not JSON', '<html>Bad gateway</html>', /not a JSON array/],
     [
       'an error reported inside the result',
@@ -155,7 +156,7 @@ describe('when Looker misbehaves', () => {
     it(`fails the window on ${what}, loads nothing, and the rerun completes`, async () => {
       const state = await loadedThenNextDay();
       h.stack.looker.faults.add({ match: 'POST /api/4.0/queries/run', fault: { kind: 'body', body } });
-      const res = await h.call({ explores: ['content_usage'] });
+      const res = await h.call({ explores: ['history'] });
       assert.ok(res.status >= 500, JSON.stringify(res.body));
       assert.match(res.body.instances[0].explores[0].windows[0].error, message);
       assert.equal(res.body.instances[0].explores[0].windows[1].status, 'skipped');
@@ -167,7 +168,7 @@ describe('when Looker misbehaves', () => {
 describe('when the function dies between the load and the state update', () => {
   it('reloads the same windows on the next run and the table still holds each row once', async () => {
     const state = await loadedThenNextDay();
-    const loaded = await h.call({ explores: ['content_usage'] });
+    const loaded = await h.call({ explores: ['history'] });
     assert.equal(loaded.status, 200);
     // What a kill after the load job and before the Firestore write leaves: rows loaded, progress not moved.
     const instance = encodeURIComponent(h.config.instances[0]!.name).replace(/\./g, '%2E');
@@ -175,7 +176,7 @@ describe('when the function dies between the load and the state update', () => {
       .collection(h.config.firestore.collection)
       .doc(instance)
       .collection('explores')
-      .doc('content_usage');
+      .doc('history');
     await doc.set({ initialLoadDone: true, watermark: new Date(state!.watermark!) }, { merge: true });
     await assertRecovers(state);
   });
@@ -216,7 +217,8 @@ describe('when BigQuery fails', () => {
   it('reports a failed load job with BigQuery’s message as retryable (503), keeps state, and the rerun completes', async () => {
     const state = await loadedThenNextDay();
     h.stack.bigquery.failNextLoad({ reason: 'backendError', message: 'Backend error. Job aborted.' });
-    const res = await h.call({});
+    // One explore, so the next load job is surely its first window's.
+    const res = await h.call({ explores: ['history'] });
     assert.equal(res.status, 503, JSON.stringify(res.body));
     assert.match(
       res.body.instances[0].explores[0].windows[0].error,
@@ -231,7 +233,7 @@ describe('when BigQuery fails', () => {
       reason: 'invalid',
       message: 'Error while reading data, error message: JSON table encountered too many errors, giving up.',
     });
-    const res = await h.call({});
+    const res = await h.call({ explores: ['history'] });
     assert.equal(res.status, 500, JSON.stringify(res.body));
     assert.match(res.body.instances[0].explores[0].windows[0].error, /^\[terminal\] .*too many errors/);
     await assertRecovers(state);

@@ -128,15 +128,14 @@ describe('when Firestore cannot be reached', () => {
   it('bounds every state call when Firestore accepts connections but never answers', async () => {
     const proxy = await proxyToFirestore();
     const store = storeOn(firestoreAt(proxy.host));
-    await store.readProgress('content_usage'); // connected: what follows is held, not refused
+    await store.readProgress('history'); // connected: what follows is held, not refused
     await storeOn(h.clients.firestore).acquireLease('run-a', TTL, NOW);
     proxy.hold();
     const calls = await Promise.all(
       [
         () => store.acquireLease('run-b', TTL, NOW),
-        () => store.readProgress('content_usage'),
-        () =>
-          store.recordWindow('run-a', 'content_usage', { watermark: day('2026-11-23'), window: 'w' }, NOW),
+        () => store.readProgress('history'),
+        () => store.recordWindow('run-a', 'history', { watermark: day('2026-11-23'), window: 'w' }, NOW),
         () => store.releaseLease('run-a'),
       ].map((call) =>
         timed(
@@ -154,7 +153,7 @@ describe('when Firestore cannot be reached', () => {
     }
     // Let the abandoned calls finish before the client is closed.
     proxy.release();
-    await store.readProgress('content_usage');
+    await store.readProgress('history');
     await new Promise((r) => setTimeout(r, 300));
   });
 });
@@ -163,7 +162,7 @@ describe('a lease that lands after its run gave up', () => {
   it('never blocks the next run: an acquire whose commit arrives late is taken over', async () => {
     const proxy = await proxyToFirestore();
     const late = storeOn(firestoreAt(proxy.host));
-    await late.readProgress('content_usage'); // connected, so only the transaction's traffic is held
+    await late.readProgress('history'); // connected, so only the transaction's traffic is held
 
     // Let the lease read through, then hold everything the client sends (the commit) past the deadline.
     proxy.holdAfterNextReply();
@@ -244,7 +243,7 @@ describe('runs racing for the lease', () => {
   });
 });
 
-/** The oracle compares content_usage value for value; for other explores: every source row, once. */
+/** Every source row of the explore, once (by id; assertTableMatchesSource compares values too). */
 async function assertEachRowOnce(explore: ExploreDefinition, from: Date, to: Date): Promise<void> {
   const ids = (rows: Record<string, unknown>[]) => rows.map((row) => String(row.id)).sort();
   const actual = ids(await tableRows(h.clients.bigquery, h.config.bigquery.dataset, explore));

@@ -10,7 +10,7 @@ import { assertTableMatchesSource } from '../support/oracle.js';
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
 let h: Harness;
 before(async () => {
-  // 3000 content_usage rows over 30 days (about 100 a day) behind a cap of 40 rows per query.
+  // 5000 history rows over 30 days (about 170 a day) behind a cap of 40 rows per query.
   h = await startHarness({ stack: { looker: { rowCap: 40 } }, env: { LOOKER_ROW_CAP: '40' } });
 });
 after(async () => {
@@ -19,7 +19,7 @@ after(async () => {
 
 describe('a Looker row cap', () => {
   it('splits every capped window until each piece is under the cap, and loads every row once', async () => {
-    const res = await h.call({ explores: ['content_usage'], from: '2026-11-20', to: '2026-11-21' });
+    const res = await h.call({ explores: ['history'], from: '2026-11-20', to: '2026-11-21' });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     for (const window of res.body.instances[0].explores[0].windows) {
       assert.ok(window.pieces >= 3, `window ${window.window} was read in ${window.pieces} pieces`);
@@ -29,7 +29,7 @@ describe('a Looker row cap', () => {
 
   it('splits the initial load too', async () => {
     await h.reset();
-    const res = await h.call({ explores: ['content_usage'] });
+    const res = await h.call({ explores: ['history'] });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.ok(res.body.instances[0].explores[0].windows[0].pieces > 70);
     await assertTableMatchesSource(h, day('2000-01-01'), day('2026-11-24'));
@@ -38,12 +38,12 @@ describe('a Looker row cap', () => {
   it('without splitting (LOOKER_ROW_CAP=0) the cap would lose rows silently: the reason it exists', async () => {
     await h.reset();
     const res = await h.instance({ LOOKER_ROW_CAP: '0' })({
-      explores: ['content_usage'],
+      explores: ['history'],
       from: '2026-11-20',
       to: '2026-11-20',
     });
     assert.equal(res.status, 200);
     assert.equal(res.body.instances[0].explores[0].windows[0].rows, 40);
-    assert.ok(h.stack.looker.truth('content_usage', day('2026-11-20'), day('2026-11-21')).length > 40);
+    assert.ok(h.stack.looker.truth('history', day('2026-11-20'), day('2026-11-21')).length > 40);
   });
 });

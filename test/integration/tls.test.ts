@@ -66,7 +66,7 @@ after(async () => {
 
 describe('TLS to Looker', () => {
   it('refuses an untrusted certificate by default: 500 saying how to fix it, nothing done', async () => {
-    const res = await h.instance({ LOOKER_BASE_URL: httpsUrl })({ explores: ['content_usage'] });
+    const res = await h.instance({ LOOKER_BASE_URL: httpsUrl })({ explores: ['history'] });
     assert.equal(res.status, 500, JSON.stringify(res.body));
     assert.match(res.body.instances[0].explores[0].windows[0].error, /TLS certificate not trusted/);
     assert.equal(await progressDoc(h.clients.firestore, h), undefined);
@@ -74,7 +74,7 @@ describe('TLS to Looker', () => {
 
   it('accepts it when LOOKER_VERIFY_SSL=false, with a warning, and only for Looker', async () => {
     const res = await h.instance({ LOOKER_BASE_URL: httpsUrl, LOOKER_VERIFY_SSL: 'false' })({
-      explores: ['content_usage'],
+      explores: ['history'],
     });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.ok(

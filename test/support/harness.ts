@@ -83,9 +83,10 @@ export async function startHarness(
   const created: GoogleClients[] = [];
 
   const register = (envOverrides: Record<string, string> = {}, exporterOptions: ExporterOptions = {}) => {
-    // Tests of one explore's behaviour export the reference pair unless they ask for more.
+    // Tests of one explore's behaviour export two incremental explores unless they ask for more:
+    // history (whose own-activity rows are left out) first, then query.
     const config = parseConfig({
-      EXPORT_EXPLORES: 'content_usage,history',
+      EXPORT_EXPLORES: 'history,query',
       ...stack.env,
       ...options.env,
       ...envOverrides,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { Firestore } from '@google-cloud/firestore';
-import { contentUsage } from '../../src/explores/content-usage.js';
+import { history } from '../../src/explores/history.js';
 import { lookerField, type ColumnType, type ExploreDefinition } from '../../src/explores/index.js';
 import type { Harness } from './harness.js';
 
@@ -35,7 +35,7 @@ function expected(type: ColumnType, value: unknown): unknown {
 export async function tableRows(
   bigquery: BigQuery,
   datasetId: string,
-  explore: ExploreDefinition = contentUsage,
+  explore: ExploreDefinition = history,
   extra: readonly string[] = [],
 ): Promise<Row[]> {
   const [exists] = await bigquery.dataset(datasetId).table(explore.name).exists();
@@ -50,7 +50,7 @@ export function truthRows(
   harness: Harness,
   from: Date,
   to: Date,
-  explore: ExploreDefinition = contentUsage,
+  explore: ExploreDefinition = history,
 ): Row[] {
   // The exporter leaves its own API user's rows out (EXCLUDE_OWN_ACTIVITY, on by default).
   const actor = explore.actorField && explore.fields.find((f) => f.name === explore.actorField);
@@ -87,7 +87,7 @@ export async function assertTableMatchesSource(
   harness: Harness,
   from: Date,
   to: Date,
-  explore: ExploreDefinition = contentUsage,
+  explore: ExploreDefinition = history,
 ) {
   const actual = (await tableRows(harness.clients.bigquery, harness.config.bigquery.dataset, explore)).sort(
     byKey(explore),
@@ -106,7 +106,7 @@ export async function assertTableMatchesSource(
 }
 
 /** The Firestore progress document of an explore, as the function wrote it. */
-export async function progressDoc(firestore: Firestore, harness: Harness, explore = 'content_usage') {
+export async function progressDoc(firestore: Firestore, harness: Harness, explore = 'history') {
   const instance = encodeURIComponent(harness.config.instances[0]!.name).replace(/\./g, '%2E');
   const snapshot = await firestore
     .collection(harness.config.firestore.collection)
