@@ -134,7 +134,7 @@ variable "explores" {
 
   validation {
     condition     = alltrue([for explore in var.explores : contains(keys(local.tables), explore)])
-    error_message = "explores must name registered explores: content_usage, history, query, event, event_attribute, scheduled_job, pdt_event_log, user, dashboard, look, group, role, field_usage."
+    error_message = "explores must name registered explores: ${join(", ", sort(keys(local.tables)))}."
   }
 }
 
