@@ -62,8 +62,7 @@ resource "google_cloudfunctions2_function" "export" {
   # they exist and the runtime account may use them.
   depends_on = [
     google_project_service.required,
-    google_secret_manager_secret_iam_member.runtime_reads_client_id,
-    google_secret_manager_secret_iam_member.runtime_reads_client_secret,
+    google_secret_manager_secret_iam_member.runtime_reads_looker_api_key,
     google_secret_manager_secret_iam_member.runtime_reads_masking_key,
     google_storage_bucket_iam_member.runtime_stages_objects,
     google_bigquery_dataset_iam_member.runtime_edits_dataset,

@@ -19,17 +19,8 @@ resource "google_service_account" "invoker" {
   depends_on   = [google_project_service.required]
 }
 
-resource "google_secret_manager_secret_iam_member" "runtime_reads_client_id" {
-  for_each = google_secret_manager_secret.client_id
-
-  project   = var.project_id
-  secret_id = each.value.secret_id
-  role      = "roles/secretmanager.secretAccessor"
-  member    = google_service_account.runtime.member
-}
-
-resource "google_secret_manager_secret_iam_member" "runtime_reads_client_secret" {
-  for_each = google_secret_manager_secret.client_secret
+resource "google_secret_manager_secret_iam_member" "runtime_reads_looker_api_key" {
+  for_each = google_secret_manager_secret.looker_api_key
 
   project   = var.project_id
   secret_id = each.value.secret_id

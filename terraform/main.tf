@@ -42,11 +42,20 @@ locals {
         instance.dataset_id,
         length(var.looker_instances) == 1 ? var.dataset_id : "${var.dataset_id}_${replace(name, "-", "_")}",
       )
-      verify_ssl       = instance.verify_ssl != null ? instance.verify_ssl : var.looker_verify_ssl
-      client_id_secret = "${name}-looker-client-id"
-      client_secret    = "${name}-looker-client-secret"
+      verify_ssl = instance.verify_ssl != null ? instance.verify_ssl : var.looker_verify_ssl
+      # The Secret Manager secrets of its API key, by half.
+      secret_ids = {
+        client_id     = "${name}-looker-client-id"
+        client_secret = "${name}-looker-client-secret"
+      }
     }
   }
+
+  instance_secrets = merge([
+    for name, instance in local.instances : {
+      for half, secret_id in instance.secret_ids : "${name}.${half}" => { instance = name, secret_id = secret_id }
+    }
+  ]...)
 
   # Masking hashes with an HMAC key from Secret Manager; the defaults hash e-mails and names.
   masking_hashes        = var.mask_personal_data || contains(values(var.masking_rules), "hash")
@@ -62,8 +71,8 @@ locals {
       for name, instance in local.instances : {
         name               = name
         baseUrl            = instance.base_url
-        clientIdSecret     = "projects/${var.project_id}/secrets/${instance.client_id_secret}"
-        clientSecretSecret = "projects/${var.project_id}/secrets/${instance.client_secret}"
+        clientIdSecret     = "projects/${var.project_id}/secrets/${instance.secret_ids.client_id}"
+        clientSecretSecret = "projects/${var.project_id}/secrets/${instance.secret_ids.client_secret}"
         dataset            = instance.dataset_id
         verifySsl          = instance.verify_ssl
       }

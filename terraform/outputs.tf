@@ -51,8 +51,7 @@ output "secret_ids" {
   value = {
     instances = {
       for name, instance in local.instances : name => {
-        client_id     = google_secret_manager_secret.client_id[name].secret_id
-        client_secret = google_secret_manager_secret.client_secret[name].secret_id
+        for half, _ in instance.secret_ids : half => google_secret_manager_secret.looker_api_key["${name}.${half}"].secret_id
       }
     }
     masking_key = one(google_secret_manager_secret.masking_key[*].secret_id)

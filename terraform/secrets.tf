@@ -4,26 +4,13 @@
 # (its API client id and secret), and the HMAC key when a masking rule hashes.
 # ---------------------------------------------------------------------------------------------
 
-resource "google_secret_manager_secret" "client_id" {
-  for_each = local.instances
+# Each instance's API client id and secret, keyed "<instance>.client_id" / ".client_secret".
+resource "google_secret_manager_secret" "looker_api_key" {
+  for_each = local.instance_secrets
 
   project   = var.project_id
-  secret_id = each.value.client_id_secret
-  labels    = merge(local.labels, { looker_instance = each.key })
-
-  replication {
-    auto {}
-  }
-
-  depends_on = [google_project_service.required]
-}
-
-resource "google_secret_manager_secret" "client_secret" {
-  for_each = local.instances
-
-  project   = var.project_id
-  secret_id = each.value.client_secret
-  labels    = merge(local.labels, { looker_instance = each.key })
+  secret_id = each.value.secret_id
+  labels    = merge(local.labels, { looker_instance = each.value.instance })
 
   replication {
     auto {}

@@ -121,6 +121,9 @@ describe('the function environment Terraform computes', () => {
     assert.equal(byName['eu-staging']!.verifySsl, false);
     assert.equal(byName.prod!.verifySsl, true);
     assert.equal(byName.prod!.clientSecretSecret, `projects/${project()}/secrets/prod-looker-client-secret`);
+    const secrets = value(await evaluate(inputs, 'local.instance_secrets')) as Record<string, { instance: string; secret_id: string }>;
+    assert.deepEqual(secrets['eu-staging.client_secret'], { instance: 'eu-staging', secret_id: 'eu-staging-looker-client-secret' });
+    assert.deepEqual(Object.keys(secrets).sort(), ['eu-staging.client_id', 'eu-staging.client_secret', 'prod.client_id', 'prod.client_secret', 'sandbox.client_id', 'sandbox.client_secret']);
     const tables = value(await evaluate(inputs, 'local.instance_tables')) as Record<string, { dataset_id: string; table_id: string }>;
     assert.deepEqual(
       Object.values(tables).map((t) => `${t.dataset_id}.${t.table_id}`).sort(),

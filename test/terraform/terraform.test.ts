@@ -153,17 +153,15 @@ describe('access', () => {
       'google_bigquery_dataset_iam_member.runtime_edits_dataset roles/bigquery.dataEditor',
       'google_project_iam_member.runtime_runs_jobs roles/bigquery.jobUser',
       'google_project_iam_member.runtime_uses_firestore roles/datastore.user',
-      'google_secret_manager_secret_iam_member.runtime_reads_client_id roles/secretmanager.secretAccessor',
-      'google_secret_manager_secret_iam_member.runtime_reads_client_secret roles/secretmanager.secretAccessor',
+      'google_secret_manager_secret_iam_member.runtime_reads_looker_api_key roles/secretmanager.secretAccessor',
       'google_secret_manager_secret_iam_member.runtime_reads_masking_key roles/secretmanager.secretAccessor',
       'google_storage_bucket_iam_member.runtime_stages_objects roles/storage.objectAdmin',
     ]);
     // Each grant is on one of the module's own resources: one per secret, the bucket, one per dataset.
     const grant = (address: string) => resource(address);
-    assert.equal(grant('google_secret_manager_secret_iam_member.runtime_reads_client_id').for_each, '${google_secret_manager_secret.client_id}');
-    assert.equal(grant('google_secret_manager_secret_iam_member.runtime_reads_client_id').secret_id, '${each.value.secret_id}');
-    assert.equal(grant('google_secret_manager_secret_iam_member.runtime_reads_client_secret').for_each, '${google_secret_manager_secret.client_secret}');
-    assert.equal(grant('google_secret_manager_secret_iam_member.runtime_reads_client_secret').secret_id, '${each.value.secret_id}');
+    const apiKey = grant('google_secret_manager_secret_iam_member.runtime_reads_looker_api_key');
+    assert.equal(apiKey.for_each, '${google_secret_manager_secret.looker_api_key}');
+    assert.equal(apiKey.secret_id, '${each.value.secret_id}');
     const maskingKey = grant('google_secret_manager_secret_iam_member.runtime_reads_masking_key');
     assert.equal(maskingKey.secret_id, '${google_secret_manager_secret.masking_key[0].secret_id}');
     assert.equal(maskingKey.count, resource('google_secret_manager_secret.masking_key').count, 'the key is readable exactly when it exists');
@@ -180,9 +178,8 @@ describe('access', () => {
 
   it('keeps secret values out of Terraform: secret containers per instance and for the masking key, no version, no secret value input', () => {
     const secrets = [...tf.resources.keys()].filter((a) => a.startsWith('google_secret_manager_secret.')).sort();
-    assert.deepEqual(secrets, ['google_secret_manager_secret.client_id', 'google_secret_manager_secret.client_secret', 'google_secret_manager_secret.masking_key']);
-    assert.equal(resource('google_secret_manager_secret.client_id').for_each, '${local.instances}');
-    assert.equal(resource('google_secret_manager_secret.client_secret').for_each, '${local.instances}');
+    assert.deepEqual(secrets, ['google_secret_manager_secret.looker_api_key', 'google_secret_manager_secret.masking_key']);
+    assert.equal(resource('google_secret_manager_secret.looker_api_key').for_each, '${local.instance_secrets}');
     assert.equal(resource('google_secret_manager_secret.masking_key').count, '${local.masking_hashes ? 1 : 0}');
     const types = [...tf.resources.keys()].map((a) => a.split('.')[0]);
     assert.ok(!types.includes('google_secret_manager_secret_version'));
