@@ -111,8 +111,12 @@ describe('when Firestore cannot be reached', () => {
     assert.equal(await progressDoc(h.clients.firestore, h), undefined);
     assert.equal(await leaseHolder(), null);
 
-    // Firestore is back; the same function instance (its client reconnects) completes the run.
+    // Firestore is back. The same function instance's client reconnects once its gRPC backoff
+    // from the failed attempts runs out (seconds, growing with the outage); its next run completes.
+    const reconnected = proxy.nextConnection(60_000);
     await proxy.up();
+    const { ms: reconnectMs } = await timed(reconnected);
+    t.diagnostic(`client reconnected ${reconnectMs} ms after Firestore came back`);
     const rerun = await timed(call({}));
     assert.equal(rerun.value.status, 200, JSON.stringify(rerun.value.body));
     t.diagnostic(`run after Firestore came back: ${rerun.ms} ms`);

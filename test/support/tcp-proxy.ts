@@ -15,6 +15,7 @@ export class TcpProxy {
   #port = 0;
   #held: (() => void)[] | undefined;
   #holdAfterReply = false;
+  #onConnection: (() => void)[] = [];
 
   private constructor(target: string) {
     const [host, port] = target.split(':');
@@ -67,12 +68,30 @@ export class TcpProxy {
     for (const deliver of held) deliver();
   }
 
+  /**
+   * Resolves when a client next connects: after `up()`, the moment a client whose connection
+   * attempts failed while the port was closed is back (it retries after its own backoff).
+   */
+  nextConnection(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no client connected within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.#onConnection.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   async close(): Promise<void> {
     this.release();
     await this.down();
   }
 
   #pipe(client: Socket): void {
+    for (const notify of this.#onConnection.splice(0)) notify();
     const upstream = connect(this.#target.port, this.#target.host);
     this.#sockets.add(client).add(upstream);
     const end = () => {
