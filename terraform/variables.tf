@@ -89,6 +89,8 @@ variable "looker_instances" {
     error_message = "looker_instances dataset_id may contain only letters, digits and underscores (no hyphens, no project prefix)."
   }
 
+  # The datasets local.instances gives the instances, written out again: a rule may not read a
+  # local that is built from the variable it checks (Terraform reports a cycle).
   validation {
     condition     = length(distinct([for name, instance in var.looker_instances : lower(coalesce(instance.dataset_id, length(var.looker_instances) == 1 ? var.dataset_id : "${var.dataset_id}_${replace(name, "-", "_")}"))])) == length(var.looker_instances)
     error_message = "looker_instances must load each instance into its own dataset: a load replaces a whole day partition, so two instances in one table would replace each other's rows. Give each a different dataset_id."

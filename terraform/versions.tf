@@ -1,6 +1,6 @@
 terraform {
-  # strcontains() in main.tf is new in 1.5.
-  required_version = ">= 1.5"
+  # Validation rules that read other variables and locals (variables.tf) are new in 1.9.
+  required_version = ">= 1.9"
 
   required_providers {
     google = {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { parse } from '@cdktf/hcl2json';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,12 @@ export interface ValidationError {
   variable: string;
   /** The rule's error_message, line breaks undone. */
   message: string;
+}
+
+/** The inputs of examples/simple/terraform.tfvars.example, read with the HCL parser. */
+export async function exampleInputs(): Promise<Record<string, unknown>> {
+  const file = join(MODULE, 'examples/simple/terraform.tfvars.example');
+  return (await parse('terraform.tfvars', await readFile(file, 'utf8'))) as Record<string, unknown>;
 }
 
 export type ConsoleResult = { ok: true; value: unknown } | { ok: false; errors: ValidationError[]; stderr: string };

@@ -10,18 +10,16 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { parse } from '@cdktf/hcl2json';
 import { parseConfig } from '../../src/config/index.js';
 import { explores } from '../../src/explores/index.js';
 import { parseRunRequest } from '../../src/http/request.js';
-import { evaluate, MODULE, ROOT, type ConsoleResult } from './console.js';
+import { evaluate, exampleInputs, MODULE, ROOT, type ConsoleResult } from './console.js';
 
 /** The inputs of examples/simple/terraform.tfvars.example, read with the HCL parser. */
 let example: Record<string, unknown>;
 
 before(async () => {
-  const file = join(MODULE, 'examples/simple/terraform.tfvars.example');
-  example = (await parse('terraform.tfvars', await readFile(file, 'utf8'))) as Record<string, unknown>;
+  example = await exampleInputs();
 });
 
 function value(result: ConsoleResult): unknown {

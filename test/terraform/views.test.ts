@@ -26,10 +26,9 @@ import {
   type Lookup,
   type ProblemKind,
 } from './views.js';
-import { evaluate, MODULE } from './console.js';
+import { evaluate, exampleInputs, MODULE } from './console.js';
 import { parseModule } from './hcl.js';
 
-const EXAMPLE_INPUTS = { project_id: 'acme-analytics', region: 'us-central1', looker_instances: { acme: { base_url: 'https://acme.cloud.looker.com' } } };
 
 
 const views = await loadViews();
@@ -235,7 +234,7 @@ describe('the views in the Terraform module', () => {
       if (ofViews) assert.ok(after.includes('${google_bigquery_table.view}'), `${address} waits for the views it reads`);
     }
     const instanceViews = async (inputs: Record<string, unknown>) => {
-      const result = await evaluate({ ...EXAMPLE_INPUTS, ...inputs }, 'local.instance_views');
+      const result = await evaluate({ ...(await exampleInputs()), ...inputs }, 'local.instance_views');
       assert.ok(result.ok, result.ok ? '' : result.stderr);
       return Object.keys(result.value as Record<string, unknown>).sort();
     };

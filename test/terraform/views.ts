@@ -18,7 +18,7 @@ const { Parser } = sqlParser;
 
 export const VIEWS_DIR = join(MODULE, 'views');
 /** The only variables the views' templatefile call passes. */
-export const TEMPLATE_VARIABLES = ['project', 'dataset'] as const;
+const TEMPLATE_VARIABLES = ['project', 'dataset'] as const;
 /** What the specs render the templates with: a hyphen in the project forces backtick quoting. */
 export const TEST_PROJECT = 'example-project-1';
 export const TEST_DATASET = 'looker_activity';
@@ -745,7 +745,7 @@ function describe(node: unknown): string {
  * Checks one parsed view against the tables `lookup` knows (the names after
  * `project.dataset.`): its tables, columns, aliases, join types and output columns.
  */
-export function analyzeView(ast: Node, lookup: Lookup, project = TEST_PROJECT, dataset = TEST_DATASET): ViewAnalysis {
+function analyzeView(ast: Node, lookup: Lookup, project = TEST_PROJECT, dataset = TEST_DATASET): ViewAnalysis {
   const checker = new Checker(`${project}.${dataset}.`, lookup);
   const columns = checker.query(ast, undefined, new Map(), true);
   return {
