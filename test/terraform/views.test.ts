@@ -32,6 +32,7 @@ import { parseModule } from './hcl.js';
 
 
 const views = await loadViews();
+const tf = await parseModule(MODULE);
 const byName = new Map(views.map((view) => [view.name, view]));
 const lookup = viewLookup(views);
 
@@ -203,7 +204,6 @@ describe('the views in the Terraform module', () => {
   };
 
   it('lists every view file, with the tables it reads and whether it reads views, as the SQL does', async () => {
-    const tf = await parseModule(MODULE);
     const declared = tf.locals.get('views') as Record<string, { tables: string[]; of_views: boolean; description: string }>;
     assert.deepEqual(Object.keys(declared).sort(), views.map((v) => v.name).sort());
     for (const view of views) {
@@ -217,7 +217,6 @@ describe('the views in the Terraform module', () => {
   });
 
   it('creates each view where its tables are exported, after them, in the instance dataset', async () => {
-    const tf = await parseModule(MODULE);
     for (const [address, ofViews] of [
       ['google_bigquery_table.view', false],
       ['google_bigquery_table.view_of_views', true],
