@@ -38,7 +38,7 @@ interface Schema {
   $ref?: string;
 }
 const SPEC = JSON.parse(
-  readFileSync(new URL('../../../../shared/looker/Looker.4.0.oas.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../fixtures/looker/looker-4.0-oas-subset.json', import.meta.url), 'utf8'),
 ) as { components: { schemas: Record<string, Schema> } };
 
 /**
