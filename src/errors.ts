@@ -57,10 +57,17 @@ export class DependencyError extends ExportError {
   readonly retryAfterMs: number | undefined;
 }
 
-/** The data did not verify (row counts, malformed response): retrying re-reads it. */
+/**
+ * The data did not verify (row counts, malformed response): retrying re-reads it. `terminal`
+ * marks what no retry can fix (rows Looker cannot be made to return), so Scheduler stops.
+ */
 export class IntegrityError extends ExportError {
-  readonly transient = true;
+  readonly transient: boolean;
   readonly code = 'integrity';
+  constructor(message: string, options?: { cause?: unknown; terminal?: boolean }) {
+    super(message, options);
+    this.transient = !options?.terminal;
+  }
 }
 
 /** True for errors worth retrying in-process or by Cloud Scheduler. */

@@ -40,7 +40,9 @@ export function createExporter(
       instance,
       credentials: new CredentialCache(clients.secrets, instance.clientIdSecret, instance.clientSecretSecret),
       loader: new BigQueryLoader(clients.bigquery, instance.dataset, config.bigquery.location),
-      state: new StateStore(clients.firestore, config.firestore.collection, instance.name),
+      state: new StateStore(clients.firestore, config.firestore.collection, instance.name, {
+        owner: `${config.projectId}.${instance.dataset}`,
+      }),
     };
   });
   const maskingKey = memoizeAsync(() =>

@@ -6,9 +6,13 @@
  *   npm run export -- --explore history --from 2026-11-01 --to 2026-11-02 --out ./history.jsonl
  *
  * Credentials: LOOKERSDK_BASE_URL, LOOKERSDK_CLIENT_ID, LOOKERSDK_CLIENT_SECRET, or a looker.ini
- * (`--ini`, section `--section`, default Looker) as the Looker SDK reads it.
+ * (`--ini`, section `--section`, default Looker) as the Looker SDK reads it. It reads exactly as
+ * the function does (count first, pages verified against the count, live schema, masking, the
+ * exporter's own activity left out), configured by the same variables: LOOKER_ROW_CAP,
+ * WINDOW_MAX_ROWS, EXCLUDE_OWN_ACTIVITY, MASK_PERSONAL_DATA, MASKING_RULES (MASKING_KEY holds
+ * the HMAC key itself when a rule hashes).
  */
-import { createWriteStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readIniConfig } from '@looker/sdk-node';
 import { ExportError } from '../errors.js';
@@ -16,10 +20,15 @@ import { parseRunRequest } from '../http/request.js';
 import { createLogger } from '../log.js';
 import { CredentialCache } from '../looker/credentials.js';
 import { LookerClient } from '../looker/client.js';
-import { extractWindow, progressLogger, windowQuery } from '../pipeline/extract.js';
-import { addDays, startOfUtcDay } from '../pipeline/windows.js';
-import type { ExtractStats } from '../transform/jsonl.js';
-import { compileRowMapper } from '../transform/row.js';
+import { parseConfig } from '../config/index.js';
+import { memoizeAsync } from '../memo.js';
+import { countAll, countByDay } from '../pipeline/count.js';
+import { packWindows, type PlannedWindow } from '../pipeline/plan.js';
+import { readWindow, type ReadContext } from '../pipeline/read.js';
+import { newRunId, type RunContext } from '../pipeline/run.js';
+import { prepareExplore, windowMetadata } from '../pipeline/window.js';
+import { addDays, planSnapshot, startOfUtcDay } from '../pipeline/windows.js';
+import { FileStaging, localConfigEnv } from './local.js';
 
 const USAGE = `usage: npm run export -- --explore NAME --from YYYY-MM-DD --to YYYY-MM-DD --out FILE [--ini looker.ini] [--section Looker] [--instance NAME]`;
 
@@ -79,33 +88,64 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
       ),
       logger,
     });
-    const stats: ExtractStats = { rows: 0, bytes: 0, invalidValues: {} };
-    const progress = progressLogger((fields) => logger.info(fields, 'extract progress'));
-    try {
-      const snapshot = explore.mode === 'snapshot';
-      await extractWindow({
+    const config = parseConfig(localConfigEnv(env, baseUrl, args.instance));
+    const instance = config.instances[0]!;
+    const ctx: ReadContext & Pick<RunContext, 'runAt'> = {
+      config,
+      staging: new FileStaging(args.out),
+      runId: `local-${newRunId(new Date())}`,
+      now: () => new Date(),
+      runAt: new Date(),
+      ownUserId: memoizeAsync(() => looker.myUserId()),
+      deps: {
+        instance,
         looker,
-        // A snapshot explore is current state: it is read whole, whatever the dates.
-        query: windowQuery(explore, snapshot ? {} : window),
-        mapRow: compileRowMapper(explore),
-        metadata: {
-          looker_instance: args.instance ?? new URL(baseUrl).hostname,
-          export_run_id: 'local',
-          export_window_start: window.start.toISOString(),
-          export_window_end: window.end.toISOString(),
-          exported_at: new Date().toISOString(),
-          ...(snapshot ? { snapshot_date: new Date().toISOString().slice(0, 10) } : {}),
+        maskingKey: async () => {
+          if (!env.MASKING_KEY)
+            throw new Error('MASKING_KEY (the HMAC key itself) is required when a masking rule hashes');
+          return env.MASKING_KEY;
         },
-        stats,
-        onProgress: progress,
-        sink: () => createWriteStream(args.out!),
-      });
+      },
+    };
+    let rows = 0;
+    try {
+      // The function's read path: count, pack, prepare (live schema, masking, own activity),
+      // then each window read with count verification, into one local file.
+      const prepared = await prepareExplore(explore, ctx, logger);
+      const windows: PlannedWindow[] =
+        explore.mode === 'snapshot'
+          ? planSnapshot({ initialLoadDone: false, watermark: null }, ctx.runAt).map((w) => ({
+              ...w,
+              counted: 0,
+            }))
+          : packWindows(await countByDay(looker, explore, window), window, config.windowMaxRows, 'backfill');
+      if (explore.mode === 'snapshot') windows[0]!.counted = await countAll(looker, explore);
+      for (const planned of windows) {
+        const staged = await readWindow(
+          prepared,
+          planned,
+          windowMetadata(explore, planned, ctx),
+          `${explore.name}/${planned.label}`,
+          ctx,
+          logger.child({ window: planned.label }),
+          AbortSignal.timeout(config.runBudgetMs),
+        );
+        rows += staged.rows;
+        logger.info(
+          {
+            window: planned.label,
+            counted: planned.counted,
+            rows: staged.rows,
+            excludedOwnRows: staged.excluded,
+          },
+          'window read',
+        );
+      }
     } finally {
       await looker.logout();
     }
-    progress(stats);
     logger.info(
-      { out: args.out, rows: stats.rows, bytes: stats.bytes, invalidValues: stats.invalidValues },
+      { out: args.out, rows, lookerQueries: looker.usage.queries, lookerBytes: looker.usage.bytesRead },
       'local export finished',
     );
     return 0;

@@ -22,11 +22,15 @@ export interface Config {
   instances: readonly LookerInstance[];
   looker: {
     timeoutMs: number;
-    /** Rows Looker may cap a result at; a piece that returns this many is split (0: never). */
+    /** Rows Looker caps a result at, when known: pages are asked for this many (0: unknown). */
     rowCap: number;
     /** Leave the exporter's own API user's rows out of explores that record who acted. */
     excludeOwnActivity: boolean;
+    /** Every instance has Elite System Activity (no 12-hour cache): SETTLE_DAYS may be 0. */
+    eliteSystemActivity: boolean;
   };
+  /** Counted rows one window (one write job, one progress step) holds at most. */
+  windowMaxRows: number;
   /** Explores a run exports when its request names none. */
   explores: readonly string[];
   /** Explores one instance exports at the same time. */
@@ -153,11 +157,13 @@ const schema = z.object({
   LOOKER_ROW_CAP: z
     .string()
     .trim()
-    .regex(/^\d+$/, 'must be a whole number (0 turns splitting off)')
+    .regex(/^\d+$/, 'must be a whole number (0: no known cap)')
     .transform(Number)
     // Past 2^53 the digits turn into an inexact number, or Infinity.
     .refine((n) => Number.isSafeInteger(n), `must be at most ${Number.MAX_SAFE_INTEGER}`)
-    .default(5000),
+    .default(0),
+  WINDOW_MAX_ROWS: positiveInt(100_000_000).default(1_000_000),
+  ELITE_SYSTEM_ACTIVITY: bool.default(false),
   GOOGLE_CLOUD_PROJECT: z
     .string()
     .trim()
@@ -184,7 +190,7 @@ const schema = z.object({
     .transform(Number)
     .refine((n) => n <= 30, 'must be between 0 and 30')
     .default(1),
-  RUN_BUDGET_SECONDS: positiveInt(86_400).default(3300),
+  RUN_BUDGET_SECONDS: positiveInt(86_400).default(1500),
   GCS_API_ENDPOINT: httpUrl.optional(),
   BIGQUERY_API_ENDPOINT: httpUrl.optional(),
   SECRET_MANAGER_API_ENDPOINT: hostPort.optional(),
@@ -218,6 +224,10 @@ export function parseConfig(env: RawEnv = process.env): Config {
   const problems: string[] = [];
   const instances = resolveInstances(v, problems);
   const masking = resolveMasking(v, problems);
+  if (v.SETTLE_DAYS === 0 && !v.ELITE_SYSTEM_ACTIVITY)
+    problems.push(
+      'SETTLE_DAYS is 0, which loses rows: outside Elite System Activity Looker serves System Activity from a cache up to 12 hours old, so yesterday is incomplete until it is re-read (set ELITE_SYSTEM_ACTIVITY=true only if every instance has Elite System Activity)',
+    );
   if (problems.length) throw new ConfigError(problems.sort());
   return deepFreeze({
     instances,
@@ -225,7 +235,9 @@ export function parseConfig(env: RawEnv = process.env): Config {
       timeoutMs: v.LOOKER_TIMEOUT_SECONDS * 1000,
       rowCap: v.LOOKER_ROW_CAP,
       excludeOwnActivity: v.EXCLUDE_OWN_ACTIVITY,
+      eliteSystemActivity: v.ELITE_SYSTEM_ACTIVITY,
     },
+    windowMaxRows: v.WINDOW_MAX_ROWS,
     explores: v.EXPORT_EXPLORES ?? [...explores.keys()],
     exploreConcurrency: v.EXPLORE_CONCURRENCY,
     masking,
@@ -318,6 +330,10 @@ function resolveMasking(v: Parsed, problems: string[]): Config['masking'] {
       );
     } else if (explore.primaryKey.includes(column.name) && action !== 'keep') {
       problems.push(`MASKING_RULES masks "${key}", which identifies the row and cannot be masked`);
+    } else if (column.name === explore.cursorField && action !== 'keep') {
+      problems.push(
+        `MASKING_RULES masks "${key}", the time the table is partitioned and read by, which cannot be masked`,
+      );
     } else {
       rules[key] = action;
     }

@@ -95,7 +95,19 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'LOOKER_ROW_CAP',
     required: false,
     description:
-      "Row limit Looker may silently cap a query at (default 5000, Looker's cap without download_without_limit); a window that returns this many rows is split in halves until every piece is under it. 0 turns splitting off.",
+      "Row limit Looker caps a query at, when known (e.g. 5000 for an API user without download_without_limit): pages are asked for this many rows and continued after their last row. Default 0: unknown; every read is checked against Looker's own count, and a silent cap is learned from the first short page.",
+  },
+  {
+    name: 'WINDOW_MAX_ROWS',
+    required: false,
+    description:
+      'Counted rows one window holds at most (default 1000000): days are packed into windows up to this many rows; each window is one BigQuery write and one progress step, so a long initial load resumes where it stopped.',
+  },
+  {
+    name: 'ELITE_SYSTEM_ACTIVITY',
+    required: false,
+    description:
+      'true when every instance has Elite System Activity (refreshed every 10 minutes, no 12-hour cache): only then may SETTLE_DAYS be 0 (default false).',
   },
   {
     name: 'GOOGLE_CLOUD_PROJECT',
@@ -127,13 +139,14 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'SETTLE_DAYS',
     required: false,
-    description: 'Days before the watermark re-read on each run, for rows Looker serves late (default 1).',
+    description:
+      'Days before the watermark re-read on each run, for rows Looker serves late (default 1; at least 1 unless ELITE_SYSTEM_ACTIVITY).',
   },
   {
     name: 'RUN_BUDGET_SECONDS',
     required: false,
     description:
-      'Time a run may take before it stops after its current window (default 3300, under the 3600 s function timeout); the lease lasts this long plus 10 minutes.',
+      "Time after which a run starts no new window (default 1500, under Cloud Scheduler's 30-minute attempt deadline); a running window may go on for a tenth of it more (at most 300 s), then it is aborted cleanly and the next call repeats it. The lease lasts the budget plus 10 minutes.",
   },
   {
     name: 'GCS_API_ENDPOINT',

@@ -26,6 +26,8 @@ export interface ColumnDefinition {
 export interface ExploreDefinition {
   /** Explore name in the `system__activity` model; also the BigQuery table name. */
   name: string;
+  /** The Looker explore the table is queried through (default: `name`). */
+  explore?: string;
   /** The explore's base view: its fields are `view.field`. */
   view: string;
   description: string;

@@ -2,7 +2,7 @@ import type { HttpFunction, Request, Response } from '@google-cloud/functions-fr
 import { BadRequestError, ConflictError, ExportError } from '../errors.js';
 import type { Exporter } from '../exporter.js';
 import type { Logger } from '../log.js';
-import type { RunSummary } from '../pipeline/run.js';
+import { summaryStatusCode, type RunSummary } from '../pipeline/run.js';
 import { MAX_BODY_BYTES, parseRunRequest, queryToBody } from './request.js';
 
 export interface HandlerOptions {
@@ -58,8 +58,7 @@ function readBody(req: Request): unknown {
 }
 
 function statusOf(summary: RunSummary): number {
-  if (summary.status !== 'failed') return 200;
-  return summary.retryable ? 503 : 500;
+  return summaryStatusCode(summary);
 }
 
 function errorResponse(error: unknown): {

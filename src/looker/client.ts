@@ -32,6 +32,12 @@ export interface LookerClientOptions {
   retry?: { retries: number; minTimeoutMs: number; maxTimeoutMs: number };
 }
 
+/** What one client has spent of Looker's quota: query calls made (retried attempts count) and result bytes read. */
+export interface LookerUsage {
+  queries: number;
+  bytesRead: number;
+}
+
 /** What a caller gets to read: the raw result body as it arrives, with back-pressure. */
 export type ResultConsumer<T> = (body: AsyncIterable<Buffer>) => Promise<T>;
 
@@ -50,6 +56,8 @@ export class LookerClient {
   readonly #sdk: Looker40SDK;
   readonly #options: LookerClientOptions;
   #credentials: LookerApiCredentials | undefined;
+  /** Monotonic counters; callers take differences around a piece of work. */
+  readonly usage: LookerUsage = { queries: 0, bytesRead: 0 };
 
   constructor(options: LookerClientOptions) {
     this.#options = options;
@@ -86,6 +94,8 @@ export class LookerClient {
         this.#options.timeoutMs,
       );
       try {
+        // Every attempt that reaches Looker is a query call against the instance's monthly quota.
+        this.usage.queries += 1;
         const res = await this.#transport.openStream(
           'POST',
           `${API_PATH}/queries/run/${resultFormat}`,
@@ -107,7 +117,7 @@ export class LookerClient {
       }
     });
     const body = Readable.fromWeb(response.res.body as import('node:stream/web').ReadableStream<Uint8Array>);
-    return consume(idleGuarded(body, this.#options.timeoutMs, response.controller));
+    return consume(idleGuarded(body, this.#options.timeoutMs, response.controller, this.usage));
   }
 
   /** Field metadata of an explore (`lookml_model_explore`), trimmed to `fields`. */
@@ -273,11 +283,13 @@ async function* idleGuarded(
   body: Readable,
   idleMs: number,
   controller: AbortController,
+  usage: LookerUsage,
 ): AsyncGenerator<Buffer> {
   const timer = setTimeout(() => controller.abort(new Error(`Looker sent nothing for ${idleMs} ms`)), idleMs);
   try {
     for await (const chunk of body) {
       timer.refresh();
+      usage.bytesRead += (chunk as Buffer).length;
       yield chunk as Buffer;
     }
   } catch (error) {

@@ -10,42 +10,44 @@ import {
 import type { LookerClient } from '../looker/client.js';
 import { encodeJsonl, parseJsonArray, type ExtractStats, type RowFilter } from '../transform/jsonl.js';
 import type { compileRowMapper, RunMetadata } from '../transform/row.js';
+import { countFields } from './count.js';
 import { lookerTimeFilter } from './windows.js';
 
-/** Which rows one query reads: a cursor-time range, or snapshot keys after the last one read. */
-export type QueryRange = { start: Date; end: Date } | { after?: unknown };
+/**
+ * Which rows one query reads: a cursor-time range `[start, end)` (and within it only keys after
+ * `afterKey`, for paging inside one second), or a snapshot's keys after the last one read.
+ */
+export type QueryRange = { start: Date; end: Date; afterKey?: number } | { after?: number };
 
-/** The `run_inline_query` body for one piece of one explore. */
+/** The `run_inline_query` body for one page of one explore. */
 export function windowQuery(
   explore: ExploreDefinition,
   range: QueryRange,
   columns: readonly ColumnDefinition[] = explore.fields,
+  limit?: number,
 ): IWriteQuery {
+  const { time, key } = countFields(explore);
   const filters: Record<string, string> = {};
-  let sort: string;
+  let sorts: string[];
   if ('start' in range) {
-    sort = lookerField(
-      explore,
-      explore.fields.find((c) => c.name === explore.cursorField)!,
-    );
-    filters[sort] = lookerTimeFilter(range);
+    filters[time!] = lookerTimeFilter(range);
+    if (range.afterKey !== undefined) filters[key] = `>${range.afterKey}`;
+    // Sorted by (cursor, key), a page's result is the same on every read and can be continued
+    // strictly after its last row.
+    sorts = range.afterKey !== undefined ? [key] : [time!, key];
   } else {
-    // Snapshots are read in key order, so a capped page is continued after its last key.
-    sort = lookerField(
-      explore,
-      explore.fields.find((c) => c.name === explore.primaryKey[0])!,
-    );
-    if (range.after !== undefined && range.after !== null) filters[sort] = `>${String(range.after)}`;
+    if (range.after !== undefined) filters[key] = `>${range.after}`;
+    sorts = [key];
   }
   return {
     model: SYSTEM_ACTIVITY_MODEL,
-    view: explore.view,
+    view: explore.explore ?? explore.name,
     fields: columns.map((column) => lookerField(explore, column)),
     filters,
-    // Sorted by the cursor (or key), a piece's result is the same on every read.
-    sorts: [sort],
-    // Never Looker's default of 5000, which truncates silently.
-    limit: '-1',
+    sorts,
+    // Never Looker's default of 5000, which truncates silently; a known cap is asked for
+    // explicitly, so a full page is recognised.
+    limit: limit === undefined ? '-1' : String(limit),
     query_timezone: 'UTC',
   };
 }

@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Config, LookerInstance } from '../config/index.js';
-import { ConflictError, ExportError, isTransient } from '../errors.js';
+import { ConflictError } from '../errors.js';
 import { explores as exploreRegistry, type ExploreDefinition } from '../explores/index.js';
 import type { Logger } from '../log.js';
 import { memoizeAsync } from '../memo.js';
 import type { LookerClient } from '../looker/client.js';
-import type { BigQueryLoader } from '../sinks/bigquery.js';
-import type { GcsStaging } from '../sinks/gcs.js';
 import type { StateStore } from '../state/store.js';
-import { exportWindow, prepareExplore, type WindowResult } from './window.js';
-import { planBackfill, planScheduled, planSnapshot, type ExtractWindow } from './windows.js';
+import { describeError, exportExplore } from './explore.js';
+import type { Staging } from './read.js';
+import type { TableWriter, WindowResult } from './window.js';
+import type { ExtractWindow } from './windows.js';
 
 /** What one call asks for, already validated. */
 export interface RunRequest {
@@ -38,6 +38,10 @@ export interface ExploreSummary {
   mode: ExploreDefinition['mode'];
   status: 'succeeded' | 'failed' | 'partial';
   rows: number;
+  /** Looker query calls this explore spent (counts and pages, retried attempts included). */
+  lookerQueries: number;
+  /** Result bytes read from Looker. */
+  lookerBytes: number;
   windows: WindowSummary[];
   watermark: string | null;
   /** Where the columns came from, and how Looker's fields differ from the committed schema. */
@@ -59,10 +63,17 @@ export interface RunSummary {
   runId: string;
   mode: 'scheduled' | 'backfill';
   dryRun: boolean;
-  /** `partial`: the time budget ran out; what is left is done by the next run. */
-  status: 'succeeded' | 'failed' | 'partial';
+  /**
+   * `partial`: the time budget ran out; what is left is done by the next run. `busy`: another
+   * run held an instance's lease, so that instance did nothing.
+   */
+  status: 'succeeded' | 'failed' | 'partial' | 'busy';
   /** True when every failure may pass on its own (Cloud Scheduler should retry). */
   retryable: boolean;
+  /** True when a skipped window can only be read today (a snapshot): the call must be retried. */
+  skippedSnapshots: boolean;
+  /** Looker query calls the run spent, over every instance. */
+  lookerQueries: number;
   durationMs: number;
   instances: InstanceSummary[];
 }
@@ -71,7 +82,7 @@ export interface RunSummary {
 export interface InstanceDependencies {
   instance: LookerInstance;
   looker: LookerClient;
-  loader: BigQueryLoader;
+  loader: TableWriter;
   state: StateStore;
   /** The HMAC key of hashed columns (read once, when a selected explore hashes). */
   maskingKey: () => Promise<string>;
@@ -80,7 +91,7 @@ export interface InstanceDependencies {
 export interface RunDependencies {
   config: Config;
   logger: Logger;
-  staging: GcsStaging;
+  staging: Staging;
   instances: readonly InstanceDependencies[];
   now?: () => Date;
   runId?: string;
@@ -89,10 +100,12 @@ export interface RunDependencies {
 /** Context shared by the explores of one instance in one run. */
 export interface RunContext {
   config: Config;
-  staging: GcsStaging;
+  staging: Staging;
   deps: InstanceDependencies;
   runId: string;
   now: () => Date;
+  /** The run's one planning instant: every explore plans "today" from it. */
+  runAt: Date;
   /** The exporter's own Looker user id, asked once per run and instance. */
   ownUserId: () => Promise<string>;
 }
@@ -112,8 +125,18 @@ export async function runExport(
   const runId = deps.runId ?? newRunId(now());
   const logger = deps.logger.child({ runId });
   const mode = request.backfill ? 'backfill' : 'scheduled';
+  const runAt = now();
+  // The budget stops new windows; a running window may finish until the deadline, then it is
+  // aborted cleanly (nothing recorded; its write job is atomic) and the next call repeats it.
   const budget = AbortSignal.timeout(deps.config.runBudgetMs);
-  const selected = request.explores ?? deps.config.explores.map(registryEntry);
+  const deadline = anySignal(
+    AbortSignal.timeout(deps.config.runBudgetMs + graceMs(deps.config.runBudgetMs)),
+    signal,
+  );
+  // Snapshots first: a snapshot can only be taken today, an incremental day can wait a call.
+  const selected = [...(request.explores ?? deps.config.explores.map(registryEntry))].sort(
+    (a, b) => Number(a.mode === 'incremental') - Number(b.mode === 'incremental'),
+  );
   logger.info(
     {
       mode,
@@ -133,11 +156,12 @@ export async function runExport(
       deps: instance,
       runId,
       now,
+      runAt,
       ownUserId: memoizeAsync(() => instance.looker.myUserId()),
     };
     const instanceLogger = logger.child({ instance: instance.instance.name });
     try {
-      instances.push(await exportInstance(selected, request, ctx, instanceLogger, budget, signal));
+      instances.push(await exportInstance(selected, request, ctx, instanceLogger, budget, deadline));
     } catch (error) {
       failures.push(error);
       const busy = error instanceof ConflictError;
@@ -158,11 +182,18 @@ export async function runExport(
   if (failures.length === deps.instances.length && failures.length > 0) throw failures[0];
 
   const statuses = instances.map((i) => i.status);
+  const explores = instances.flatMap((i) => i.explores);
   const summary: RunSummary = {
     runId,
     mode,
     dryRun: request.dryRun,
-    status: statuses.includes('failed') ? 'failed' : statuses.includes('partial') ? 'partial' : 'succeeded',
+    status: statuses.includes('failed')
+      ? 'failed'
+      : statuses.includes('busy')
+        ? 'busy'
+        : statuses.includes('partial')
+          ? 'partial'
+          : 'succeeded',
     retryable: instances.every(
       (i) =>
         (i.status !== 'failed' || i.error === undefined || i.error.startsWith('[transient]')) &&
@@ -173,12 +204,22 @@ export async function runExport(
           ])
           .every((error) => error?.startsWith('[transient]') ?? true),
     ),
+    skippedSnapshots: explores.some(
+      (e) => e.mode === 'snapshot' && e.windows.some((w) => w.status === 'skipped'),
+    ),
+    lookerQueries: explores.reduce((sum, e) => sum + e.lookerQueries, 0),
     durationMs: Date.now() - startedMs,
     instances,
   };
-  const rows = instances.flatMap((i) => i.explores).reduce((sum, e) => sum + e.rows, 0);
+  const rows = explores.reduce((sum, e) => sum + e.rows, 0);
   (summary.status === 'failed' ? logger.error.bind(logger) : logger.info.bind(logger))(
-    { status: summary.status, rows, durationMs: summary.durationMs, summary },
+    {
+      status: summary.status,
+      rows,
+      lookerQueries: summary.lookerQueries,
+      durationMs: summary.durationMs,
+      summary,
+    },
     `export run ${summary.status}`,
   );
   return summary;
@@ -190,7 +231,7 @@ async function exportInstance(
   ctx: RunContext,
   logger: Logger,
   budget: AbortSignal,
-  signal?: AbortSignal,
+  deadline: AbortSignal,
 ): Promise<InstanceSummary> {
   const { instance, state, looker } = ctx.deps;
   if (!request.dryRun) {
@@ -202,7 +243,14 @@ async function exportInstance(
     const explores = await Promise.all(
       selected.map((explore) =>
         limit(() =>
-          exportExplore(explore, request, ctx, logger.child({ explore: explore.name }), budget, signal).catch(
+          exportExplore(
+            explore,
+            request,
+            ctx,
+            logger.child({ explore: explore.name }),
+            budget,
+            deadline,
+          ).catch(
             // Only reading progress can throw here; the lease must outlive every explore, so
             // no rejection may end the instance while others still run.
             (error: unknown): ExploreSummary => {
@@ -212,6 +260,8 @@ async function exportInstance(
                 mode: explore.mode,
                 status: 'failed',
                 rows: 0,
+                lookerQueries: 0,
+                lookerBytes: 0,
                 windows: [],
                 watermark: null,
                 note: describeError(error),
@@ -221,6 +271,18 @@ async function exportInstance(
         ),
       ),
     );
+    for (const e of explores)
+      (e.status === 'failed' ? logger.error.bind(logger) : logger.info.bind(logger))(
+        {
+          explore: e.explore,
+          instance: instance.name,
+          status: e.status,
+          rows: e.rows,
+          lookerQueries: e.lookerQueries,
+          watermark: e.watermark,
+        },
+        'explore finished',
+      );
     const statuses = explores.map((e) => e.status);
     return {
       instance: instance.name,
@@ -240,101 +302,6 @@ async function exportInstance(
   }
 }
 
-async function exportExplore(
-  explore: ExploreDefinition,
-  request: RunRequest,
-  ctx: RunContext,
-  logger: Logger,
-  budget: AbortSignal,
-  signal?: AbortSignal,
-): Promise<ExploreSummary> {
-  const state = ctx.deps.state;
-  let progress = await state.readProgress(explore.name);
-  const snapshot = explore.mode === 'snapshot';
-  const windows = request.backfill
-    ? snapshot
-      ? []
-      : planBackfill(request.backfill.from, request.backfill.to)
-    : snapshot
-      ? planSnapshot(progress, ctx.now())
-      : planScheduled(progress, ctx.now(), ctx.config.settleDays);
-  const result: ExploreSummary = {
-    explore: explore.name,
-    mode: explore.mode,
-    status: 'succeeded',
-    rows: 0,
-    windows: [],
-    watermark: iso(progress.watermark),
-  };
-  if (windows.length === 0) {
-    result.note =
-      snapshot && request.backfill
-        ? 'a snapshot explore holds current state only: past days cannot be backfilled'
-        : "today's snapshot is already loaded";
-    return result;
-  }
-  if (request.dryRun) {
-    result.windows = windows.map((window) => ({ ...windowBase(window), status: 'planned' as const }));
-    return result;
-  }
-
-  let prepared: Awaited<ReturnType<typeof prepareExplore>> | undefined;
-  for (const window of windows) {
-    const base = windowBase(window);
-    if (budget.aborted || signal?.aborted || result.status !== 'succeeded') {
-      result.windows.push({ ...base, status: 'skipped' });
-      if (result.status === 'succeeded') result.status = 'partial';
-      continue;
-    }
-    const started = Date.now();
-    try {
-      prepared ??= await prepareExplore(explore, ctx, logger);
-      result.schema = prepared.schemaReport;
-      const loaded = await exportWindow(prepared, window, ctx, logger, anySignal(budget, signal));
-      result.rows += loaded.rows ?? 0;
-      if (!request.backfill) {
-        // Settle windows end at or before the watermark: the store never moves it back.
-        progress = await state.recordWindow(
-          ctx.runId,
-          explore.name,
-          {
-            initialLoadDone: window.kind === 'initial' || window.kind === 'snapshot' ? true : undefined,
-            watermark: window.end,
-            window: window.label,
-          },
-          ctx.now(),
-        );
-        result.watermark = iso(progress.watermark);
-      }
-      result.windows.push({ ...base, ...loaded, durationMs: Date.now() - started });
-    } catch (error) {
-      const transient = isTransient(error) || !(error instanceof ExportError);
-      logger.error(
-        { err: error, window: window.label, transient },
-        `window ${window.label} failed; progress unchanged`,
-      );
-      result.windows.push({
-        ...base,
-        status: 'failed',
-        durationMs: Date.now() - started,
-        error: describeError(error),
-      });
-      result.status = 'failed';
-    }
-  }
-  return result;
-}
-
-function windowBase(window: ExtractWindow) {
-  return {
-    window: window.label,
-    kind: window.kind,
-    start: window.start.toISOString(),
-    end: window.end.toISOString(),
-  };
-}
-
-/** `20261124T031500-1a2b3c`: sortable, unique enough, valid in job ids and object metadata. */
 export function newRunId(at: Date): string {
   return `${at.toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
 }
@@ -345,8 +312,21 @@ function registryEntry(name: string): ExploreDefinition {
   return explore;
 }
 
-function iso(date: Date | null): string | null {
-  return date ? date.toISOString() : null;
+export function graceMs(budgetMs: number): number {
+  return Math.min(Math.round(budgetMs / 10), 300_000);
+}
+
+/**
+ * The HTTP status a summary maps to, so Cloud Scheduler retries exactly what can pass: 409 when
+ * an instance was busy (retry later), 503 for transient failures and for skipped snapshots
+ * (they can only be taken today), 500 for failures no retry fixes, 200 otherwise (skipped
+ * incremental days are read by the next call).
+ */
+export function summaryStatusCode(summary: RunSummary): number {
+  if (summary.status === 'failed') return summary.retryable ? 503 : 500;
+  if (summary.status === 'busy') return 409;
+  if (summary.skippedSnapshots) return 503;
+  return 200;
 }
 
 function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
@@ -354,13 +334,3 @@ function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
 }
 
 /** `[transient] message` or `[terminal] message`, for summaries (some clients reject with plain objects). */
-function describeError(error: unknown): string {
-  const transient = isTransient(error) || !(error instanceof ExportError);
-  const message =
-    error instanceof Error
-      ? error.message
-      : error && typeof error === 'object' && 'message' in error
-        ? String((error as { message: unknown }).message)
-        : String(error);
-  return `[${transient ? 'transient' : 'terminal'}] ${message}`;
-}

@@ -10,12 +10,14 @@ import {
 } from '../explores/index.js';
 import { DIMENSION_FIELDS, reconcileSchema, type LookerDimension } from '../explores/live-schema.js';
 import type { Logger } from '../log.js';
-import type { ExtractStats, RowFilter } from '../transform/jsonl.js';
+import type { RowFilter } from '../transform/jsonl.js';
 import { exploreMasking, NO_MASKING } from '../transform/mask.js';
 import { compileRowMapper, type RunMetadata, type SnapshotMetadata } from '../transform/row.js';
-import { extractWindow, progressLogger, windowQuery, type QueryRange } from './extract.js';
+import type { LoadRequest, LoadResult, MergeRequest, MergeResult } from '../sinks/bigquery.js';
+import type { PlannedWindow } from './plan.js';
+import { readWindow, type ReadContext } from './read.js';
 import type { RunContext } from './run.js';
-import { isoDay, type ExtractWindow } from './windows.js';
+import { isoDay } from './windows.js';
 
 /** What a loaded (or empty) window reports. */
 export interface WindowResult {
@@ -27,8 +29,16 @@ export interface WindowResult {
   invalidValues?: Record<string, number>;
   gcsUri?: string;
   jobId?: string;
-  /** How many pieces the window was read in, when Looker's row cap made it split. */
+  /** How many pages the window was read in, when Looker's row cap made it continue. */
   pieces?: number;
+  /** Rows Looker counted in the window before reading it. */
+  counted?: number;
+  /** Looker query calls the window's read made, and the result bytes it read. */
+  lookerQueries?: number;
+  lookerBytes?: number;
+  /** Rows the merge added, and rows it replaced (earlier copies of the same key). */
+  inserted?: number;
+  updated?: number;
 }
 
 /** An explore ready to be read: its columns as Looker has them today, masking and filters. */
@@ -48,7 +58,7 @@ export interface PreparedExplore {
  */
 export async function prepareExplore(
   explore: ExploreDefinition,
-  ctx: RunContext,
+  ctx: ReadContext,
   logger: Logger,
 ): Promise<PreparedExplore> {
   const { looker } = ctx.deps;
@@ -85,12 +95,7 @@ export async function prepareExplore(
     : NO_MASKING;
   columns = columns.filter((column) => !masking.dropped.has(column.name));
 
-  const filter: RowFilter = {};
-  if (explore.mode === 'snapshot')
-    filter.keyField = lookerField(
-      explore,
-      explore.fields.find((c) => c.name === explore.primaryKey[0])!,
-    );
+  const filter: RowFilter = { requiredFields: columns.map((column) => lookerField(explore, column)) };
   const actor = explore.actorField && explore.fields.find((c) => c.name === explore.actorField);
   if (actor && ctx.config.looker.excludeOwnActivity && columns.includes(actor)) {
     const own = await ctx.ownUserId();
@@ -107,13 +112,21 @@ export async function prepareExplore(
   };
 }
 
+/** Writes a window's staged rows into its table; BigQueryLoader implements it. */
+export interface TableWriter {
+  /** Incremental rows by primary key, inside `range`, in one atomic job (see BigQueryLoader.merge). */
+  merge(request: MergeRequest, signal?: AbortSignal): Promise<MergeResult>;
+  /** A snapshot day: replaces its own `snapshot_date` partition. */
+  load(request: LoadRequest, signal?: AbortSignal): Promise<LoadResult>;
+}
+
 /**
- * Extracts one window into staged JSONL pieces, loads them into the window's partition, and
- * verifies the load wrote exactly the rows extracted.
+ * One window's path: read it from Looker into staged objects, write them into the table in one
+ * atomic job, and verify what landed. Recording progress is the caller's, after this returns.
  */
 export async function exportWindow(
   prepared: PreparedExplore,
-  window: ExtractWindow,
+  window: PlannedWindow,
   ctx: RunContext,
   parentLogger: Logger,
   signal: AbortSignal,
@@ -121,153 +134,131 @@ export async function exportWindow(
   const { explore } = prepared;
   const logger = parentLogger.child({ window: window.label });
   const instance = ctx.deps.instance.name;
-  const runMetadata: RunMetadata = {
-    looker_instance: instance,
-    export_run_id: ctx.runId,
-    export_window_start: window.start.toISOString(),
-    export_window_end: window.end.toISOString(),
-    exported_at: ctx.now().toISOString(),
+  const result: WindowResult = {
+    status: 'loaded',
+    counted: window.counted,
+    lookerQueries: 0,
+    lookerBytes: 0,
   };
-  const metadata: RunMetadata | SnapshotMetadata =
-    explore.mode === 'snapshot' ? { ...runMetadata, snapshot_date: isoDay(window.start) } : runMetadata;
-  const base = [ctx.config.gcs.prefix, explore.name, window.label, safeName(instance)]
+  if (window.counted === 0 && explore.mode === 'incremental') {
+    // Looker holds nothing here: no read, no write, and nothing already archived is touched.
+    logger.info('Looker counts no rows in the window; nothing read');
+    return { ...result, status: 'empty', rows: 0, bytes: 0 };
+  }
+
+  const base = [ctx.config.gcs.prefix, explore.name, window.label, safeName(instance), ctx.runId]
     .filter(Boolean)
     .join('/');
-  const pieces: { uri: string; rows: number }[] = [];
-  const total: Required<Pick<ExtractStats, 'rows' | 'bytes' | 'invalidValues'>> & { excluded: number } = {
-    rows: 0,
-    bytes: 0,
-    invalidValues: {},
-    excluded: 0,
-  };
-  const rowCap = ctx.config.looker.rowCap;
-
-  /** Extracts one query's rows into one staged object; true when Looker may have capped it. */
-  const extractPiece = async (range: QueryRange, name: string): Promise<ExtractStats> => {
-    const stats: ExtractStats = { rows: 0, bytes: 0, invalidValues: {} };
-    await extractWindow({
-      looker: ctx.deps.looker,
-      query: windowQuery(explore, range, prepared.columns),
-      mapRow: prepared.mapRow,
-      metadata,
-      stats,
-      filter: prepared.filter,
-      onProgress: progressLogger((fields) => logger.info({ ...fields, piece: name }, 'extract progress')),
-      sink: () =>
-        ctx.staging.openWrite(name, {
-          runId: ctx.runId,
-          explore: explore.name,
-          window: window.label,
-          instance,
-        }),
-      signal,
-    });
-    return stats;
-  };
-  const capped = (stats: ExtractStats) => rowCap > 0 && stats.rows + (stats.excluded ?? 0) >= rowCap;
-  const keep = async (name: string, stats: ExtractStats) => {
-    const staged = await ctx.staging.describe(name);
-    if (staged.size !== stats.bytes)
-      throw new IntegrityError(
-        `staged object ${staged.uri} has ${staged.size} bytes, ${stats.bytes} were written`,
-      );
-    pieces.push({ uri: staged.uri, rows: stats.rows });
-    total.rows += stats.rows;
-    total.bytes += stats.bytes;
-    total.excluded += stats.excluded ?? 0;
-    for (const [column, count] of Object.entries(stats.invalidValues))
-      total.invalidValues[column] = (total.invalidValues[column] ?? 0) + count;
-  };
-
-  /**
-   * Looker drops rows beyond its cap silently, so a piece that comes back with exactly the cap
-   * may be truncated: it is read again as two halves, recursively, until each is under the cap.
-   */
-  const extractRange = async (start: Date, end: Date): Promise<void> => {
-    const whole = pieces.length === 0 && start === window.start && end === window.end;
-    const name = whole ? `${base}.jsonl` : `${base}.${start.toISOString().replace(/[-:.]/g, '')}.jsonl`;
-    const stats = await extractPiece({ start, end }, name);
-    if (capped(stats)) {
-      const spanSeconds = Math.floor((end.getTime() - start.getTime()) / 1000);
-      if (spanSeconds < 2) {
-        throw new IntegrityError(
-          `Looker returned its row cap (${rowCap}) for the one second at ${start.toISOString()}: rows would be lost. Raise LOOKER_ROW_CAP to the instance's real limit, or give the API user the download_without_limit permission`,
-        );
-      }
-      const middle = new Date(start.getTime() + Math.floor(spanSeconds / 2) * 1000);
-      logger.info(
-        { rows: stats.rows, rowCap, from: start.toISOString(), to: end.toISOString() },
-        'piece reached the row cap; splitting it in two',
-      );
-      await extractRange(start, middle);
-      await extractRange(middle, end);
-      return;
-    }
-    await keep(name, stats);
-  };
-
-  /** A snapshot is read in key order; a capped page is continued after its last key. */
-  const extractPages = async (): Promise<void> => {
-    let after: ExtractStats['lastKey'];
-    for (let page = 0; ; page++) {
-      const name = page === 0 ? `${base}.jsonl` : `${base}.p${String(page).padStart(5, '0')}.jsonl`;
-      const stats = await extractPiece({ after }, name);
-      await keep(name, stats);
-      if (!capped(stats)) return;
-      if (stats.lastKey === undefined || stats.lastKey === null || stats.lastKey === after)
-        throw new IntegrityError(
-          `Looker returned its row cap (${rowCap}) but the last row has no ${explore.primaryKey[0]} to continue after: rows would be lost. Raise LOOKER_ROW_CAP to the instance's real limit`,
-        );
-      logger.info(
-        { rows: stats.rows, rowCap, after: stats.lastKey },
-        'page reached the row cap; reading the next',
-      );
-      after = stats.lastKey;
-    }
-  };
-
-  if (explore.mode === 'snapshot') await extractPages();
-  else await extractRange(window.start, window.end);
-
-  const result: WindowResult = { status: 'loaded' };
-  if (pieces.length > 1) result.pieces = pieces.length;
-  if (total.excluded) result.excludedOwnRows = total.excluded;
-  if (Object.keys(total.invalidValues).length) {
-    result.invalidValues = { ...total.invalidValues };
-    logger.warn({ invalidValues: total.invalidValues }, 'values BigQuery would reject were loaded as null');
+  const staged = await readWindow(
+    prepared,
+    window,
+    windowMetadata(explore, window, ctx),
+    base,
+    ctx,
+    logger,
+    signal,
+  );
+  Object.assign(result, {
+    rows: staged.rows,
+    bytes: staged.bytes,
+    lookerQueries: staged.queries,
+    lookerBytes: staged.bytesRead,
+  });
+  if (staged.pieces.length > 1) result.pieces = staged.pieces.length;
+  if (staged.excluded) result.excludedOwnRows = staged.excluded;
+  if (Object.keys(staged.invalidValues).length) {
+    result.invalidValues = { ...staged.invalidValues };
+    logger.warn({ invalidValues: staged.invalidValues }, 'values BigQuery would reject were loaded as null');
   }
-  const gcsUri = pieces.length === 1 ? pieces[0]!.uri : `gs://${ctx.config.gcs.bucket}/${base}.*`;
-  if (total.rows === 0) {
-    // Nothing to load: an empty day is a success, and an empty re-read never wipes loaded rows
-    // (Looker prunes old System Activity; the archive in BigQuery must outlive it).
-    logger.info({ gcsUri }, 'window is empty; nothing loaded');
-    return { ...result, status: 'empty', rows: 0, bytes: 0, gcsUri };
+  result.gcsUri =
+    staged.pieces.length === 1 ? staged.pieces[0]!.uri : `gs://${ctx.config.gcs.bucket}/${base}.*`;
+  if (staged.rows === 0) {
+    // Everything Looker sent was the exporter's own activity: nothing to write.
+    logger.info({ gcsUri: result.gcsUri }, 'window has no rows to load');
+    return { ...result, status: 'empty' };
   }
 
   const jobId = `looker_export_${ctx.runId}_${safeName(instance)}_${explore.name}_${window.label}`.replace(
     /[^A-Za-z0-9_-]/g,
     '_',
   );
-  const load = await ctx.deps.loader.load(
-    {
-      jobId,
-      sourceUris: pieces.filter((p) => p.rows > 0).map((p) => p.uri),
-      tableId: explore.name,
-      partition: window.partition,
-      schema: prepared.schema,
-      partitionField: partitionColumn(explore),
-      clusterBy: explore.clusterBy,
-      labels: { app: 'looker-activity-export', explore: explore.name },
-    },
-    signal,
-  );
-  if (load.outputRows !== total.rows)
-    throw new IntegrityError(`load job ${jobId} wrote ${load.outputRows} rows, ${total.rows} were extracted`);
+  const sourceUris = staged.pieces.filter((p) => p.rows > 0).map((p) => p.uri);
+  const labels = { app: 'looker-activity-export', explore: explore.name };
+  if (explore.mode === 'snapshot') {
+    const load = await ctx.deps.loader.load(
+      {
+        jobId,
+        sourceUris,
+        tableId: explore.name,
+        partition: window.partition,
+        schema: prepared.schema,
+        partitionField: partitionColumn(explore),
+        clusterBy: explore.clusterBy,
+        labels,
+      },
+      signal,
+    );
+    verifyWritten(jobId, staged.rows, load.outputRows);
+  } else {
+    const merged = await ctx.deps.loader.merge(
+      {
+        jobId,
+        sourceUris,
+        tableId: explore.name,
+        schema: prepared.schema,
+        partitionField: partitionColumn(explore),
+        range: { start: window.start, end: window.end },
+        primaryKey: explore.primaryKey,
+        clusterBy: explore.clusterBy,
+        labels,
+      },
+      signal,
+    );
+    verifyWritten(jobId, staged.rows, merged.inserted + merged.updated, merged.stagedRows);
+    result.inserted = merged.inserted;
+    result.updated = merged.updated;
+  }
+  result.jobId = jobId;
   logger.info(
-    { rows: total.rows, bytes: total.bytes, gcsUri, jobId, pieces: pieces.length },
+    {
+      counted: window.counted,
+      rows: staged.rows,
+      bytes: staged.bytes,
+      lookerQueries: staged.queries,
+      lookerBytes: staged.bytesRead,
+      gcsUri: result.gcsUri,
+      jobId,
+      pieces: staged.pieces.length,
+      inserted: result.inserted,
+      updated: result.updated,
+    },
     `window ${window.label} loaded`,
   );
-  return { ...result, rows: total.rows, bytes: total.bytes, gcsUri, jobId };
+  return result;
+}
+
+/** The columns every row of a window carries: where it came from, and its snapshot day. */
+export function windowMetadata(
+  explore: ExploreDefinition,
+  window: PlannedWindow,
+  ctx: Pick<ReadContext, 'runId' | 'now' | 'deps'>,
+): RunMetadata | SnapshotMetadata {
+  const metadata: RunMetadata = {
+    looker_instance: ctx.deps.instance.name,
+    export_run_id: ctx.runId,
+    export_window_start: window.start.toISOString(),
+    export_window_end: window.end.toISOString(),
+    exported_at: ctx.now().toISOString(),
+  };
+  return explore.mode === 'snapshot' ? { ...metadata, snapshot_date: isoDay(window.start) } : metadata;
+}
+
+/** Verify: the write job accounted for every staged row, no more, no fewer. */
+function verifyWritten(jobId: string, staged: number, written: number, loaded = staged): void {
+  if (loaded !== staged)
+    throw new IntegrityError(`job ${jobId} read ${loaded} staged rows, ${staged} were staged`);
+  if (written !== staged)
+    throw new IntegrityError(`job ${jobId} wrote ${written} rows, ${staged} were staged`);
 }
 
 function safeName(name: string): string {

@@ -1,6 +1,6 @@
 import { FieldValue, Timestamp, type Firestore, type DocumentReference } from '@google-cloud/firestore';
 import pTimeout, { TimeoutError } from 'p-timeout';
-import { ConflictError, DependencyError } from '../errors.js';
+import { ConfigError, ConflictError, DependencyError } from '../errors.js';
 import type { ExploreProgress } from '../pipeline/windows.js';
 
 interface LeaseDoc {
@@ -20,6 +20,12 @@ export interface StateStoreOptions {
    * own retries for minutes.
    */
   timeoutMs?: number;
+  /**
+   * What this deployment exports into (`project.dataset`). The instance's state records it on
+   * the first lease; a deployment exporting elsewhere is refused, so two deployments that share
+   * a collection by accident never share (and corrupt) each other's progress.
+   */
+  owner?: string;
 }
 
 export const DEFAULT_STATE_TIMEOUT_MS = 15_000;
@@ -55,6 +61,7 @@ interface ProgressDoc {
 export class StateStore {
   readonly #instanceDoc: DocumentReference;
   readonly #timeoutMs: number;
+  readonly #owner: string | undefined;
 
   constructor(
     private readonly firestore: Firestore,
@@ -64,6 +71,7 @@ export class StateStore {
   ) {
     this.#instanceDoc = firestore.collection(collection).doc(documentId(instance));
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_STATE_TIMEOUT_MS;
+    this.#owner = options.owner;
   }
 
   /**
@@ -87,6 +95,11 @@ export class StateStore {
       'acquiring the run lease',
       async (tx, deadline) => {
         const snapshot = await tx.get(this.#instanceDoc);
+        const owner = snapshot.get('owner') as string | undefined;
+        if (this.#owner && owner && owner !== this.#owner)
+          throw new ConfigError([
+            `Firestore ${this.#instanceDoc.path} holds the progress of a deployment exporting into ${owner}, not ${this.#owner}: give each deployment its own FIRESTORE_COLLECTION (nothing was exported)`,
+          ]);
         const lease = snapshot.get('lease') as LeaseDoc | null | undefined;
         if (lease && lease.holder !== runId && isLive(lease, now)) {
           throw new ConflictError(
@@ -104,7 +117,9 @@ export class StateStore {
           committedAt: FieldValue.serverTimestamp(),
         };
         // The whole map replaces the old lease: merge would keep fields of the previous holder.
-        tx.set(this.#instanceDoc, { lease: next }, { mergeFields: ['lease'] });
+        if (this.#owner && !owner)
+          tx.set(this.#instanceDoc, { lease: next, owner: this.#owner }, { mergeFields: ['lease', 'owner'] });
+        else tx.set(this.#instanceDoc, { lease: next }, { mergeFields: ['lease'] });
       },
       () => this.releaseLease(runId),
     );
@@ -181,7 +196,7 @@ export class StateStore {
     try {
       return await pTimeout(attempt, { milliseconds: this.#timeoutMs });
     } catch (error) {
-      if (error instanceof ConflictError) throw error;
+      if (error instanceof ConflictError || error instanceof ConfigError) throw error;
       if (error instanceof TimeoutError) {
         // The abandoned attempt goes on in the client; observe its end so a late failure is
         // not an unhandled rejection, and undo a late success.

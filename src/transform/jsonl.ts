@@ -9,8 +9,10 @@ export interface ExtractStats {
   invalidValues: InvalidValueCounts;
   /** Rows Looker sent that were left out (the exporter's own activity). */
   excluded?: number;
-  /** The key field's value in the last row read (keyset pagination of snapshots). */
+  /** The key field's value in the last row read (keyset pagination). */
   lastKey?: unknown;
+  /** The time field's value in the last row read (time pagination). */
+  lastTime?: unknown;
 }
 
 /** Per-row choices of one extract beyond the mapping itself. */
@@ -19,6 +21,13 @@ export interface RowFilter {
   skip?: (source: Record<string, unknown>) => boolean;
   /** Looker field whose value in the last row read is kept in `stats.lastKey`. */
   keyField?: string;
+  /** Looker field whose value in the last row read is kept in `stats.lastTime`. */
+  timeField?: string;
+  /**
+   * Fields every row must have: the ones the query asked for. Looker may answer a query for a
+   * field it no longer has by leaving it out of the rows; that must fail, not load NULLs.
+   */
+  requiredFields?: readonly string[];
 }
 
 export { parseJsonArray } from './json-array.js';
@@ -40,6 +49,8 @@ export function encodeJsonl(
 ) {
   return async function* (items: AsyncIterable<{ value: unknown }>): AsyncGenerator<string> {
     let batch = '';
+    // Looker's json rows all have the same keys: checking the first row is checking them all.
+    let checked = false;
     for await (const item of items) {
       if (typeof item.value !== 'object' || item.value === null || Array.isArray(item.value)) {
         throw new TypeError(`Looker result element ${stats.rows} is not a row object`);
@@ -49,7 +60,13 @@ export function encodeJsonl(
         throw new LookerQueryError(String((item.value as { looker_error: unknown }).looker_error));
       }
       const source = item.value as Record<string, unknown>;
+      if (filter.requiredFields && !checked) {
+        const missing = filter.requiredFields.filter((field) => !(field in source));
+        if (missing.length) throw new MissingFieldsError(missing);
+        checked = true;
+      }
       if (filter.keyField) stats.lastKey = source[filter.keyField];
+      if (filter.timeField) stats.lastTime = source[filter.timeField];
       if (filter.skip?.(source)) {
         stats.excluded = (stats.excluded ?? 0) + 1;
         continue;
@@ -74,5 +91,16 @@ export function encodeJsonl(
 export class LookerQueryError extends DependencyError {
   constructor(message: string) {
     super('looker', `Looker query failed: ${message}`, false);
+  }
+}
+
+/** Looker's rows lack fields the query asked for: the explore no longer has them (terminal). */
+export class MissingFieldsError extends DependencyError {
+  constructor(readonly fields: readonly string[]) {
+    super(
+      'looker',
+      `Looker's result has no ${fields.join(', ')}, which the query asked for: the explore no longer has ${fields.length === 1 ? 'this field' : 'these fields'} (the window fails rather than load NULL columns)`,
+      false,
+    );
   }
 }

@@ -208,7 +208,8 @@ describe('parseConfig under fuzzing', () => {
       BQ_DATASET: fc.stringMatching(/^[A-Za-z0-9_]{1,40}$/),
       LOOKER_TIMEOUT_SECONDS: fc.integer({ min: 1, max: 3600 }).map(String),
       LOOKER_ROW_CAP: fc.nat().map(String),
-      SETTLE_DAYS: fc.integer({ min: 0, max: 30 }).map(String),
+      SETTLE_DAYS: fc.integer({ min: 1, max: 30 }).map(String),
+      WINDOW_MAX_ROWS: fc.integer({ min: 1, max: 100_000_000 }).map(String),
       RUN_BUDGET_SECONDS: fc.integer({ min: 1, max: 86_400 }).map(String),
       GCS_PREFIX: fc.stringMatching(/^[A-Za-z0-9._=/-]{0,20}$/),
     };

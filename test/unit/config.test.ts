@@ -34,8 +34,30 @@ describe('parseConfig', () => {
     assert.equal(config.firestore.collection, 'looker_activity_export');
     assert.equal(config.firestore.databaseId, '(default)');
     assert.equal(config.settleDays, 1);
-    assert.equal(config.runBudgetMs, 3_300_000);
+    assert.equal(config.runBudgetMs, 1_500_000);
+    assert.equal(config.looker.rowCap, 0);
+    assert.equal(config.windowMaxRows, 1_000_000);
+    assert.equal(config.looker.eliteSystemActivity, false);
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.looker));
+  });
+
+  it('refuses SETTLE_DAYS=0 unless every instance has Elite System Activity (the 12-hour cache loses rows)', () => {
+    const problems = problemsOf({ ...valid, SETTLE_DAYS: '0' });
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /^SETTLE_DAYS is 0, which loses rows: .*12 hours/);
+    assert.equal(parseConfig({ ...valid, SETTLE_DAYS: '0', ELITE_SYSTEM_ACTIVITY: 'true' }).settleDays, 0);
+  });
+
+  it('refuses masking the cursor an incremental table is partitioned and read by', () => {
+    for (const action of ['drop', 'hash'])
+      assert.deepEqual(
+        problemsOf({ ...valid, MASKING_RULES: JSON.stringify({ 'history.created_time': action }) }),
+        [
+          action === 'hash'
+            ? 'MASKING_RULES hashes "history.created_time", a column of type DATETIME; only STRING columns can be hashed (use drop)'
+            : 'MASKING_RULES masks "history.created_time", the time the table is partitioned and read by, which cannot be masked',
+        ],
+      );
   });
 
   it('names every missing required variable at once', () => {

@@ -1,0 +1,130 @@
+/**
+ * Count first: one cheap query asks Looker how many rows a range holds per UTC day (the
+ * explore's `count` measure grouped by the cursor's date), so a run plans its windows from
+ * Looker's own numbers and can prove each read delivered every counted row.
+ */
+import type { IWriteQuery } from '@looker/sdk';
+import { IntegrityError } from '../errors.js';
+import { lookerField, SYSTEM_ACTIVITY_MODEL, type ExploreDefinition } from '../explores/index.js';
+import type { LookerClient } from '../looker/client.js';
+import { LookerQueryError } from '../transform/jsonl.js';
+import type { DayCounts } from './plan.js';
+import { QUERY_PARAMS } from './extract.js';
+import { lookerTimeFilter } from './windows.js';
+
+/** The Looker fields an explore is counted and paged by. */
+export interface CountFields {
+  /** The cursor time field (`view.group_time`), incremental explores only. */
+  time?: string;
+  /** Its date timeframe (`view.group_date`). */
+  date?: string;
+  /** The `count` measure of the view that owns the rows (the cursor's, else the key's). */
+  count: string;
+  /** The first primary-key field (`view.id`). */
+  key: string;
+}
+
+export function countFields(explore: ExploreDefinition): CountFields {
+  const column = (name: string | undefined) => {
+    const found = explore.fields.find((c) => c.name === name);
+    if (!found) throw new Error(`explore ${explore.name} has no column ${String(name)}`);
+    return lookerField(explore, found);
+  };
+  const key = column(explore.primaryKey[0]);
+  if (explore.mode === 'snapshot') return { key, count: `${viewOf(key)}.count` };
+  const time = column(explore.cursorField);
+  if (!/_time$/.test(time))
+    throw new Error(`the cursor ${time} of ${explore.name} is not a time dimension group's _time`);
+  return { time, date: time.replace(/_time$/, '_date'), count: `${viewOf(time)}.count`, key };
+}
+
+function viewOf(field: string): string {
+  return field.slice(0, field.indexOf('.'));
+}
+
+/** The counting query for `[start, end)` of an incremental explore: rows per cursor day. */
+export function dayCountQuery(explore: ExploreDefinition, range: { start: Date; end: Date }): IWriteQuery {
+  const fields = countFields(explore);
+  return {
+    model: SYSTEM_ACTIVITY_MODEL,
+    view: explore.explore ?? explore.name,
+    fields: [fields.date!, fields.count],
+    filters: { [fields.time!]: lookerTimeFilter(range) },
+    sorts: [fields.date!],
+    limit: '-1',
+    query_timezone: 'UTC',
+  };
+}
+
+/** The counting query of a snapshot explore: all its rows. */
+export function totalCountQuery(explore: ExploreDefinition): IWriteQuery {
+  const fields = countFields(explore);
+  return {
+    model: SYSTEM_ACTIVITY_MODEL,
+    view: explore.explore ?? explore.name,
+    fields: [fields.count],
+    filters: {},
+    limit: '-1',
+    query_timezone: 'UTC',
+  };
+}
+
+/** Rows per day of `[start, end)`, from one Looker query. */
+export async function countByDay(
+  looker: LookerClient,
+  explore: ExploreDefinition,
+  range: { start: Date; end: Date },
+): Promise<DayCounts> {
+  const fields = countFields(explore);
+  const rows = await smallQuery(looker, dayCountQuery(explore, range));
+  const counts = new Map<string, number>();
+  for (const row of rows) {
+    const day = row[fields.date!];
+    const count = Number(row[fields.count]);
+    if (typeof day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(day) || !Number.isSafeInteger(count))
+      throw new IntegrityError(
+        `Looker's count of ${explore.name} has a row without ${fields.date} or ${fields.count}: ${JSON.stringify(row).slice(0, 200)}`,
+      );
+    counts.set(day, (counts.get(day) ?? 0) + count);
+  }
+  return counts;
+}
+
+/** All rows of a snapshot explore, from one Looker query. */
+export async function countAll(looker: LookerClient, explore: ExploreDefinition): Promise<number> {
+  const fields = countFields(explore);
+  const rows = await smallQuery(looker, totalCountQuery(explore));
+  if (rows.length === 0) return 0;
+  const count = Number(rows[0]![fields.count]);
+  if (rows.length !== 1 || !Number.isSafeInteger(count))
+    throw new IntegrityError(
+      `Looker's count of ${explore.name} is not one number: ${JSON.stringify(rows).slice(0, 200)}`,
+    );
+  return count;
+}
+
+/** Runs a query whose result is small (counts), parsed whole. */
+async function smallQuery(looker: LookerClient, query: IWriteQuery): Promise<Record<string, unknown>[]> {
+  const text = await looker.streamQuery(
+    'json',
+    query,
+    async (body) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of body) chunks.push(chunk);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    QUERY_PARAMS,
+  );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new IntegrityError(`Looker's count result is not JSON: ${text.slice(0, 200)}`);
+  }
+  if (!Array.isArray(parsed))
+    throw new IntegrityError(`Looker's count result is not an array: ${text.slice(0, 200)}`);
+  for (const row of parsed)
+    if (row && typeof row === 'object' && 'looker_error' in row)
+      throw new LookerQueryError(String((row as { looker_error: unknown }).looker_error));
+  return parsed as Record<string, unknown>[];
+}

@@ -1,0 +1,202 @@
+/**
+ * One explore of one instance in one run: plan (count, then pack), then for each window the
+ * window path (read, write, verify) and, only after it verified, record.
+ */
+import { ExportError, isTransient } from '../errors.js';
+import type { ExploreDefinition } from '../explores/index.js';
+import type { Logger } from '../log.js';
+import { countAll, countByDay } from './count.js';
+import { packWindows, scheduledRange, type PlannedWindow, type ScheduledRange } from './plan.js';
+import type { ExploreSummary, RunContext, RunRequest } from './run.js';
+import { exportWindow, prepareExplore } from './window.js';
+import { addDays, planSnapshot, startOfUtcDay, type ExploreProgress, type ExtractWindow } from './windows.js';
+
+/** Where counting starts when nothing is recorded: earlier than anything System Activity holds. */
+const EARLIEST = new Date('2000-01-01T00:00:00Z');
+
+export async function exportExplore(
+  explore: ExploreDefinition,
+  request: RunRequest,
+  ctx: RunContext,
+  logger: Logger,
+  budget: AbortSignal,
+  deadline: AbortSignal,
+): Promise<ExploreSummary> {
+  const { state, looker } = ctx.deps;
+  const usageBefore = { ...looker.usage };
+  const result: ExploreSummary = {
+    explore: explore.name,
+    mode: explore.mode,
+    status: 'succeeded',
+    rows: 0,
+    lookerQueries: 0,
+    lookerBytes: 0,
+    windows: [],
+    watermark: null,
+  };
+  const settle = () => {
+    result.lookerQueries = looker.usage.queries - usageBefore.queries;
+    result.lookerBytes = looker.usage.bytesRead - usageBefore.bytesRead;
+    return result;
+  };
+  let progress = await state.readProgress(explore.name);
+  result.watermark = iso(progress.watermark);
+
+  const plan = await planExplore(explore, request, progress, ctx);
+  if (plan.note) result.note = plan.note;
+  if (plan.windows.length === 0) {
+    if (plan.finishesInitialLoad && !request.dryRun) {
+      // Looker holds nothing yet: the initial load is done, and tomorrow's run reads tomorrow.
+      progress = await state.recordWindow(
+        ctx.runId,
+        explore.name,
+        { initialLoadDone: true, watermark: plan.finishesInitialLoad, window: 'initial' },
+        ctx.now(),
+      );
+      result.watermark = iso(progress.watermark);
+    }
+    return settle();
+  }
+  if (request.dryRun) {
+    result.windows = plan.windows.map((window) => ({
+      ...windowBase(window),
+      counted: window.counted,
+      status: 'planned' as const,
+    }));
+    return settle();
+  }
+
+  let prepared: Awaited<ReturnType<typeof prepareExplore>> | undefined;
+  for (const window of plan.windows) {
+    const base = windowBase(window);
+    if (budget.aborted || deadline.aborted || result.status !== 'succeeded') {
+      result.windows.push({ ...base, counted: window.counted, status: 'skipped' });
+      if (result.status === 'succeeded') result.status = 'partial';
+      continue;
+    }
+    const started = Date.now();
+    try {
+      prepared ??= await prepareExplore(explore, ctx, logger);
+      result.schema = prepared.schemaReport;
+      const loaded = await exportWindow(prepared, window, ctx, logger, deadline);
+      result.rows += loaded.rows ?? 0;
+      if (!request.backfill) {
+        // Record: only now, after the write verified. Settle windows end at or before the
+        // watermark; the store never moves it back.
+        progress = await state.recordWindow(
+          ctx.runId,
+          explore.name,
+          {
+            initialLoadDone: window === plan.windows.at(-1) && plan.completesInitialLoad ? true : undefined,
+            watermark: window.end,
+            window: window.label,
+          },
+          ctx.now(),
+        );
+        result.watermark = iso(progress.watermark);
+      }
+      result.windows.push({ ...base, ...loaded, durationMs: Date.now() - started });
+    } catch (error) {
+      const transient = isTransient(error) || !(error instanceof ExportError);
+      logger.error(
+        { err: error, window: window.label, transient },
+        `window ${window.label} failed; progress unchanged`,
+      );
+      result.windows.push({
+        ...base,
+        counted: window.counted,
+        status: 'failed',
+        durationMs: Date.now() - started,
+        error: describeError(error),
+      });
+      result.status = 'failed';
+    }
+  }
+  return settle();
+}
+
+export interface ExplorePlan {
+  windows: PlannedWindow[];
+  /** The last window's landing completes the initial load. */
+  completesInitialLoad: boolean;
+  /** Nothing to read and the initial load is done: record this watermark. */
+  finishesInitialLoad?: Date;
+  note?: string;
+}
+
+/**
+ * Plan: count first, then pack. One Looker query per explore: rows per day of the range (an
+ * incremental explore) or all rows (a snapshot), so every window knows what it must deliver.
+ */
+export async function planExplore(
+  explore: ExploreDefinition,
+  request: RunRequest,
+  progress: ExploreProgress,
+  ctx: RunContext,
+): Promise<ExplorePlan> {
+  const { looker } = ctx.deps;
+  if (explore.mode === 'snapshot') {
+    if (request.backfill)
+      return {
+        windows: [],
+        completesInitialLoad: false,
+        note: 'a snapshot explore holds current state only: past days cannot be backfilled',
+      };
+    const windows = planSnapshot(progress, ctx.runAt);
+    if (windows.length === 0)
+      return { windows: [], completesInitialLoad: false, note: "today's snapshot is already loaded" };
+    const counted = await countAll(looker, explore);
+    return { windows: windows.map((w) => ({ ...w, counted })), completesInitialLoad: true };
+  }
+  const range: ScheduledRange = request.backfill
+    ? {
+        start: startOfUtcDay(request.backfill.from),
+        end: addDays(startOfUtcDay(request.backfill.to), 1),
+        kind: 'daily',
+      }
+    : scheduledRange(progress, ctx.runAt, ctx.config.settleDays);
+  const kind = request.backfill ? 'backfill' : range.kind === 'initial' ? 'initial' : 'new';
+  if (range.start && range.start >= range.end)
+    return { windows: [], completesInitialLoad: false, note: 'up to date: every complete day is loaded' };
+  const counts = await countByDay(looker, explore, { start: range.start ?? EARLIEST, end: range.end });
+  const windows = packWindows(counts, range, ctx.config.windowMaxRows, kind).map((window) =>
+    kind === 'new' && progress.watermark && window.end <= progress.watermark
+      ? { ...window, kind: 'settle' as const }
+      : window,
+  );
+  const initial = !request.backfill && range.kind === 'initial';
+  if (windows.length === 0 && initial)
+    return {
+      windows,
+      completesInitialLoad: false,
+      finishesInitialLoad: range.end,
+      note: 'Looker holds no rows yet',
+    };
+  return { windows, completesInitialLoad: initial };
+}
+
+function windowBase(window: ExtractWindow) {
+  return {
+    window: window.label,
+    kind: window.kind,
+    start: window.start.toISOString(),
+    end: window.end.toISOString(),
+  };
+}
+
+/** `20261124T031500-1a2b3c`: sortable, unique enough, valid in job ids and object metadata. */
+function iso(date: Date | null): string | null {
+  return date ? date.toISOString() : null;
+}
+
+/** How long a running window may go on past the budget: a tenth of it, at most five minutes. */
+export function describeError(error: unknown): string {
+  const transient = isTransient(error) || !(error instanceof ExportError);
+  const message =
+    error instanceof Error
+      ? error.message
+      : error && typeof error === 'object' && 'message' in error
+        ? String((error as { message: unknown }).message)
+        : String(error);
+  return `[${transient ? 'transient' : 'terminal'}] ${message}`;
+}
