@@ -28,6 +28,12 @@ function windows(body: { instances: { explores: { windows: { window: string; sta
   return body.instances[0]!.explores[0]!.windows.map((w) => `${w.window}:${w.status}`);
 }
 
+/** The first day Looker holds history rows on: where an initial load starts. */
+function earliestDay(): string {
+  const first = h.stack.looker.truth('history', EPOCH, day('2026-11-24'))[0] as Record<string, string>;
+  return first['history.created_time']!.slice(0, 10);
+}
+
 /** Query runs Looker records on `date`: appended "as time passes". */
 function recordActivity(date: string, count: number, firstId: number) {
   h.stack.looker.append(
@@ -50,7 +56,9 @@ describe('the scheduled run', () => {
     const first = await h.call({});
     assert.equal(first.status, 200, JSON.stringify(first.body));
     assert.equal(first.body.status, 'succeeded');
-    assert.deepEqual(windows(first.body), ['initial:loaded']);
+    // One window from the earliest day Looker holds, counted first: one count, one read.
+    assert.deepEqual(windows(first.body), [`dt=${earliestDay()}..2026-11-23:loaded`]);
+    assert.equal(first.body.instances[0].explores[0].lookerQueries, 2);
     const initialRows = await assertTableMatchesSource(h, EPOCH, day('2026-11-24'));
     assert.equal(first.body.instances[0].explores[0].rows, initialRows);
     assert.deepEqual(await progressDoc(h.clients.firestore, h), {
@@ -62,7 +70,9 @@ describe('the scheduled run', () => {
     h.clock.set(at('2026-11-25T03:00:00Z'));
     const second = await h.call({});
     assert.equal(second.status, 200, JSON.stringify(second.body));
-    assert.deepEqual(windows(second.body), ['dt=2026-11-23:loaded', 'dt=2026-11-24:loaded']);
+    // The settle day and the new day, counted and read together.
+    assert.deepEqual(windows(second.body), ['dt=2026-11-23..2026-11-24:loaded']);
+    assert.equal(second.body.instances[0].explores[0].lookerQueries, 2);
     await assertTableMatchesSource(h, EPOCH, day('2026-11-25'));
     assert.deepEqual(await progressDoc(h.clients.firestore, h), {
       initialLoadDone: true,
@@ -70,7 +80,7 @@ describe('the scheduled run', () => {
     });
   });
 
-  it('replaces, never appends, when the same day runs again', async () => {
+  it('merges, never appends, when the same day runs again', async () => {
     await h.call({});
     const before = (await tableRows(h.clients.bigquery, h.config.bigquery.dataset)).length;
     const again = await h.call({});
@@ -88,28 +98,18 @@ describe('the scheduled run', () => {
     h.clock.set(at('2026-11-27T03:00:00Z'));
     const res = await h.call({});
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.deepEqual(windows(res.body), [
-      'dt=2026-11-23:loaded',
-      'dt=2026-11-24:loaded',
-      'dt=2026-11-25:loaded',
-      'dt=2026-11-26:loaded',
-    ]);
+    assert.deepEqual(windows(res.body), ['dt=2026-11-23..2026-11-26:loaded']);
     await assertTableMatchesSource(h, EPOCH, day('2026-11-27'));
     assert.equal((await progressDoc(h.clients.firestore, h))?.watermark, '2026-11-27T00:00:00.000Z');
   });
 
-  it('counts an empty day as done: nothing loaded, the watermark moves on', async () => {
+  it('moves the watermark over days Looker holds nothing for, reading nothing there', async () => {
     await h.call({});
-    // The source has nothing after 2026-11-24 03:00: the 25th is an empty day.
+    // The source has nothing after 2026-11-24 03:00 but the exporter's own queries, which it
+    // leaves out: the 25th loads no row.
     h.clock.set(at('2026-11-26T03:00:00Z'));
     const res = await h.call({ explores: ['history'] });
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    const day25 = res.body.instances[0].explores[0].windows.find(
-      (w: { window: string }) => w.window === 'dt=2026-11-25',
-    );
-    assert.equal(day25.status, 'empty');
-    assert.equal(day25.rows, 0);
-    assert.equal(day25.jobId, undefined);
     assert.equal((await progressDoc(h.clients.firestore, h))?.watermark, '2026-11-26T00:00:00.000Z');
     await assertTableMatchesSource(h, EPOCH, day('2026-11-26'));
   });
@@ -120,11 +120,7 @@ describe('a backfill', () => {
     const res = await h.call({ from: '2026-11-10', to: '2026-11-12' });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.mode, 'backfill');
-    assert.deepEqual(windows(res.body), [
-      'dt=2026-11-10:loaded',
-      'dt=2026-11-11:loaded',
-      'dt=2026-11-12:loaded',
-    ]);
+    assert.deepEqual(windows(res.body), ['dt=2026-11-10..2026-11-12:loaded']);
     await assertTableMatchesSource(h, day('2026-11-10'), day('2026-11-13'));
     assert.equal(await progressDoc(h.clients.firestore, h), undefined);
   });
@@ -139,13 +135,23 @@ describe('a backfill', () => {
       watermark: '2026-11-24T00:00:00.000Z',
     });
   });
+
+  it('of days Looker holds nothing for costs one count and loads nothing', async () => {
+    const res = await h.call({ explores: ['history'], from: '2026-10-01', to: '2026-10-03' });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const history = res.body.instances[0].explores[0];
+    assert.equal(history.lookerQueries, 1);
+    assert.deepEqual(windows(res.body), ['dt=2026-10-01..2026-10-03:empty']);
+    assert.equal(history.windows[0].jobId, undefined);
+    assert.equal((await tableRows(h.clients.bigquery, h.config.bigquery.dataset)).length, 0);
+  });
 });
 
 describe('a dry run', () => {
   it('plans the windows and touches nothing', async () => {
     const res = await h.call({ dryRun: true });
     assert.equal(res.status, 200);
-    assert.deepEqual(windows(res.body), ['initial:planned']);
+    assert.deepEqual(windows(res.body), [`dt=${earliestDay()}..2026-11-23:planned`]);
     assert.equal((await tableRows(h.clients.bigquery, h.config.bigquery.dataset)).length, 0);
     assert.equal(await progressDoc(h.clients.firestore, h), undefined);
   });
