@@ -361,9 +361,13 @@ interface JobMetadata {
   };
 }
 
-/** Polls until DONE (the client's `job.promise()` cannot be aborted), then surfaces BigQuery's errors. */
-async function waitForJob(job: Job, signal?: AbortSignal, intervalMs = 500): Promise<JobMetadata> {
-  for (;;) {
+/**
+ * Polls until DONE (the client's `job.promise()` cannot be aborted), then surfaces BigQuery's
+ * errors. The wait doubles from 100 ms up to `maxIntervalMs`: a window takes three short jobs
+ * (staging load, key check, MERGE), which should not each cost a full interval.
+ */
+async function waitForJob(job: Job, signal?: AbortSignal, maxIntervalMs = 500): Promise<JobMetadata> {
+  for (let intervalMs = 100; ; intervalMs = Math.min(intervalMs * 2, maxIntervalMs)) {
     const [metadata] = (await job.getMetadata()) as unknown as [JobMetadata];
     if (metadata.status?.state === 'DONE') {
       const failure = metadata.status.errorResult;
