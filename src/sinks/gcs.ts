@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { Storage } from '@google-cloud/storage';
 import { DependencyError } from '../errors.js';
+import { isNetworkError } from './network-errors.js';
 
 /** A staged JSONL object, as GCS reports it after the upload finished. */
 export interface StagedObject {
@@ -52,7 +53,10 @@ export class GcsStaging {
 export function gcsError(what: string, error: unknown): DependencyError {
   const code = Number((error as { code?: unknown }).code);
   const message = error instanceof Error ? error.message : String(error);
-  const transient = !Number.isFinite(code) || code === 408 || code === 429 || code >= 500;
+  // A connection that failed is transient; so is an error without an HTTP status (the upload
+  // stream broke), while a 4xx answer (bad request, permission) stays terminal.
+  const transient =
+    isNetworkError(error) || !Number.isFinite(code) || code === 408 || code === 429 || code >= 500;
   return new DependencyError('gcs', `GCS ${what} failed: ${message}`, transient, {
     cause: error,
     status: Number.isFinite(code) ? code : undefined,

@@ -1100,6 +1100,230 @@ describe('queries', () => {
   });
 });
 
+describe('MERGE', () => {
+  let serial = 0;
+
+  /** A fresh target `m.t<n>` with `target` rows and a source `m.s<n>` with `source` rows (EVENTS schema). */
+  async function tables(target: object[], source: object[]) {
+    serial += 1;
+    const [t, src] = [`t${serial}`, `s${serial}`];
+    for (const [tableId, rows] of [
+      [t, target],
+      [src, source],
+    ] as const)
+      await load({
+        destinationTable: destination('m', tableId),
+        schema: { fields: EVENTS },
+        timePartitioning: { type: 'DAY', field: 'day' },
+        sourceUris: [await stage(`m/${tableId}.jsonl`, rows as object[])],
+      });
+    return { t: `m.${t}`, s: `m.${src}`, rows: () => fake.rows('m', t) };
+  }
+
+  /** Inserts a query job through the client and polls it until DONE. */
+  async function queryJob(query: Record<string, unknown>): Promise<{ job: Job; metadata: JobMetadata }> {
+    const [job] = await bigquery.createJob({ configuration: { query: { useLegacySql: false, ...query } } });
+    for (;;) {
+      const [metadata] = await job.getMetadata();
+      if (metadata.status?.state === 'DONE') return { job, metadata };
+      await new Promise((resolve) => setTimeout(resolve, 15));
+    }
+  }
+
+  const upsert = (t: string, s: string, on = 'T.id = S.id') =>
+    `MERGE ${t} AS T USING ${s} AS S ON ${on}
+     WHEN MATCHED THEN UPDATE SET name = S.name, day = S.day, at = S.at
+     WHEN NOT MATCHED THEN INSERT (id, name, day, at) VALUES (S.id, S.name, S.day, S.at)`;
+
+  const byId = (rows: Record<string, unknown>[]) =>
+    Object.fromEntries(rows.map((r) => [String(r.id), r.name])) as Record<string, unknown>;
+
+  before(async () => {
+    await bigquery.createDataset('m', { location: 'US' });
+  });
+
+  it('updates matched rows, inserts the others, keeps target rows the source lacks; dmlStats in the job and its results', async () => {
+    const { t, s, rows } = await tables(
+      [event(1, '2026-11-21'), event(2, '2026-11-22'), event(3, '2026-11-22')],
+      [event(2, '2026-11-22', { name: 'renamed' }), event(4, '2026-11-23')],
+    );
+    const { job, metadata } = await queryJob({ query: upsert(t, s) });
+    assert.equal(metadata.status?.errorResult, undefined, JSON.stringify(metadata.status));
+    assert.equal(metadata.statistics?.query?.statementType, 'MERGE');
+    assert.deepEqual(metadata.statistics?.query?.dmlStats, {
+      insertedRowCount: '1',
+      deletedRowCount: '0',
+      updatedRowCount: '1',
+    });
+    assert.equal(metadata.statistics?.query?.numDmlAffectedRows, '2');
+    assert.deepEqual(byId(rows()), { 1: 'n1', 2: 'renamed', 3: 'n3', 4: 'n4' });
+    const [, , response] = await job.getQueryResults();
+    assert.equal((response as { numDmlAffectedRows?: string }).numDmlAffectedRows, '2');
+    assert.equal((response as { schema?: unknown }).schema, undefined);
+    // The same merge again: every source row now matches, nothing is inserted twice.
+    const again = await queryJob({ query: upsert(t, s) });
+    assert.deepEqual(again.metadata.statistics?.query?.dmlStats, {
+      insertedRowCount: '0',
+      deletedRowCount: '0',
+      updatedRowCount: '2',
+    });
+    assert.equal(rows().length, 4);
+  });
+
+  it('moves an updated row to the partition of its new date', async () => {
+    const { t, s } = await tables([event(1, '2026-11-21')], [event(1, '2026-11-25')]);
+    await queryJob({ query: upsert(t, s) });
+    assert.deepEqual(fake.rows('m', t.slice(2), { partition: '20261121' }), []);
+    assert.equal(fake.rows('m', t.slice(2), { partition: '20261125' }).length, 1);
+  });
+
+  it('matches only target rows inside a partition range given as @parameters or typed literals', async () => {
+    const { t, s, rows } = await tables(
+      [event(1, '2026-11-21'), event(2, '2026-11-22')],
+      [event(1, '2026-11-22', { name: 'again' }), event(2, '2026-11-22', { name: 'changed' })],
+    );
+    const { metadata } = await queryJob({
+      query: upsert(t, s, 'T.id = S.id AND T.day >= @start AND T.day < @end'),
+      parameterMode: 'NAMED',
+      queryParameters: [
+        { name: 'start', parameterType: { type: 'DATE' }, parameterValue: { value: '2026-11-22' } },
+        { name: 'end', parameterType: { type: 'DATE' }, parameterValue: { value: '2026-11-23' } },
+      ],
+    });
+    assert.deepEqual(metadata.statistics?.query?.dmlStats, {
+      insertedRowCount: '1',
+      deletedRowCount: '0',
+      updatedRowCount: '1',
+    });
+    // id 1 of 2026-11-21 is outside the range: untouched, and the source's id 1 is a new row.
+    assert.deepEqual(
+      rows()
+        .map((r) => `${r.id}:${r.name}:${r.day}`)
+        .sort(),
+      ['1:again:2026-11-22', '1:n1:2026-11-21', '2:changed:2026-11-22'],
+    );
+    const literal = await queryJob({
+      query: upsert(
+        t,
+        s,
+        "T.id = S.id AND T.at >= TIMESTAMP '2026-11-22 00:00:00 UTC' AND T.day < DATE '2026-11-23' AND T.day >= '2026-11-22'",
+      ),
+    });
+    assert.deepEqual(literal.metadata.statistics?.query?.dmlStats?.updatedRowCount, '2');
+  });
+
+  it('fails a target row matched by two source rows with BigQuery’s error, changing nothing', async () => {
+    const { t, s, rows } = await tables(
+      [event(1, '2026-11-21')],
+      [event(1, '2026-11-21', { name: 'a' }), event(1, '2026-11-21', { name: 'b' }), event(5, '2026-11-21')],
+    );
+    const before = rows();
+    const { metadata } = await queryJob({ query: upsert(t, s) });
+    assert.deepEqual(metadata.status?.errorResult, {
+      reason: 'invalidQuery',
+      message: 'UPDATE/MERGE must match at most one source row for each target row',
+      location: 'query',
+    });
+    assert.equal(metadata.statistics?.query, undefined);
+    assert.deepEqual(rows(), before);
+  });
+
+  it('is atomic: NULL into a REQUIRED column in a later row leaves the table as it was', async () => {
+    const { t, s, rows } = await tables(
+      [event(1, '2026-11-21')],
+      [event(1, '2026-11-21', { name: 'changed' }), { id: 7, name: null, day: '2026-11-21' }],
+    );
+    const before = rows();
+    const { metadata } = await queryJob({
+      query: `MERGE ${t} T USING ${s} S ON T.id = S.id
+              WHEN MATCHED THEN UPDATE SET name = S.name
+              WHEN NOT MATCHED THEN INSERT (id, name) VALUES (NULL, S.name)`,
+    });
+    assert.equal(metadata.status?.errorResult?.reason, 'invalidQuery');
+    assert.match(String(metadata.status?.errorResult?.message), /REQUIRED column id/);
+    assert.deepEqual(rows(), before);
+  });
+
+  it('tries WHEN clauses in order: conditions, DELETE, NOT MATCHED BY SOURCE, INSERT ROW', async () => {
+    const { t, s, rows } = await tables(
+      [event(1, '2026-11-21'), event(2, '2026-11-21'), event(3, '2026-11-21'), event(9, '2026-11-21')],
+      [
+        event(1, '2026-11-21', { name: 'drop' }),
+        event(2, '2026-11-21', { name: 'keep' }),
+        event(4, '2026-11-21'),
+        event(5, '2026-11-21', { name: null }),
+      ],
+    );
+    const { metadata } = await queryJob({
+      query: `MERGE INTO ${t} USING ${s} ON ${t.slice(2)}.id = ${s.slice(2)}.id
+              WHEN MATCHED AND ${s.slice(2)}.name = 'drop' THEN DELETE
+              WHEN MATCHED THEN UPDATE SET name = 'kept'
+              WHEN NOT MATCHED BY TARGET AND ${s.slice(2)}.name IS NULL THEN INSERT (id) VALUES (${s.slice(2)}.id)
+              WHEN NOT MATCHED THEN INSERT ROW
+              WHEN NOT MATCHED BY SOURCE AND id > 5 THEN DELETE
+              WHEN NOT MATCHED BY SOURCE THEN UPDATE SET name = NULL;`,
+    });
+    assert.equal(metadata.status?.errorResult, undefined, JSON.stringify(metadata.status));
+    assert.deepEqual(metadata.statistics?.query?.dmlStats, {
+      insertedRowCount: '2',
+      deletedRowCount: '2',
+      updatedRowCount: '2',
+    });
+    assert.deepEqual(byId(rows()), { 2: 'kept', 3: null, 4: 'n4', 5: null });
+  });
+
+  it('refuses type errors and unknown names before touching any row, with GoogleSQL’s messages', async () => {
+    const { t, s } = await tables([event(1, '2026-11-21')], [event(1, '2026-11-21')]);
+    const cases: [string, RegExp][] = [
+      [
+        upsert(t, s, 'T.id = S.name'),
+        /No matching signature for operator = for argument types: INT64, STRING/,
+      ],
+      [upsert(t, s, 'id = id'), /Column name id is ambiguous/],
+      [upsert(t, s, 'T.id = S.nope'), /Name nope not found inside S/],
+      [upsert(t, s, 'T.day >= @missing'), /Query parameter 'missing' not found/],
+      [
+        `MERGE ${t} T USING ${s} S ON T.id = S.id WHEN MATCHED THEN UPDATE SET id = S.name`,
+        /Value of type STRING cannot be assigned to id, which has type INT64/,
+      ],
+      [
+        `MERGE ${t} T USING ${s} S ON T.id = S.id WHEN NOT MATCHED THEN INSERT (id) VALUES (T.id)`,
+        /Unrecognized name: T \(not visible in WHEN NOT MATCHED BY TARGET\)/,
+      ],
+      [`MERGE ${t} T USING (SELECT 1) S ON TRUE WHEN MATCHED THEN DELETE`, /subquery as the MERGE source/],
+    ];
+    for (const [query, message] of cases) {
+      const { metadata } = await queryJob({ query });
+      assert.equal(metadata.status?.errorResult?.reason, 'invalidQuery', query);
+      assert.match(String(metadata.status?.errorResult?.message), message, query);
+    }
+  });
+
+  it('answers a dry run with the statement type and changes nothing', async () => {
+    const { t, s, rows } = await tables([event(1, '2026-11-21')], [event(2, '2026-11-21')]);
+    const { status, body } = await api('POST', '/jobs', {
+      configuration: { dryRun: true, query: { query: upsert(t, s), useLegacySql: false } },
+    });
+    assert.equal(status, 200);
+    assert.equal(body.statistics.query.statementType, 'MERGE');
+    assert.equal(rows().length, 1);
+  });
+
+  it('finds repeated keys with GROUP BY on several columns and HAVING COUNT(*) > n', async () => {
+    const { s } = await tables(
+      [],
+      [event(1, '2026-11-21'), event(1, '2026-11-21'), event(1, '2026-11-22'), event(2, '2026-11-21')],
+    );
+    const [rows] = await bigquery.query({
+      query: `SELECT id, day, COUNT(*) AS copies FROM ${s} GROUP BY id, day HAVING COUNT(*) > 1`,
+    });
+    assert.deepEqual(
+      rows.map((r) => [r.id, r.day.value, r.copies]),
+      [[1, '2026-11-21', 2]],
+    );
+  });
+});
+
 /** The installed Cloud SDK's root, found as gcloud reports it; undefined when gcloud is missing. */
 function cloudSdk(): string | undefined {
   try {

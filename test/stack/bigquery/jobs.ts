@@ -13,6 +13,8 @@ import {
   type LoadStatistics,
   type ReadObject,
 } from './load-job.js';
+import { isMerge } from './merge-parser.js';
+import { mergeTarget, readParameters, runMerge, type DmlStats } from './merge.js';
 import { queryTable, runQuery, type QueryResult } from './query.js';
 
 export type JobState = 'PENDING' | 'RUNNING' | 'DONE';
@@ -21,6 +23,8 @@ interface QueryConfig {
   query?: string;
   useLegacySql?: boolean;
   defaultDataset?: { projectId?: string; datasetId?: string };
+  parameterMode?: string;
+  queryParameters?: unknown[];
 }
 
 /** A job as the fake keeps it; `jobResource` renders it for the API. */
@@ -42,7 +46,13 @@ export interface Job {
   startTime?: number;
   endTime?: number;
   load?: LoadStatistics;
-  query?: { totalBytesProcessed: number; referencedTable?: string };
+  query?: {
+    totalBytesProcessed: number;
+    referencedTable?: string;
+    referencedTables?: string[];
+    statementType: 'SELECT' | 'MERGE';
+    dml?: DmlStats;
+  };
   result?: QueryResult;
   cancelRequested: boolean;
   /** Settles when the job is DONE. */
@@ -221,8 +231,9 @@ export class JobRunner {
             ?.location ?? 'US'
         );
       }
-      const ref = queryTable(
-        configuration.query?.query ?? '',
+      const sql = configuration.query?.query ?? '';
+      const ref = (isMerge(sql) ? mergeTarget : queryTable)(
+        sql,
         projectId,
         configuration.query?.defaultDataset,
       );
@@ -245,12 +256,13 @@ export class JobRunner {
       done: Promise.resolve(),
     };
     job.startTime = job.endTime = job.creationTime;
-    const result = this.#query(job); // throws ApiError: a dry run answers errors directly
-    job.query = { totalBytesProcessed: result.totalBytesProcessed, referencedTable: result.table };
+    const result = this.#query(job, true); // throws ApiError: a dry run answers errors directly
+    job.query = { ...queryStatistics(result), dml: undefined };
     return job;
   }
 
-  #query(job: Job): QueryResult {
+  /** Runs the job's statement; a MERGE commits unless `dryRun`. */
+  #query(job: Job, dryRun = false): QueryResult & { dml?: DmlStats; referencedTables?: string[] } {
     const config = job.configuration.query ?? {};
     if (config.useLegacySql === true)
       throw new ApiError(
@@ -261,6 +273,26 @@ export class JobRunner {
       );
     if (typeof config.query !== 'string' || !config.query.trim())
       throw new ApiError(400, 'invalid', 'Query text is empty.');
+    if (isMerge(config.query)) {
+      const outcome = runMerge(this.catalog, config.query, {
+        projectId: job.projectId,
+        location: job.location,
+        defaultDataset: config.defaultDataset,
+        parameters: readParameters(config.parameterMode, config.queryParameters),
+        dryRun,
+      });
+      // A DML statement answers no rows and no schema.
+      return {
+        schema: [],
+        rows: [],
+        table: outcome.table,
+        referencedTables: [outcome.table, outcome.source],
+        totalBytesProcessed: outcome.totalBytesProcessed,
+        statementType: 'MERGE',
+        dml: outcome.dml,
+      };
+    }
+    if (config.queryParameters?.length) throw unsupportedParameters();
     return runQuery(this.catalog, config.query, job.projectId, job.location, config.defaultDataset);
   }
 
@@ -296,7 +328,7 @@ export class JobRunner {
       try {
         const result = this.#query(job);
         job.result = result;
-        job.query = { totalBytesProcessed: result.totalBytesProcessed, referencedTable: result.table };
+        job.query = queryStatistics(result);
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
         failure = {
@@ -324,6 +356,39 @@ export class JobRunner {
   }
 }
 
+function queryStatistics(
+  result: QueryResult & { dml?: DmlStats; referencedTables?: string[] },
+): NonNullable<Job['query']> {
+  return {
+    totalBytesProcessed: result.totalBytesProcessed,
+    referencedTable: result.table,
+    referencedTables: result.referencedTables,
+    statementType: result.statementType ?? 'SELECT',
+    dml: result.dml,
+  };
+}
+
+function unsupportedParameters(): ApiError {
+  return new ApiError(
+    400,
+    'invalidQuery',
+    'Query parameters are supported by the BigQuery fake in MERGE statements only.',
+    'query',
+  );
+}
+
+/** DML statistics as BigQuery renders them (int64 as strings). */
+export function dmlStatistics(dml: DmlStats) {
+  return {
+    numDmlAffectedRows: String(dml.insertedRowCount + dml.updatedRowCount + dml.deletedRowCount),
+    dmlStats: {
+      insertedRowCount: String(dml.insertedRowCount),
+      deletedRowCount: String(dml.deletedRowCount),
+      updatedRowCount: String(dml.updatedRowCount),
+    },
+  };
+}
+
 /** The job resource of jobs.insert/get/list. */
 export function jobResource(job: Job) {
   const id = `${job.projectId}:${job.location}.${job.jobId}`;
@@ -335,16 +400,19 @@ export function jobResource(job: Job) {
     if (job.query) {
       const bytes = String(job.query.totalBytesProcessed);
       statistics.totalBytesProcessed = bytes;
-      const ref = job.query.referencedTable
-        ? /^([^:]+):([^.]+)\.(.+)$/.exec(job.query.referencedTable)
-        : null;
+      const refs = (
+        job.query.referencedTables ?? (job.query.referencedTable ? [job.query.referencedTable] : [])
+      )
+        .map((name) => /^([^:]+):([^.]+)\.(.+)$/.exec(name))
+        .flatMap((ref) => (ref ? [{ projectId: ref[1], datasetId: ref[2], tableId: ref[3] }] : []));
       statistics.query = {
         totalBytesProcessed: bytes,
         totalBytesBilled: bytes,
         cacheHit: false,
-        statementType: 'SELECT',
+        statementType: job.query.statementType,
         totalSlotMs: '0',
-        ...(ref ? { referencedTables: [{ projectId: ref[1], datasetId: ref[2], tableId: ref[3] }] } : {}),
+        ...(refs.length ? { referencedTables: refs } : {}),
+        ...(job.query.dml ? dmlStatistics(job.query.dml) : {}),
       };
     }
   }

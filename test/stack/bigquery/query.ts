@@ -30,6 +30,7 @@ export interface QueryResult {
   /** `p:d.t` of the table read, for statistics. */
   table: string;
   totalBytesProcessed: number;
+  statementType?: 'SELECT' | 'MERGE';
 }
 
 const at = (t: Token) => `at [${t.line}:${t.column}]`;
@@ -192,7 +193,7 @@ export function runQuery(
       : [
           ...statement.items.flatMap((i) => (i.kind === 'column' ? [i.name] : i.column ? [i.column] : [])),
           ...statement.where.map((c) => c.column),
-          ...(statement.groupBy ? [statement.groupBy.name] : []),
+          ...statement.groupBy.map((g) => g.name),
           ...statement.orderBy.map((k) => k.name),
         ].flatMap((n) => {
           const field = findField(table.schema, n);
@@ -236,34 +237,48 @@ export function runQuery(
   const schema: Field[] = output.map((o) => ({ ...o.field, name: o.name }));
 
   let result: StoredRecord[];
-  if (statement.groupBy || hasCount) {
-    const group = statement.groupBy ? column(statement.groupBy.name, statement.groupBy.at) : undefined;
+  const grouped = statement.groupBy.length > 0 || hasCount || statement.having !== undefined;
+  if (grouped) {
+    const groupFields = statement.groupBy.map((g) => ({ field: column(g.name, g.at), at: g.at }));
+    const isGrouped = (field: Field) => groupFields.some((g) => g.field.name === field.name);
     for (const o of output) {
       if (o.item.kind !== 'column') continue;
-      if (!group || o.field.name !== group.name)
+      if (!isGrouped(o.field))
         throw invalidQuery(
           `SELECT list expression references column ${o.item.name} which is neither grouped nor aggregated ${at(o.item.at)}`,
         );
     }
-    if (
-      group &&
-      (group.mode === 'REPEATED' ||
-        group.type === 'RECORD' ||
-        group.type === 'JSON' ||
-        group.type === 'FLOAT')
-    )
-      throw invalidQuery(
-        `Grouping by expressions of type ${group.mode === 'REPEATED' ? 'ARRAY' : SQL_TYPE_NAMES[group.type]} is not allowed ${at(statement.groupBy!.at)}`,
-      );
+    for (const { field, at: token } of groupFields)
+      if (
+        field.mode === 'REPEATED' ||
+        field.type === 'RECORD' ||
+        field.type === 'JSON' ||
+        field.type === 'FLOAT'
+      )
+        throw invalidQuery(
+          `Grouping by expressions of type ${field.mode === 'REPEATED' ? 'ARRAY' : SQL_TYPE_NAMES[field.type]} is not allowed ${at(token)}`,
+        );
     const groups = new Map<string, StoredRecord[]>();
     for (const row of rows) {
-      const key = group ? JSON.stringify(String(row[group.name] ?? '\u0000null')) : '';
+      // NULLs form one group, as GROUP BY puts them together.
+      const key = JSON.stringify(
+        groupFields.map(({ field }) => {
+          const value = row[field.name] ?? null;
+          return value === null ? null : String(value);
+        }),
+      );
       const members = groups.get(key);
       if (members) members.push(row);
       else groups.set(key, [row]);
     }
-    if (!group && groups.size === 0) groups.set('', []);
-    result = [...groups.values()].map((members) => {
+    if (!groupFields.length && groups.size === 0) groups.set('', []);
+    const having = statement.having;
+    const kept = having
+      ? [...groups.values()].filter((members) =>
+          matches('INTEGER', BigInt(members.length), having.op, BigInt(having.count)),
+        )
+      : [...groups.values()];
+    result = kept.map((members) => {
       const out: StoredRecord = Object.create(null) as StoredRecord;
       for (const o of output) {
         if (o.item.kind === 'count') {
@@ -274,7 +289,7 @@ export function runQuery(
               )
             : members;
           out[o.name] = BigInt(counted.length);
-        } else out[o.name] = members[0]![group!.name] ?? null;
+        } else out[o.name] = members[0]![o.field.name] ?? null;
       }
       return out;
     });
@@ -300,7 +315,7 @@ export function runQuery(
       return out;
     });
   }
-  if (statement.groupBy || hasCount) {
+  if (grouped) {
     result = sortRows(
       result,
       statement.orderBy.map((k) => {

@@ -20,7 +20,7 @@ import {
 import { offsetOf, page, selectFields, tokenFor } from './encoding.js';
 import { ApiError, invalid } from './errors.js';
 import { Router, type ApiRequest } from './http.js';
-import { jobResource, type Job, type JobRunner } from './jobs.js';
+import { dmlStatistics, jobResource, type Job, type JobRunner } from './jobs.js';
 import { checkDecorator, normalizePartitioning, samePartitioning, splitDecorator } from './partitions.js';
 import { evolveSchema, normalizeSchema } from './schema.js';
 
@@ -296,6 +296,8 @@ export function routes(catalog: Catalog, jobs: JobRunner): Router {
       query?: string;
       useLegacySql?: boolean;
       defaultDataset?: { projectId?: string; datasetId?: string };
+      parameterMode?: string;
+      queryParameters?: unknown[];
       maxResults?: number;
       timeoutMs?: number;
       location?: string;
@@ -313,6 +315,8 @@ export function routes(catalog: Catalog, jobs: JobRunner): Router {
           query: request.query,
           useLegacySql: request.useLegacySql,
           defaultDataset: request.defaultDataset,
+          parameterMode: request.parameterMode,
+          queryParameters: request.queryParameters,
         },
         ...(request.labels ? { labels: request.labels } : {}),
         ...(request.dryRun ? { dryRun: true } : {}),
@@ -383,10 +387,12 @@ function queryResults(
   return {
     kind,
     etag: Buffer.from(`${job.jobId}:results`).toString('base64'),
-    schema: { fields: job.result.schema },
+    // A DML statement's answer has no schema, only its statistics.
+    ...(job.query?.dml ? {} : { schema: { fields: job.result.schema } }),
     jobReference,
     ...page(job.result.rows, job.result.schema, request, { int64Timestamp: request.int64Timestamp }),
     totalBytesProcessed: String(job.result.totalBytesProcessed),
+    ...(job.query?.dml ? dmlStatistics(job.query.dml) : {}),
     jobComplete: true,
     cacheHit: false,
   };

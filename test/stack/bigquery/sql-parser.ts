@@ -31,7 +31,7 @@ export interface Token {
   column: number;
 }
 
-function tokenize(sql: string): Token[] {
+export function tokenize(sql: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   let line = 1;
@@ -107,7 +107,7 @@ function tokenize(sql: string): Token[] {
       push('number', number[0], start);
       continue;
     }
-    const symbol = ['!=', '<>', '<=', '>=', '=', '<', '>', ',', '(', ')', '*', '.', ';', '-'].find((s) =>
+    const symbol = ['!=', '<>', '<=', '>=', '=', '<', '>', ',', '(', ')', '*', '.', ';', '-', '@'].find((s) =>
       sql.startsWith(s, i),
     );
     if (!symbol)
@@ -148,12 +148,14 @@ export interface Statement {
   table: string[];
   tableAt: Token;
   where: Condition[];
-  groupBy?: { name: string; at: Token };
+  groupBy: { name: string; at: Token }[];
+  /** `HAVING COUNT(*) op n`, the only HAVING the fake runs. */
+  having?: { op: Condition['op']; count: number; at: Token };
   orderBy: { name: string; desc: boolean; at: Token }[];
   limit?: number;
 }
 
-const KEYWORDS = new Set([
+export const KEYWORDS = new Set([
   'SELECT',
   'FROM',
   'WHERE',
@@ -178,9 +180,24 @@ const KEYWORDS = new Set([
   'DISTINCT',
 ]);
 
-class Parser {
+export const COMPARISONS: Record<string, Exclude<Condition['op'], 'IS NULL' | 'IS NOT NULL'>> = {
+  '=': '=',
+  '!=': '!=',
+  '<>': '!=',
+  '<': '<',
+  '<=': '<=',
+  '>': '>',
+  '>=': '>=',
+};
+
+export class Parser {
   #at = 0;
-  constructor(private readonly tokens: Token[]) {}
+  constructor(protected readonly tokens: Token[]) {}
+
+  /** The token `n` places after the current one. */
+  lookahead(n: number): Token {
+    return this.tokens[Math.min(this.#at + n, this.tokens.length - 1)]!;
+  }
 
   get peek(): Token {
     return this.tokens[this.#at]!;
@@ -252,6 +269,7 @@ class Parser {
       table: [],
       tableAt: this.peek,
       where: [],
+      groupBy: [],
       orderBy: [],
     };
     if (this.acceptSymbol('*')) statement.star = true;
@@ -279,10 +297,10 @@ class Parser {
     }
     if (this.accept('GROUP')) {
       this.expect('BY');
-      statement.groupBy = this.identifier();
-      if (this.peek.text === ',') throw unsupported('GROUP BY on several columns', this.peek);
+      do statement.groupBy.push(this.identifier());
+      while (this.acceptSymbol(','));
     }
-    if (this.isWord('HAVING')) throw unsupported('HAVING', this.peek);
+    if (this.isWord('HAVING')) statement.having = this.having();
     if (this.accept('ORDER')) {
       this.expect('BY');
       do {
@@ -305,9 +323,26 @@ class Parser {
     return statement;
   }
 
+  having(): NonNullable<Statement['having']> {
+    const at = this.expect('HAVING');
+    if (!(this.isWord('COUNT') && this.lookahead(1).text === '(' && this.lookahead(2).text === '*'))
+      throw unsupported('HAVING other than COUNT(*) op integer', this.peek);
+    this.next();
+    this.expectSymbol('(');
+    this.expectSymbol('*');
+    this.expectSymbol(')');
+    const op = COMPARISONS[this.peek.kind === 'symbol' ? this.peek.text : ''];
+    if (!op) throw this.syntax('Expected comparison operator');
+    this.next();
+    const count = this.next();
+    if (count.kind !== 'number' || !/^\d+$/.test(count.text))
+      throw unsupported('HAVING COUNT(*) compared with anything but an integer literal', count);
+    return { op, count: Number(count.text), at };
+  }
+
   selectItem(): SelectItem {
     const at = this.peek;
-    if (this.isWord('COUNT') && this.tokens[this.#at + 1]?.text === '(') {
+    if (this.isWord('COUNT') && this.lookahead(1).text === '(') {
       this.next();
       this.expectSymbol('(');
       let column: string | undefined;
@@ -318,7 +353,7 @@ class Parser {
       this.expectSymbol(')');
       return { kind: 'count', column, alias: this.alias(), at };
     }
-    if (at.kind === 'word' && this.tokens[this.#at + 1]?.text === '(')
+    if (at.kind === 'word' && this.lookahead(1).text === '(')
       throw unsupported(`Function ${at.text.toUpperCase()}`, at);
     if (at.kind === 'number' || at.kind === 'string') throw unsupported('Literals in the SELECT list', at);
     const { name } = this.identifier();
@@ -367,16 +402,7 @@ class Parser {
       return { column: name, op: not ? 'IS NOT NULL' : 'IS NULL', at };
     }
     const t = this.next();
-    const ops: Record<string, Condition['op']> = {
-      '=': '=',
-      '!=': '!=',
-      '<>': '!=',
-      '<': '<',
-      '<=': '<=',
-      '>': '>',
-      '>=': '>=',
-    };
-    const op = t.kind === 'symbol' ? ops[t.text] : undefined;
+    const op = t.kind === 'symbol' ? COMPARISONS[t.text] : undefined;
     if (!op) {
       if (t.kind === 'word' && ['IN', 'LIKE', 'BETWEEN'].includes(t.text.toUpperCase()))
         throw unsupported(t.text.toUpperCase(), t);
