@@ -16,26 +16,6 @@ export interface LoadRequest {
   labels?: Record<string, string>;
 }
 
-/** One incremental window's rows, written by primary key (placeholder until the merge writer lands). */
-export interface MergeRequest {
-  jobId: string;
-  sourceUris: readonly string[];
-  tableId: string;
-  schema: readonly BigQueryField[];
-  partitionField: string;
-  range: { start: Date; end: Date };
-  primaryKey: readonly string[];
-  clusterBy?: readonly string[];
-  labels?: Record<string, string>;
-}
-
-export interface MergeResult {
-  jobId: string;
-  stagedRows: number;
-  inserted: number;
-  updated: number;
-}
-
 export interface LoadResult {
   jobId: string;
   outputRows: number;
@@ -93,11 +73,6 @@ export class BigQueryLoader {
     private readonly datasetId: string,
     private readonly location: string,
   ) {}
-
-  merge(request: MergeRequest, signal?: AbortSignal): Promise<MergeResult> {
-    void signal;
-    return Promise.reject(new Error(`merge into ${request.tableId} is not implemented yet`));
-  }
 
   async load(request: LoadRequest, signal?: AbortSignal): Promise<LoadResult> {
     const destination = request.partition ? `${request.tableId}$${request.partition}` : request.tableId;
