@@ -85,7 +85,10 @@ export class LookerClient {
     query: IWriteQuery,
     consume: ResultConsumer<T>,
     params: Values = {},
+    /** Further counters to charge (an explore's, a window's), besides the client's own. */
+    meters: readonly LookerUsage[] = [],
   ): Promise<T> {
+    const charged = [this.usage, ...meters];
     const response = await this.#withRetries('run_inline_query', async () => {
       const controller = new AbortController();
       const signal = anySignal(controller.signal, this.#options.signal);
@@ -95,7 +98,7 @@ export class LookerClient {
       );
       try {
         // Every attempt that reaches Looker is a query call against the instance's monthly quota.
-        this.usage.queries += 1;
+        for (const meter of charged) meter.queries += 1;
         const res = await this.#transport.openStream(
           'POST',
           `${API_PATH}/queries/run/${resultFormat}`,
@@ -117,7 +120,7 @@ export class LookerClient {
       }
     });
     const body = Readable.fromWeb(response.res.body as import('node:stream/web').ReadableStream<Uint8Array>);
-    return consume(idleGuarded(body, this.#options.timeoutMs, response.controller, this.usage));
+    return consume(idleGuarded(body, this.#options.timeoutMs, response.controller, charged));
   }
 
   /** Field metadata of an explore (`lookml_model_explore`), trimmed to `fields`. */
@@ -283,13 +286,13 @@ async function* idleGuarded(
   body: Readable,
   idleMs: number,
   controller: AbortController,
-  usage: LookerUsage,
+  meters: readonly LookerUsage[],
 ): AsyncGenerator<Buffer> {
   const timer = setTimeout(() => controller.abort(new Error(`Looker sent nothing for ${idleMs} ms`)), idleMs);
   try {
     for await (const chunk of body) {
       timer.refresh();
-      usage.bytesRead += (chunk as Buffer).length;
+      for (const meter of meters) meter.bytesRead += (chunk as Buffer).length;
       yield chunk as Buffer;
     }
   } catch (error) {

@@ -6,7 +6,7 @@
 import type { IWriteQuery } from '@looker/sdk';
 import { IntegrityError } from '../errors.js';
 import { lookerField, SYSTEM_ACTIVITY_MODEL, type ExploreDefinition } from '../explores/index.js';
-import type { LookerClient } from '../looker/client.js';
+import type { LookerClient, LookerUsage } from '../looker/client.js';
 import { LookerQueryError } from '../transform/jsonl.js';
 import type { DayCounts } from './plan.js';
 import { QUERY_PARAMS } from './extract.js';
@@ -74,9 +74,10 @@ export async function countByDay(
   looker: LookerClient,
   explore: ExploreDefinition,
   range: { start: Date; end: Date },
+  meters: readonly LookerUsage[] = [],
 ): Promise<DayCounts> {
   const fields = countFields(explore);
-  const rows = await smallQuery(looker, dayCountQuery(explore, range));
+  const rows = await smallQuery(looker, dayCountQuery(explore, range), meters);
   const counts = new Map<string, number>();
   for (const row of rows) {
     const day = row[fields.date!];
@@ -91,9 +92,13 @@ export async function countByDay(
 }
 
 /** All rows of a snapshot explore, from one Looker query. */
-export async function countAll(looker: LookerClient, explore: ExploreDefinition): Promise<number> {
+export async function countAll(
+  looker: LookerClient,
+  explore: ExploreDefinition,
+  meters: readonly LookerUsage[] = [],
+): Promise<number> {
   const fields = countFields(explore);
-  const rows = await smallQuery(looker, totalCountQuery(explore));
+  const rows = await smallQuery(looker, totalCountQuery(explore), meters);
   if (rows.length === 0) return 0;
   const count = Number(rows[0]![fields.count]);
   if (rows.length !== 1 || !Number.isSafeInteger(count))
@@ -104,7 +109,11 @@ export async function countAll(looker: LookerClient, explore: ExploreDefinition)
 }
 
 /** Runs a query whose result is small (counts), parsed whole. */
-async function smallQuery(looker: LookerClient, query: IWriteQuery): Promise<Record<string, unknown>[]> {
+async function smallQuery(
+  looker: LookerClient,
+  query: IWriteQuery,
+  meters: readonly LookerUsage[],
+): Promise<Record<string, unknown>[]> {
   const text = await looker.streamQuery(
     'json',
     query,
@@ -114,6 +123,7 @@ async function smallQuery(looker: LookerClient, query: IWriteQuery): Promise<Rec
       return Buffer.concat(chunks).toString('utf8');
     },
     QUERY_PARAMS,
+    meters,
   );
   let parsed: unknown;
   try {

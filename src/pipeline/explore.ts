@@ -5,6 +5,7 @@
 import { ExportError, isTransient } from '../errors.js';
 import type { ExploreDefinition } from '../explores/index.js';
 import type { Logger } from '../log.js';
+import type { LookerUsage } from '../looker/client.js';
 import { countAll, countByDay } from './count.js';
 import { packWindows, scheduledRange, type PlannedWindow, type ScheduledRange } from './plan.js';
 import type { ExploreSummary, RunContext, RunRequest } from './run.js';
@@ -22,8 +23,9 @@ export async function exportExplore(
   budget: AbortSignal,
   deadline: AbortSignal,
 ): Promise<ExploreSummary> {
-  const { state, looker } = ctx.deps;
-  const usageBefore = { ...looker.usage };
+  const { state } = ctx.deps;
+  // Explores of one instance share its client and run side by side: each has its own meter.
+  const usage: LookerUsage = { queries: 0, bytesRead: 0 };
   const result: ExploreSummary = {
     explore: explore.name,
     mode: explore.mode,
@@ -35,14 +37,14 @@ export async function exportExplore(
     watermark: null,
   };
   const settle = () => {
-    result.lookerQueries = looker.usage.queries - usageBefore.queries;
-    result.lookerBytes = looker.usage.bytesRead - usageBefore.bytesRead;
+    result.lookerQueries = usage.queries;
+    result.lookerBytes = usage.bytesRead;
     return result;
   };
   let progress = await state.readProgress(explore.name);
   result.watermark = iso(progress.watermark);
 
-  const plan = await planExplore(explore, request, progress, ctx);
+  const plan = await planExplore(explore, request, progress, ctx, [usage]);
   if (plan.note) result.note = plan.note;
   if (plan.windows.length === 0) {
     if (plan.finishesInitialLoad && !request.dryRun) {
@@ -78,7 +80,7 @@ export async function exportExplore(
     try {
       prepared ??= await prepareExplore(explore, ctx, logger);
       result.schema = prepared.schemaReport;
-      const loaded = await exportWindow(prepared, window, ctx, logger, deadline);
+      const loaded = await exportWindow(prepared, window, ctx, logger, deadline, [usage]);
       result.rows += loaded.rows ?? 0;
       if (!request.backfill) {
         // Record: only now, after the write verified. Settle windows end at or before the
@@ -133,6 +135,7 @@ export async function planExplore(
   request: RunRequest,
   progress: ExploreProgress,
   ctx: RunContext,
+  meters: readonly LookerUsage[] = [],
 ): Promise<ExplorePlan> {
   const { looker } = ctx.deps;
   if (explore.mode === 'snapshot') {
@@ -145,7 +148,7 @@ export async function planExplore(
     const windows = planSnapshot(progress, ctx.runAt);
     if (windows.length === 0)
       return { windows: [], completesInitialLoad: false, note: "today's snapshot is already loaded" };
-    const counted = await countAll(looker, explore);
+    const counted = await countAll(looker, explore, meters);
     return { windows: windows.map((w) => ({ ...w, counted })), completesInitialLoad: true };
   }
   const range: ScheduledRange = request.backfill
@@ -158,7 +161,12 @@ export async function planExplore(
   const kind = request.backfill ? 'backfill' : range.kind === 'initial' ? 'initial' : 'new';
   if (range.start && range.start >= range.end)
     return { windows: [], completesInitialLoad: false, note: 'up to date: every complete day is loaded' };
-  const counts = await countByDay(looker, explore, { start: range.start ?? EARLIEST, end: range.end });
+  const counts = await countByDay(
+    looker,
+    explore,
+    { start: range.start ?? EARLIEST, end: range.end },
+    meters,
+  );
   const windows = packWindows(counts, range, ctx.config.windowMaxRows, kind).map((window) =>
     kind === 'new' && progress.watermark && window.end <= progress.watermark
       ? { ...window, kind: 'settle' as const }
@@ -189,7 +197,7 @@ function iso(date: Date | null): string | null {
   return date ? date.toISOString() : null;
 }
 
-/** How long a running window may go on past the budget: a tenth of it, at most five minutes. */
+/** `[transient] message` or `[terminal] message`, for summaries (some clients reject with plain objects). */
 export function describeError(error: unknown): string {
   const transient = isTransient(error) || !(error instanceof ExportError);
   const message =

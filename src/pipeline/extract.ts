@@ -7,7 +7,7 @@ import {
   type ColumnDefinition,
   type ExploreDefinition,
 } from '../explores/index.js';
-import type { LookerClient } from '../looker/client.js';
+import type { LookerClient, LookerUsage } from '../looker/client.js';
 import { encodeJsonl, parseJsonArray, type ExtractStats, type RowFilter } from '../transform/jsonl.js';
 import type { compileRowMapper, RunMetadata } from '../transform/row.js';
 import { countFields } from './count.js';
@@ -74,6 +74,8 @@ export async function extractWindow(options: {
   onProgress: (stats: ExtractStats) => void;
   filter?: RowFilter;
   signal?: AbortSignal;
+  /** Counters the query is charged to, besides the client's own. */
+  meters?: readonly LookerUsage[];
 }): Promise<ExtractStats> {
   await options.looker.streamQuery(
     'json',
@@ -89,6 +91,7 @@ export async function extractWindow(options: {
         },
       ),
     QUERY_PARAMS,
+    options.meters,
   );
   return options.stats;
 }

@@ -6,6 +6,7 @@
 import type { Writable } from 'node:stream';
 import { IntegrityError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { LookerUsage } from '../looker/client.js';
 import type { ExtractStats } from '../transform/jsonl.js';
 import type { RunMetadata, SnapshotMetadata } from '../transform/row.js';
 import { countFields } from './count.js';
@@ -68,10 +69,11 @@ export async function readWindow(
   ctx: ReadContext,
   logger: Logger,
   signal: AbortSignal,
+  meters: readonly LookerUsage[] = [],
 ): Promise<StagedRead> {
   const { explore } = prepared;
   const looker = ctx.deps.looker;
-  const usageBefore = { ...looker.usage };
+  const usage: LookerUsage = { queries: 0, bytesRead: 0 };
   const fields = countFields(explore);
   const staged: StagedRead = {
     pieces: [],
@@ -85,7 +87,11 @@ export async function readWindow(
   };
   let limit = ctx.config.looker.rowCap > 0 ? ctx.config.looker.rowCap : undefined;
 
-  const readPage = async (range: QueryRange, page: number): Promise<ExtractStats> => {
+  const readPage = async (
+    range: QueryRange,
+    page: number,
+    alreadyRead?: (row: Record<string, unknown>) => boolean,
+  ): Promise<ExtractStats> => {
     const name = `${base}.p${String(page).padStart(5, '0')}.jsonl`;
     const stats: ExtractStats = { rows: 0, bytes: 0, invalidValues: {} };
     await extractWindow({
@@ -94,7 +100,7 @@ export async function readWindow(
       mapRow: prepared.mapRow,
       metadata,
       stats,
-      filter: { ...prepared.filter, keyField: fields.key, timeField: fields.time },
+      filter: { ...prepared.filter, keyField: fields.key, timeField: fields.time, alreadyRead },
       onProgress: progressLogger((progress) => logger.info({ ...progress, page }, 'extract progress')),
       sink: () =>
         ctx.staging.openWrite(name, {
@@ -104,6 +110,7 @@ export async function readWindow(
           instance: ctx.deps.instance.name,
         }),
       signal,
+      meters: [usage, ...meters],
     });
     const object = await ctx.staging.describe(name);
     if (object.size !== stats.bytes)
@@ -119,21 +126,24 @@ export async function readWindow(
       staged.invalidValues[column] = (staged.invalidValues[column] ?? 0) + count;
     return stats;
   };
+  const sent = (stats: ExtractStats) => stats.rows + (stats.excluded ?? 0) + (stats.reread ?? 0);
+  const fresh = (stats: ExtractStats) => stats.rows + (stats.excluded ?? 0);
 
-  /** True when the page may have been cut short by Looker; learns a silent cap. */
-  const mayBeCapped = (stats: ExtractStats): boolean => {
-    const read = stats.rows + (stats.excluded ?? 0);
+  /**
+   * True when the page may have been cut short by Looker. A page that reads to the end of the
+   * window (or of the snapshot) and leaves the window short of Looker's count was capped, known
+   * limit or not: Looker's cap is then learned as the page size.
+   */
+  const mayBeCapped = (stats: ExtractStats, toEnd: boolean): boolean => {
+    const read = sent(stats);
     if (read === 0) return false;
     if (limit !== undefined && read >= limit) return true;
-    if (staged.lookerRows < window.counted) {
-      // Looker returned fewer rows than it counted: it capped the result without saying so.
-      if (limit === undefined || read < limit) {
-        logger.warn(
-          { read, counted: window.counted, learnedCap: read },
-          'Looker returned fewer rows than it counted: reading on with its cap as the page size',
-        );
-        limit = read;
-      }
+    if (toEnd && staged.lookerRows < window.counted) {
+      logger.warn(
+        { read, counted: window.counted, learnedCap: read },
+        'Looker returned fewer rows than it counted: reading on with its cap as the page size',
+      );
+      limit = read;
       return true;
     }
     return false;
@@ -154,7 +164,7 @@ export async function readWindow(
     let after: number | undefined;
     for (;;) {
       const stats = await readPage({ after }, page++);
-      if (!mayBeCapped(stats)) break;
+      if (!mayBeCapped(stats, true)) break;
       const key = lastKey(stats);
       if (after !== undefined && key <= after)
         throw new IntegrityError(`paging ${explore.name} by ${fields.key} made no progress after ${after}`, {
@@ -164,46 +174,81 @@ export async function readWindow(
       after = key;
     }
   } else {
-    // Pages over [from, end) sorted by (time, key); a capped page continues inside its last
-    // second by key, then after that second, so every row is read exactly once.
+    // Pages over [from, end) sorted by (time, key). A capped page is continued from the start of
+    // its last second, skipping the rows of that second already staged (a few rows read twice,
+    // one query per page). Only when one second holds more rows than a page is that second
+    // paged by key on its own, then the read goes on after it. Every row is staged once.
     let from = window.start;
-    let second: { start: Date; afterKey: number } | undefined;
+    let boundary: { second: Date; time: string; key: number } | undefined;
+    let inSecond = false;
     while (from < window.end) {
-      const range: QueryRange = second
-        ? {
-            start: second.start,
-            end: new Date(second.start.getTime() + SECOND_MS),
-            afterKey: second.afterKey,
-          }
+      const range: QueryRange = inSecond
+        ? { start: boundary!.second, end: addSecond(boundary!.second), afterKey: boundary!.key }
         : { start: from, end: window.end };
-      const stats = await readPage(range, page++);
-      if (!mayBeCapped(stats)) {
-        if (!second) break;
-        from = new Date(second.start.getTime() + SECOND_MS);
-        second = undefined;
+      const seen = !inSecond && boundary ? overlapWith(boundary, fields.time!, fields.key) : undefined;
+      const stats = await readPage(range, page++, seen);
+      const capped = mayBeCapped(stats, !inSecond);
+      if (inSecond) {
+        if (!capped) {
+          from = addSecond(boundary!.second);
+          boundary = undefined;
+          inSecond = false;
+          continue;
+        }
+        const key = lastKey(stats);
+        if (key <= boundary!.key)
+          throw new IntegrityError(`paging ${explore.name} by ${fields.key} made no progress after ${key}`, {
+            terminal: true,
+          });
+        boundary = { ...boundary!, key };
         continue;
       }
-      const key = lastKey(stats);
-      if (second && key <= second.afterKey)
-        throw new IntegrityError(`paging ${explore.name} by ${fields.key} made no progress after ${key}`, {
-          terminal: true,
-        });
-      const start = second?.start ?? secondOf(stats.lastTime, fields.time!);
+      if (!capped) break;
+      if (boundary && fresh(stats) === 0) {
+        // The whole page was the last second's rows already staged: that second holds more
+        // rows than a page. Page it by key, then go on after it.
+        logger.info(
+          { second: boundary.time, afterKey: boundary.key },
+          'one second holds more rows than a page; paging it by key',
+        );
+        inSecond = true;
+        continue;
+      }
+      const second = secondOf(stats.lastTime, fields.time!);
+      boundary = { second, time: lookerTime(second), key: lastKey(stats) };
+      from = second;
       logger.info(
-        { rows: stats.rows, second: lookerTime(start), afterKey: key },
-        'page may be capped; continuing after its last row',
+        { rows: stats.rows, second: boundary.time, afterKey: boundary.key },
+        'page may be capped; continuing from its last second',
       );
-      second = { start, afterKey: key };
     }
   }
 
-  staged.queries = looker.usage.queries - usageBefore.queries;
-  staged.bytesRead = looker.usage.bytesRead - usageBefore.bytesRead;
+  staged.queries = usage.queries;
+  staged.bytesRead = usage.bytesRead;
   if (staged.lookerRows < window.counted)
     throw new IntegrityError(
       `Looker counted ${window.counted} rows of ${explore.name} in ${window.label} but returned ${staged.lookerRows}: the window is not accepted (it is read again on the next run)`,
     );
   return staged;
+}
+
+function addSecond(date: Date): Date {
+  return new Date(date.getTime() + SECOND_MS);
+}
+
+/** Rows of the boundary second at or below its last staged key: staged by the previous page. */
+function overlapWith(
+  boundary: { time: string; key: number },
+  timeField: string,
+  keyField: string,
+): (row: Record<string, unknown>) => boolean {
+  return (row) => {
+    const time = row[timeField];
+    return (
+      typeof time === 'string' && time.slice(0, 19) === boundary.time && Number(row[keyField]) <= boundary.key
+    );
+  };
 }
 
 /** The UTC second a Looker time value (`YYYY-MM-DD HH:MM:SS`) falls in. */

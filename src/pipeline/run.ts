@@ -302,6 +302,7 @@ async function exportInstance(
   }
 }
 
+/** `20261124T031500-1a2b3c`: sortable, unique enough, valid in job ids and object metadata. */
 export function newRunId(at: Date): string {
   return `${at.toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
 }
@@ -312,8 +313,12 @@ function registryEntry(name: string): ExploreDefinition {
   return explore;
 }
 
+/**
+ * How long a running window may go on past the budget: a tenth of it, at least one minute and at
+ * most five (the function's timeout must leave this much after the budget).
+ */
 export function graceMs(budgetMs: number): number {
-  return Math.min(Math.round(budgetMs / 10), 300_000);
+  return Math.min(Math.max(Math.round(budgetMs / 10), 60_000), 300_000);
 }
 
 /**

@@ -10,6 +10,7 @@ import {
 } from '../explores/index.js';
 import { DIMENSION_FIELDS, reconcileSchema, type LookerDimension } from '../explores/live-schema.js';
 import type { Logger } from '../log.js';
+import type { LookerUsage } from '../looker/client.js';
 import type { RowFilter } from '../transform/jsonl.js';
 import { exploreMasking, NO_MASKING } from '../transform/mask.js';
 import { compileRowMapper, type RunMetadata, type SnapshotMetadata } from '../transform/row.js';
@@ -130,6 +131,7 @@ export async function exportWindow(
   ctx: RunContext,
   parentLogger: Logger,
   signal: AbortSignal,
+  meters: readonly LookerUsage[] = [],
 ): Promise<WindowResult> {
   const { explore } = prepared;
   const logger = parentLogger.child({ window: window.label });
@@ -149,15 +151,8 @@ export async function exportWindow(
   const base = [ctx.config.gcs.prefix, explore.name, window.label, safeName(instance), ctx.runId]
     .filter(Boolean)
     .join('/');
-  const staged = await readWindow(
-    prepared,
-    window,
-    windowMetadata(explore, window, ctx),
-    base,
-    ctx,
-    logger,
-    signal,
-  );
+  const metadata = windowMetadata(explore, window, ctx);
+  const staged = await readWindow(prepared, window, metadata, base, ctx, logger, signal, meters);
   Object.assign(result, {
     rows: staged.rows,
     bytes: staged.bytes,

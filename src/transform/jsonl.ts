@@ -9,6 +9,8 @@ export interface ExtractStats {
   invalidValues: InvalidValueCounts;
   /** Rows Looker sent that were left out (the exporter's own activity). */
   excluded?: number;
+  /** Rows Looker sent again that an earlier page already staged (a continued page's overlap). */
+  reread?: number;
   /** The key field's value in the last row read (keyset pagination). */
   lastKey?: unknown;
   /** The time field's value in the last row read (time pagination). */
@@ -19,6 +21,8 @@ export interface ExtractStats {
 export interface RowFilter {
   /** True for a Looker row that is not to be written. */
   skip?: (source: Record<string, unknown>) => boolean;
+  /** True for a row an earlier page already staged: neither written nor counted as excluded. */
+  alreadyRead?: (source: Record<string, unknown>) => boolean;
   /** Looker field whose value in the last row read is kept in `stats.lastKey`. */
   keyField?: string;
   /** Looker field whose value in the last row read is kept in `stats.lastTime`. */
@@ -67,6 +71,10 @@ export function encodeJsonl(
       }
       if (filter.keyField) stats.lastKey = source[filter.keyField];
       if (filter.timeField) stats.lastTime = source[filter.timeField];
+      if (filter.alreadyRead?.(source)) {
+        stats.reread = (stats.reread ?? 0) + 1;
+        continue;
+      }
       if (filter.skip?.(source)) {
         stats.excluded = (stats.excluded ?? 0) + 1;
         continue;

@@ -72,7 +72,11 @@ describe('the scheduled run', () => {
     assert.equal(second.status, 200, JSON.stringify(second.body));
     // The settle day and the new day, counted and read together.
     assert.deepEqual(windows(second.body), ['dt=2026-11-23..2026-11-24:loaded']);
-    assert.equal(second.body.instances[0].explores[0].lookerQueries, 2);
+    assert.equal(
+      second.body.instances[0].explores[0].lookerQueries,
+      2,
+      JSON.stringify(second.body.instances[0].explores[0]),
+    );
     await assertTableMatchesSource(h, EPOCH, day('2026-11-25'));
     assert.deepEqual(await progressDoc(h.clients.firestore, h), {
       initialLoadDone: true,
