@@ -287,7 +287,7 @@ variable "firestore" {
   default     = {}
 
   validation {
-    condition     = var.firestore.database == null || var.firestore.database == "(default)" || can(regex("^[a-z][a-z0-9-]{2,61}[a-z0-9]$", coalesce(var.firestore.database, "x")))
+    condition     = var.firestore.database == null || var.firestore.database == "(default)" || can(regex("^[a-z][a-z0-9-]{2,61}[a-z0-9]$", var.firestore.database))
     error_message = "firestore.database must be (default) or 4-63 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen."
   }
 
@@ -297,7 +297,7 @@ variable "firestore" {
   }
 
   validation {
-    condition     = var.firestore.location == null || can(regex("^[a-z][a-z0-9-]*[0-9]$", coalesce(var.firestore.location, "x1")))
+    condition     = var.firestore.location == null || can(regex("^[a-z][a-z0-9-]*[0-9]$", var.firestore.location))
     error_message = "firestore.location must be a Firestore location such as europe-west1, us-central1, nam5 or eur3."
   }
 }
