@@ -33,6 +33,13 @@ resource "google_bigquery_table" "explore" {
     type  = "DAY"
     field = each.value.partition_field
   }
+
+  # The function appends a column when Looker adds a field (a load with field addition). A
+  # later apply must not take it away again, nor fight the function over the schema: Terraform
+  # sets the schema when it creates a table and leaves it to the function from then on.
+  lifecycle {
+    ignore_changes = [schema]
+  }
 }
 
 # Views hold no data: no deletion protection, so a changed query or a destroy just works.

@@ -20,7 +20,7 @@ data "archive_file" "source" {
 
 resource "google_storage_bucket_object" "source" {
   name   = "function-source/${var.name}-${data.archive_file.source.output_md5}.zip"
-  bucket = google_storage_bucket.staging.name
+  bucket = google_storage_bucket.source.name
   source = data.archive_file.source.output_path
 }
 
@@ -39,7 +39,7 @@ resource "google_cloudfunctions2_function" "export" {
 
     source {
       storage_source {
-        bucket = google_storage_bucket.staging.name
+        bucket = google_storage_bucket.source.name
         object = google_storage_bucket_object.source.name
       }
     }
@@ -68,7 +68,7 @@ resource "google_cloudfunctions2_function" "export" {
     google_bigquery_dataset_iam_member.runtime_edits_dataset,
     google_bigquery_table.explore,
     google_project_iam_member.runtime_runs_jobs,
-    google_project_iam_member.runtime_uses_firestore,
+    google_project_iam_member.runtime_uses_firestore_database,
     google_firestore_database.state,
   ]
 }

@@ -37,9 +37,11 @@ resource "google_secret_manager_secret_iam_member" "runtime_reads_masking_key" {
   member    = google_service_account.runtime.member
 }
 
+# Create, read, overwrite and delete objects in the staging bucket, no IAM; the source bucket
+# (the function's code) is out of its reach.
 resource "google_storage_bucket_iam_member" "runtime_stages_objects" {
   bucket = google_storage_bucket.staging.name
-  role   = "roles/storage.objectAdmin"
+  role   = "roles/storage.objectUser"
   member = google_service_account.runtime.member
 }
 
@@ -58,13 +60,25 @@ resource "google_project_iam_member" "runtime_runs_jobs" {
   project = var.project_id
   role    = "roles/bigquery.jobUser"
   member  = google_service_account.runtime.member
+
+  depends_on = [google_project_service.required]
 }
 
-# Firestore grants are project-wide; datastore.user reads and writes documents, nothing more.
-resource "google_project_iam_member" "runtime_uses_firestore" {
+# Firestore has no per-database IAM resource: the grant is on the project, with an IAM condition
+# that limits it to the export's database (Firestore evaluates resource.name on every request).
+# datastore.user reads and writes documents, nothing more.
+resource "google_project_iam_member" "runtime_uses_firestore_database" {
   project = var.project_id
   role    = "roles/datastore.user"
   member  = google_service_account.runtime.member
+
+  condition {
+    title       = "${var.name} Firestore database only"
+    description = "The export state database of ${var.name}."
+    expression  = local.firestore_condition
+  }
+
+  depends_on = [google_project_service.required]
 }
 
 # Calling the function: a 2nd gen function is a Cloud Run service, and run.invoker is granted
@@ -79,6 +93,8 @@ resource "google_cloud_run_service_iam_member" "invoker_calls_function" {
 }
 
 # Operators who backfill with `gcloud functions call` (the variable refuses public members).
+# gcloud first reads the function (cloudfunctions.functions.get), then calls its URL
+# (run.invoker): each is granted on that one function, nothing on the project.
 resource "google_cloud_run_service_iam_member" "operators_call_function" {
   for_each = toset(var.invoker_members)
 
@@ -87,4 +103,16 @@ resource "google_cloud_run_service_iam_member" "operators_call_function" {
   service  = google_cloudfunctions2_function.export.service_config[0].service
   role     = "roles/run.invoker"
   member   = each.value
+}
+
+# roles/cloudfunctions.viewer holds cloudfunctions.functions.get (and list, which on one
+# function grants nothing more): the read gcloud makes before the call.
+resource "google_cloudfunctions2_function_iam_member" "operators_read_function" {
+  for_each = toset(var.invoker_members)
+
+  project        = var.project_id
+  location       = var.region
+  cloud_function = google_cloudfunctions2_function.export.name
+  role           = "roles/cloudfunctions.viewer"
+  member         = each.value
 }

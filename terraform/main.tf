@@ -13,8 +13,27 @@ locals {
   bucket_name = var.bucket_name != "" ? var.bucket_name : "${var.project_id}-${var.name}-staging"
   labels      = merge({ app = "looker-activity-export" }, var.labels)
 
+  # The function's source zip lives apart from the staging bucket the runtime account writes.
+  source_bucket_name = var.source_bucket_name != "" ? var.source_bucket_name : "${var.project_id}-${var.name}-source"
+
   # Where the function stages JSONL; the bucket's lifecycle rule cleans exactly this prefix.
   staging_prefix = "system_activity"
+
+  # Firestore: by default a Native-mode database of the module's own, named after the function,
+  # which works whatever the project already has (none, a Native or a Datastore-mode default).
+  firestore_database = coalesce(var.firestore.database, var.name)
+  firestore_location = coalesce(var.firestore.location, var.region)
+  # The IAM condition that limits the runtime account's Firestore role to that database.
+  firestore_condition = "resource.name == \"projects/${var.project_id}/databases/${local.firestore_database}\""
+
+  # -------------------------------------------------------------------------------------------
+  # Deadlines (variables.tf validates them against each other): the window in flight when the
+  # run budget is spent gets this long to finish, both before Cloud Scheduler stops waiting and
+  # before the platform stops the function. A run's Firestore lease lasts its budget plus
+  # lease_slack_seconds (src/state), so the function must not outlive that.
+  # -------------------------------------------------------------------------------------------
+  deadline_margin_seconds = 300
+  lease_slack_seconds     = 600
 
   # -------------------------------------------------------------------------------------------
   # The deploy zip honours .gcloudignore, the list `gcloud functions deploy` uses, so both ways
@@ -93,12 +112,11 @@ locals {
     # The dataset of instances that name none; every instance above names its own.
     BQ_DATASET           = var.dataset_id
     BQ_LOCATION          = var.dataset_location
-    FIRESTORE_DATABASE   = var.firestore_database_id
+    FIRESTORE_DATABASE   = local.firestore_database
     FIRESTORE_COLLECTION = var.firestore_collection
     SETTLE_DAYS          = tostring(var.settle_days)
-    # Stop starting windows five minutes before the function's timeout (half of a short one),
-    # so a run ends cleanly and the next one resumes from its watermark.
-    RUN_BUDGET_SECONDS = tostring(max(var.timeout_seconds - 300, floor(var.timeout_seconds / 2)))
+    # Validated against the scheduler's attempt deadline and the function timeout (variables.tf).
+    RUN_BUDGET_SECONDS = tostring(var.run_budget_seconds)
   }
 
   # -------------------------------------------------------------------------------------------
@@ -244,4 +262,36 @@ locals {
       })
     }
   ]...)
+}
+
+# ---------------------------------------------------------------------------------------------
+# What the function logs, as Cloud Logging stores it (one JSON line on stdout becomes
+# jsonPayload), and the filters, metrics and queries built on it (monitoring.tf,
+# run_history.tf). Gen2 functions log as their Cloud Run service, named like the function.
+# ---------------------------------------------------------------------------------------------
+
+locals {
+  function_logs = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"${var.name}\""
+
+  # One entry per run: "export run succeeded" / "export run partial" / "export run failed".
+  run_summary_filter = "${local.function_logs} AND jsonPayload.message=~\"^export run (succeeded|partial|failed)$\""
+  failed_run_filter  = "${local.function_logs} AND jsonPayload.message=\"export run failed\""
+  # One entry per explore and instance at the end of each run.
+  explore_succeeded_filter = "${local.function_logs} AND jsonPayload.message=\"explore finished\" AND jsonPayload.status=\"succeeded\""
+
+  failed_runs_metric       = "${var.name}-failed-runs"
+  explore_succeeded_metric = "${var.name}-explore-succeeded"
+
+  # PromQL names a user log-based metric logging_googleapis_com:user_<name>, every character
+  # other than letters, digits and _ replaced by _. absent_over_time() returns one series, with
+  # the labels its selector names, for each instance and explore with no success in the period.
+  explore_succeeded_promql = "logging_googleapis_com:user_${replace(local.explore_succeeded_metric, "/[^A-Za-z0-9_]/", "_")}"
+  stale_explores_query = join(" or ", [
+    for key, table in local.instance_tables :
+    "absent_over_time(${local.explore_succeeded_promql}{monitored_resource=\"cloud_run_revision\",service_name=\"${var.name}\",looker_instance=\"${table.instance}\",explore=\"${table.table_id}\"}[${var.stale_explore_hours}h])"
+  ])
+
+  # Logging names the table after the log (run.googleapis.com/stdout); with partitioned tables
+  # it is one table, partitioned by the entries' timestamp.
+  run_history_table = "run_googleapis_com_stdout"
 }

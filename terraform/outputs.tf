@@ -57,3 +57,26 @@ output "secret_ids" {
     masking_key = one(google_secret_manager_secret.masking_key[*].secret_id)
   }
 }
+
+output "source_bucket" {
+  description = "Name of the bucket holding the function's source zip (the runtime account has no access to it)."
+  value       = google_storage_bucket.source.name
+}
+
+output "firestore_database" {
+  description = "Firestore database holding the export state (created here unless firestore.create is false)."
+  value       = local.firestore_database
+}
+
+output "alert_policies" {
+  description = "Cloud Monitoring alert policies: a failed run, and an explore with no successful run in stale_explore_hours."
+  value = {
+    failed_run    = google_monitoring_alert_policy.failed_run.name
+    stale_explore = google_monitoring_alert_policy.stale_explore.name
+  }
+}
+
+output "run_history_dataset" {
+  description = "BigQuery dataset the run summaries are routed to (table run_googleapis_com_stdout, view runs_per_day once create_run_history_view is on)."
+  value       = google_bigquery_dataset.run_history.dataset_id
+}

@@ -2,10 +2,11 @@
 # Cloud Scheduler: the daily call, authenticated with an OIDC token of the invoker account
 # (audience: the function's URL, which is what Cloud Run checks).
 #
-# A run may take up to the function's timeout (3600 s), longer than the 30 minutes Scheduler
-# waits for an HTTP target. After that Scheduler records a failure and retries with backoff:
-# a retry that arrives while the run still holds its Firestore lease gets 409 and does
-# nothing; one that arrives later finds nothing new, or resumes a run that ran out of time.
+# Scheduler waits scheduler_attempt_deadline_seconds (at most 30 minutes for an HTTP target) for
+# the answer. The run's budget ends it earlier, with a margin for the window in flight
+# (variables.tf), so a run that ran out of budget answers 200 `partial` in time and the next
+# day's run continues. A retry that arrives while a run still holds its Firestore lease gets
+# 409 and does nothing.
 # ---------------------------------------------------------------------------------------------
 
 resource "google_cloud_scheduler_job" "daily" {
@@ -15,7 +16,7 @@ resource "google_cloud_scheduler_job" "daily" {
   description      = "Daily Looker System Activity export (${var.name})."
   schedule         = var.schedule
   time_zone        = var.schedule_time_zone
-  attempt_deadline = "1800s"
+  attempt_deadline = "${var.scheduler_attempt_deadline_seconds}s"
 
   retry_config {
     retry_count          = 3
@@ -39,5 +40,5 @@ resource "google_cloud_scheduler_job" "daily" {
   }
 
   # The first call must not race the grant that lets it in.
-  depends_on = [google_cloud_run_service_iam_member.invoker_calls_function]
+  depends_on = [google_project_service.required, google_cloud_run_service_iam_member.invoker_calls_function]
 }

@@ -1,6 +1,7 @@
 # ---------------------------------------------------------------------------------------------
-# Staging bucket: JSONL objects between Looker and BigQuery, and the function's source zip.
-# Private by construction; staged objects are only needed until their load job has finished.
+# Two private buckets: staging holds the JSONL objects between Looker and BigQuery (the runtime
+# account writes there); source holds the function's source zip, which the runtime account
+# cannot touch, so the function cannot replace the code it runs.
 # ---------------------------------------------------------------------------------------------
 
 resource "google_storage_bucket" "staging" {
@@ -12,7 +13,7 @@ resource "google_storage_bucket" "staging" {
   force_destroy               = var.force_destroy
   labels                      = local.labels
 
-  # Only the staged extracts expire: the deployed source zip must outlive them.
+  # Staged objects are only needed until their load job has finished.
   lifecycle_rule {
     condition {
       age            = var.staging_retention_days
@@ -27,6 +28,27 @@ resource "google_storage_bucket" "staging" {
     precondition {
       condition     = can(regex("^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", local.bucket_name))
       error_message = "The staging bucket name \"${local.bucket_name}\" is not a valid bucket name (3-63 lower-case letters, digits, - _ .): set bucket_name, or shorten name."
+    }
+  }
+
+  depends_on = [google_project_service.required]
+}
+
+resource "google_storage_bucket" "source" {
+  project                     = var.project_id
+  name                        = local.source_bucket_name
+  location                    = var.bucket_location
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  force_destroy               = var.force_destroy
+  labels                      = local.labels
+
+  # Old zips are kept (a redeploy of a previous revision reads its own): they are small.
+
+  lifecycle {
+    precondition {
+      condition     = can(regex("^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", local.source_bucket_name))
+      error_message = "The source bucket name \"${local.source_bucket_name}\" is not a valid bucket name (3-63 lower-case letters, digits, - _ .): set source_bucket_name, or shorten name."
     }
   }
 

@@ -189,6 +189,17 @@ variable "bucket_name" {
   }
 }
 
+variable "source_bucket_name" {
+  type        = string
+  description = "Bucket for the function's source zip, apart from the staging bucket so the runtime account cannot replace the code it runs. Empty: <project_id>-<name>-source."
+  default     = ""
+
+  validation {
+    condition     = var.source_bucket_name == "" || can(regex("^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", var.source_bucket_name))
+    error_message = "source_bucket_name must be empty or a bucket name: 3-63 lower-case letters, digits, -, _ and ., starting and ending with a letter or digit."
+  }
+}
+
 variable "bucket_location" {
   type        = string
   description = "Location of the staging bucket; keep it with the dataset (e.g. US, EU, europe-west1)."
@@ -259,27 +270,36 @@ variable "deletion_protection" {
 # Firestore (export state)
 # ---------------------------------------------------------------------------------------------
 
-variable "create_firestore_database" {
-  type        = bool
-  description = "Create the Firestore database named firestore_database_id. False: use an existing one (such as the project's default)."
-  default     = false
-}
-
-variable "firestore_database_id" {
-  type        = string
-  description = "Firestore database holding the export state."
-  default     = "(default)"
+variable "firestore" {
+  type = object({
+    database = optional(string)
+    create   = optional(bool, true)
+    location = optional(string)
+  })
+  description = <<-EOT
+    Firestore database holding the export state (watermarks and run leases). By default the
+    module creates a Native-mode database of its own named after `name`, which works whatever the
+    project already has. `database`: its ID (default: `name`); `create`: create it here (default
+    true), or false to use an existing Native-mode database such as `(default)`; `location`:
+    where to create it (default: `region`; nam5 or eur3 for a multi-region). See README.md,
+    "Firestore".
+  EOT
+  default     = {}
 
   validation {
-    condition     = var.firestore_database_id == "(default)" || can(regex("^[a-z][a-z0-9-]{2,61}[a-z0-9]$", var.firestore_database_id))
-    error_message = "firestore_database_id must be (default) or 4-63 lower-case letters, digits and hyphens, starting with a letter."
+    condition     = var.firestore.database == null || var.firestore.database == "(default)" || can(regex("^[a-z][a-z0-9-]{2,61}[a-z0-9]$", var.firestore.database))
+    error_message = "firestore.database must be (default) or 4-63 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen."
   }
-}
 
-variable "firestore_location" {
-  type        = string
-  description = "Location of the Firestore database, when create_firestore_database is true (e.g. nam5, eur3, europe-west1)."
-  default     = "nam5"
+  validation {
+    condition     = !(var.firestore.create && var.firestore.database == "(default)")
+    error_message = "firestore = { database = \"(default)\", create = true } is refused: a project can hold one (default) database and creating it fails if it exists. To use an existing Native-mode (default), set create = false; otherwise leave database unset and the module creates its own named database."
+  }
+
+  validation {
+    condition     = var.firestore.location == null || can(regex("^[a-z][a-z0-9-]*[0-9]$", var.firestore.location))
+    error_message = "firestore.location must be a Firestore location such as europe-west1, us-central1, nam5 or eur3."
+  }
 }
 
 variable "firestore_collection" {
@@ -305,12 +325,12 @@ variable "source_dir" {
 
 variable "runtime" {
   type        = string
-  description = "Cloud Functions runtime."
-  default     = "nodejs20"
+  description = "Cloud Functions runtime. nodejs20 was decommissioned on 2026-10-30 (no function can be created or updated on it); nodejs22 and nodejs24 are supported."
+  default     = "nodejs22"
 
   validation {
-    condition     = contains(["nodejs20", "nodejs22"], var.runtime)
-    error_message = "runtime must be nodejs20 or nodejs22."
+    condition     = contains(["nodejs22", "nodejs24"], var.runtime)
+    error_message = "runtime must be nodejs22 or nodejs24 (nodejs20 is decommissioned: Cloud Functions no longer creates or updates functions on it)."
   }
 }
 
@@ -330,14 +350,54 @@ variable "memory" {
   }
 }
 
+# The three deadlines of a run, tied together (README.md, "Deadlines"): Cloud Scheduler waits
+# scheduler_attempt_deadline_seconds for the answer; the function stops starting windows after
+# run_budget_seconds and finishes the one in flight; the platform stops it at timeout_seconds.
+variable "scheduler_attempt_deadline_seconds" {
+  type        = number
+  description = "How long Cloud Scheduler waits for a run to answer before it records a failure and retries. Its maximum for an HTTP target is 1800 (30 minutes)."
+  default     = 1800
+
+  validation {
+    condition     = var.scheduler_attempt_deadline_seconds >= 15 && var.scheduler_attempt_deadline_seconds <= 1800 && floor(var.scheduler_attempt_deadline_seconds) == var.scheduler_attempt_deadline_seconds
+    error_message = "scheduler_attempt_deadline_seconds must be a whole number between 15 and 1800: Cloud Scheduler waits at most 30 minutes for an HTTP target."
+  }
+}
+
+variable "run_budget_seconds" {
+  type        = number
+  description = "A run stops starting new windows after this many seconds and answers `partial`; the next run continues. It must end the run, in-flight window included, before Cloud Scheduler stops waiting."
+  default     = 1500
+
+  validation {
+    condition     = var.run_budget_seconds >= 60 && floor(var.run_budget_seconds) == var.run_budget_seconds
+    error_message = "run_budget_seconds must be a whole number of seconds, 60 or more."
+  }
+
+  validation {
+    condition     = var.run_budget_seconds <= var.scheduler_attempt_deadline_seconds - local.deadline_margin_seconds
+    error_message = "run_budget_seconds (${var.run_budget_seconds}) must be at most scheduler_attempt_deadline_seconds minus ${local.deadline_margin_seconds} (${var.scheduler_attempt_deadline_seconds - local.deadline_margin_seconds}): the window in flight when the budget runs out needs that margin to finish before Cloud Scheduler stops waiting for the answer."
+  }
+}
+
 variable "timeout_seconds" {
   type        = number
-  description = "Function timeout; 3600 is the most an HTTP function (2nd gen) allows. A run stops starting windows 5 minutes before it."
-  default     = 3600
+  description = "Function timeout. At least run_budget_seconds + 300 (the window in flight may finish), at most run_budget_seconds + 600 (a run's Firestore lease lasts its budget plus 10 minutes) and at most 3600 (the 2nd gen limit for HTTP functions)."
+  default     = 2100
 
   validation {
     condition     = var.timeout_seconds >= 60 && var.timeout_seconds <= 3600 && floor(var.timeout_seconds) == var.timeout_seconds
     error_message = "timeout_seconds must be a whole number between 60 and 3600 (the 2nd gen limit for HTTP functions)."
+  }
+
+  validation {
+    condition     = var.timeout_seconds >= var.run_budget_seconds + local.deadline_margin_seconds
+    error_message = "timeout_seconds (${var.timeout_seconds}) must be at least run_budget_seconds plus ${local.deadline_margin_seconds} (${var.run_budget_seconds + local.deadline_margin_seconds}): otherwise the platform stops the function while it finishes the window it started before its budget ran out."
+  }
+
+  validation {
+    condition     = var.timeout_seconds <= var.run_budget_seconds + local.lease_slack_seconds
+    error_message = "timeout_seconds (${var.timeout_seconds}) must be at most run_budget_seconds plus ${local.lease_slack_seconds} (${var.run_budget_seconds + local.lease_slack_seconds}): a run's Firestore lease lasts its budget plus 10 minutes, and a function still running after that could be overtaken by the next run."
   }
 }
 
@@ -376,7 +436,7 @@ variable "build_service_account" {
 
 variable "invoker_members" {
   type        = list(string)
-  description = "Principals allowed to call the function besides the scheduler, e.g. [\"group:data-ops@example.com\"] for operators who backfill."
+  description = "Operators allowed to run backfills with `gcloud functions call`, e.g. [\"group:data-ops@example.com\"]. Each gets roles/run.invoker on the function's Cloud Run service and roles/cloudfunctions.viewer on the function (gcloud reads the function before it calls it), nothing else."
   default     = []
 
   validation {
@@ -420,4 +480,47 @@ variable "scheduler_body" {
     condition     = can(keys(jsondecode(var.scheduler_body)))
     error_message = "scheduler_body must be a JSON object such as {} or {\"explores\":[\"history\"]}."
   }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Alerts and run history
+# ---------------------------------------------------------------------------------------------
+
+variable "alert_notification_channels" {
+  type        = list(string)
+  description = "Cloud Monitoring notification channels the alert policies notify, as projects/PROJECT/notificationChannels/ID (create them in the console or with google_monitoring_notification_channel). Empty: incidents open in the console only."
+  default     = []
+
+  validation {
+    condition     = alltrue([for channel in var.alert_notification_channels : can(regex("^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/notificationChannels/[0-9]+$", channel))])
+    error_message = "alert_notification_channels entries must be notification channel names, projects/PROJECT/notificationChannels/ID (gcloud beta monitoring channels list --format='value(name)'), not e-mail addresses or display names."
+  }
+}
+
+variable "stale_explore_hours" {
+  type        = number
+  description = "Alert when an exported explore of an instance has had no successful run for this many hours (the daily run plus a missed day's slack)."
+  default     = 36
+
+  validation {
+    condition     = var.stale_explore_hours >= 25 && var.stale_explore_hours <= 168 && floor(var.stale_explore_hours) == var.stale_explore_hours
+    error_message = "stale_explore_hours must be a whole number between 25 and 168: less than a day would alert between two daily runs."
+  }
+}
+
+variable "run_history_dataset_id" {
+  type        = string
+  description = "BigQuery dataset the log sink routes every run summary to (one partitioned table, written by Cloud Logging), with the runs_per_day view."
+  default     = "looker_activity_export_runs"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_]+$", var.run_history_dataset_id)) && length(var.run_history_dataset_id) <= 1024
+    error_message = "run_history_dataset_id may contain only letters, digits and underscores (no hyphens, no project prefix)."
+  }
+}
+
+variable "create_run_history_view" {
+  type        = bool
+  description = "Create the runs_per_day view over the run history. Cloud Logging creates the table it reads with the first run summary it routes, and BigQuery refuses a view over a missing table: set this to true and apply again after the first run."
+  default     = false
 }

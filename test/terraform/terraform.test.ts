@@ -37,6 +37,27 @@ const block = (body: HclBody, name: string) => {
   assert.ok(Array.isArray(bodies), `${name} is not a block`);
   return bodies[0] as HclBody;
 };
+/** The APIs each resource type calls (create, read and IAM), as apis.tf must enable them. */
+const API_OF: Record<string, string[]> = {
+  google_bigquery_dataset: ['bigquery.googleapis.com'],
+  google_bigquery_dataset_iam_member: ['bigquery.googleapis.com'],
+  google_bigquery_table: ['bigquery.googleapis.com'],
+  google_cloud_run_service_iam_member: ['run.googleapis.com'],
+  google_cloud_scheduler_job: ['cloudscheduler.googleapis.com'],
+  google_cloudfunctions2_function: ['cloudfunctions.googleapis.com', 'run.googleapis.com', 'cloudbuild.googleapis.com', 'artifactregistry.googleapis.com'],
+  google_cloudfunctions2_function_iam_member: ['cloudfunctions.googleapis.com'],
+  google_firestore_database: ['firestore.googleapis.com'],
+  google_logging_metric: ['logging.googleapis.com'],
+  google_logging_project_sink: ['logging.googleapis.com'],
+  google_monitoring_alert_policy: ['monitoring.googleapis.com'],
+  google_project_iam_member: ['cloudresourcemanager.googleapis.com'],
+  google_secret_manager_secret: ['secretmanager.googleapis.com'],
+  google_secret_manager_secret_iam_member: ['secretmanager.googleapis.com'],
+  google_service_account: ['iam.googleapis.com'],
+  google_storage_bucket: ['storage.googleapis.com'],
+  google_storage_bucket_iam_member: ['storage.googleapis.com'],
+  google_storage_bucket_object: ['storage.googleapis.com'],
+};
 const environment = () => tf.locals.get('function_environment') as Record<string, string>;
 const where = (m: ParsedModule) => relative(ROOT, m.dir) || '.';
 
@@ -63,12 +84,12 @@ describe('the function', () => {
     assert.ok('LOOKER_INSTANCES' in environment(), 'Terraform lists the instances, never the one-instance shorthand');
   });
 
-  it('runs the registered entry point on a Node 20+ runtime, as the runtime service account, one instance at a time', () => {
+  it('runs the registered entry point on a supported Node runtime (22 by default), as the runtime service account, one instance at a time', () => {
     const fn = resource('google_cloudfunctions2_function.export');
     const build = block(fn, 'build_config');
     assert.equal(build.entry_point, 'exportSystemActivity');
     assert.equal(build.runtime, '${var.runtime}');
-    assert.equal(tf.variables.get('runtime')!.default, 'nodejs20');
+    assert.equal(tf.variables.get('runtime')!.default, 'nodejs22');
     const service = block(fn, 'service_config');
     assert.equal(service.service_account_email, '${google_service_account.runtime.email}');
     assert.equal(service.max_instance_count, 1);
@@ -76,7 +97,7 @@ describe('the function', () => {
     assert.equal(service.timeout_seconds, '${var.timeout_seconds}');
     assert.equal(service.ingress_settings, '${var.ingress_settings}');
     assert.equal(tf.variables.get('memory')!.default, '1Gi');
-    assert.equal(tf.variables.get('timeout_seconds')!.default, 3600);
+    assert.equal(tf.variables.get('timeout_seconds')!.default, 2100);
   });
 
   it('deploys a zip of the source named by its content hash, so a code change redeploys', () => {
@@ -87,6 +108,9 @@ describe('the function', () => {
     assert.match(String(resource('google_storage_bucket_object.source').name), /\$\{data\.archive_file\.source\.output_(md5|sha256)\}/);
     const storage = block(block(block(resource('google_cloudfunctions2_function.export'), 'build_config'), 'source'), 'storage_source');
     assert.equal(storage.object, '${google_storage_bucket_object.source.name}');
+    // The zip lives in a bucket of its own, which the runtime account cannot write.
+    assert.equal(storage.bucket, '${google_storage_bucket.source.name}');
+    assert.equal(resource('google_storage_bucket_object.source').bucket, '${google_storage_bucket.source.name}');
   });
 });
 
@@ -101,9 +125,7 @@ describe('access', () => {
       for (const [address, body] of bodies) {
         for (const value of strings(body)) {
           assert.doesNotMatch(value, /roles\/(owner|editor|viewer)\b/, `${where(m)} ${address} names the primitive role ${value}`);
-          // Object admin on the staging bucket alone is the one admin-named grant the design needs.
-          const bucketObjects = address.startsWith('google_storage_bucket_iam_member.') && value === 'roles/storage.objectAdmin';
-          if (!bucketObjects) assert.doesNotMatch(value, /roles\/\w+\.\w*admin\b/i, `${where(m)} ${address} names an admin role: ${value}`);
+          assert.doesNotMatch(value, /roles\/\w+\.\w*admin\b/i, `${where(m)} ${address} names an admin role: ${value}`);
           assert.doesNotMatch(value, /allUsers|allAuthenticatedUsers/, `${where(m)} ${address} opens access: ${value}`);
         }
       }
@@ -152,10 +174,10 @@ describe('access', () => {
     assert.deepEqual(grants, [
       'google_bigquery_dataset_iam_member.runtime_edits_dataset roles/bigquery.dataEditor',
       'google_project_iam_member.runtime_runs_jobs roles/bigquery.jobUser',
-      'google_project_iam_member.runtime_uses_firestore roles/datastore.user',
+      'google_project_iam_member.runtime_uses_firestore_database roles/datastore.user',
       'google_secret_manager_secret_iam_member.runtime_reads_looker_api_key roles/secretmanager.secretAccessor',
       'google_secret_manager_secret_iam_member.runtime_reads_masking_key roles/secretmanager.secretAccessor',
-      'google_storage_bucket_iam_member.runtime_stages_objects roles/storage.objectAdmin',
+      'google_storage_bucket_iam_member.runtime_stages_objects roles/storage.objectUser',
     ]);
     // Each grant is on one of the module's own resources: one per secret, the bucket, one per dataset.
     const grant = (address: string) => resource(address);
@@ -260,18 +282,74 @@ describe('storage, BigQuery and Firestore', () => {
     }
   });
 
-  it('creates a Firestore database only when asked, and otherwise uses the one named', () => {
+  it('creates the Firestore database unless told to use an existing one, and the function uses that database', () => {
     const db = resource('google_firestore_database.state');
-    assert.equal(db.count, '${var.create_firestore_database ? 1 : 0}');
-    assert.equal(db.name, '${var.firestore_database_id}');
-    assert.equal(environment().FIRESTORE_DATABASE, '${var.firestore_database_id}');
+    assert.equal(db.count, '${var.firestore.create ? 1 : 0}');
+    assert.equal(db.name, '${local.firestore_database}');
+    assert.equal(db.type, 'FIRESTORE_NATIVE');
+    assert.equal(db.delete_protection_state, 'DELETE_PROTECTION_ENABLED');
+    assert.equal(environment().FIRESTORE_DATABASE, '${local.firestore_database}');
   });
 
-  it('enables every API the deployment uses', () => {
+  it('enables the API of every resource type it uses', () => {
     const services = tf.locals.get('services') as string[];
-    for (const api of ['cloudfunctions', 'run', 'cloudbuild', 'artifactregistry', 'cloudscheduler', 'secretmanager', 'firestore', 'bigquery', 'storage', 'iam']) {
+    const problems: string[] = [];
+    for (const type of new Set([...tf.resources.keys()].map((a) => a.split('.')[0]!))) {
+      if (type === 'google_project_service') continue;
+      const apis = API_OF[type];
+      if (!apis) problems.push(`${type}: no API listed for it in API_OF (add the APIs it calls)`);
+      else for (const api of apis) if (!services.includes(api)) problems.push(`${type} needs ${api}, which apis.tf does not enable`);
+    }
+    assert.deepEqual(problems, []);
+    // IAM members on the project go through Cloud Resource Manager; alerts and sinks through
+    // Monitoring and Logging.
+    for (const api of ['cloudresourcemanager', 'logging', 'monitoring', 'iam', 'run', 'cloudbuild', 'artifactregistry']) {
       assert.ok(services.includes(`${api}.googleapis.com`), `${api}.googleapis.com is not enabled`);
     }
+  });
+
+  it('creates every resource after the APIs, so a first apply on a fresh project passes', () => {
+    const dependencies = (body: HclBody) => {
+      const found = new Set<string>();
+      for (const value of strings(body)) {
+        for (const ref of references(value)) if (ref.kind === 'resource') found.add(`${ref.type}.${ref.name}`);
+      }
+      // depends_on entries are bare references, which HCL's JSON form writes as ${...} too.
+      return found;
+    };
+    const graph = new Map([...tf.resources].map(([address, body]) => [address, dependencies(body)]));
+    const reaches = (from: string, target: string, seen = new Set<string>()): boolean => {
+      if (from === target) return true;
+      if (seen.has(from)) return false;
+      seen.add(from);
+      return [...(graph.get(from) ?? [])].some((next) => reaches(next, target, seen));
+    };
+    const late = [...tf.resources.keys()].filter((a) => a.startsWith('google_') && a !== 'google_project_service.required' && !reaches(a, 'google_project_service.required'));
+    assert.deepEqual(late, [], 'these resources may be created before the APIs they call are enabled');
+    // The checker sees a missing edge: a resource that names no other and no API is caught.
+    graph.set('google_storage_bucket.probe', new Set());
+    assert.equal(reaches('google_storage_bucket.probe', 'google_project_service.required'), false);
+    // Resources whose API is not the one of a resource they reference name the APIs themselves.
+    for (const address of [
+      'google_project_iam_member.runtime_runs_jobs',
+      'google_project_iam_member.runtime_uses_firestore_database',
+      'google_logging_metric.failed_runs',
+      'google_logging_metric.explore_succeeded',
+      'google_logging_project_sink.run_history',
+      'google_cloud_scheduler_job.daily',
+      'google_firestore_database.state',
+      'google_storage_bucket.source',
+    ]) {
+      assert.ok(String(resource(address).depends_on ?? '').includes('google_project_service.required'), `${address} does not depend on the APIs directly`);
+    }
+  });
+
+  it('leaves the columns the function adds alone: a later apply does not drop them', () => {
+    const lifecycle = block(resource('google_bigquery_table.explore'), 'lifecycle');
+    // HCL's JSON form writes each attribute name as an expression: ignore_changes = [schema].
+    assert.ok(Array.isArray(lifecycle.ignore_changes) && lifecycle.ignore_changes.includes('${schema}'), 'the tables ignore changes to schema');
+    // Views do not: a changed query must reach BigQuery.
+    for (const view of ['google_bigquery_table.view', 'google_bigquery_table.view_of_views']) assert.equal(resource(view).lifecycle, undefined, view);
   });
 });
 

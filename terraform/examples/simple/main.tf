@@ -26,6 +26,12 @@ variable "invoker_members" {
   default     = []
 }
 
+variable "alert_notification_channels" {
+  type        = list(string)
+  description = "Notification channels of the alerts, e.g. [\"projects/acme-analytics/notificationChannels/123\"]."
+  default     = []
+}
+
 provider "google" {
   project = var.project_id
   region  = var.region
@@ -38,6 +44,8 @@ module "looker_activity_export" {
   region           = var.region
   looker_instances = var.looker_instances
   invoker_members  = var.invoker_members
+
+  alert_notification_channels = var.alert_notification_channels
 }
 
 output "function_name" {

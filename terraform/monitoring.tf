@@ -1,0 +1,149 @@
+# ---------------------------------------------------------------------------------------------
+# Alerts, from the function's structured logs (the filters are in main.tf):
+# - a failed run: a counter of "export run failed" summaries, alerting on any;
+# - a stale explore: a counter of "explore finished" entries with status succeeded, labelled by
+#   explore and instance, and one PromQL condition that finds each exported explore of each
+#   instance with no success in stale_explore_hours. Metric-absence conditions stop at 23.5
+#   hours, so a 36-hour absence needs absent_over_time().
+# Both notify alert_notification_channels (none: incidents show in the console only).
+# ---------------------------------------------------------------------------------------------
+
+resource "google_logging_metric" "failed_runs" {
+  project     = var.project_id
+  name        = local.failed_runs_metric
+  description = "Export runs of ${var.name} that ended with status failed (the run summary log entry)."
+  filter      = local.failed_run_filter
+
+  metric_descriptor {
+    metric_kind  = "DELTA"
+    value_type   = "INT64"
+    unit         = "1"
+    display_name = "${var.name} failed runs"
+  }
+
+  depends_on = [google_project_service.required]
+}
+
+resource "google_monitoring_alert_policy" "failed_run" {
+  project               = var.project_id
+  display_name          = "${var.name}: an export run failed"
+  combiner              = "OR"
+  severity              = "ERROR"
+  notification_channels = var.alert_notification_channels
+  user_labels           = local.labels
+
+  conditions {
+    display_name = "export run failed"
+
+    condition_threshold {
+      filter          = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.failed_runs.name}\" AND resource.type=\"cloud_run_revision\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+
+      trigger {
+        count = 1
+      }
+    }
+  }
+
+  alert_strategy {
+    auto_close = "86400s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    subject   = "${var.name}: an export run failed"
+    content   = <<-EOT
+      A run of `${var.name}` ended with status `failed`. Its summary (which instance, explore and
+      window failed, and why) is in the run's last log entry:
+
+      `${local.failed_run_filter}`
+
+      A 503 run is retried by Cloud Scheduler; a 500 needs an operator (credentials, a rejected
+      load, configuration). Progress did not move, so the next run repeats the work.
+    EOT
+  }
+}
+
+resource "google_logging_metric" "explore_succeeded" {
+  project     = var.project_id
+  name        = local.explore_succeeded_metric
+  description = "Explores of ${var.name} that finished a run with status succeeded, by explore and Looker instance."
+  filter      = local.explore_succeeded_filter
+
+  metric_descriptor {
+    metric_kind  = "DELTA"
+    value_type   = "INT64"
+    unit         = "1"
+    display_name = "${var.name} explores succeeded"
+
+    labels {
+      key         = "explore"
+      value_type  = "STRING"
+      description = "System Activity explore."
+    }
+
+    labels {
+      key         = "looker_instance"
+      value_type  = "STRING"
+      description = "Looker instance (the looker_instance column)."
+    }
+  }
+
+  label_extractors = {
+    explore         = "EXTRACT(jsonPayload.explore)"
+    looker_instance = "EXTRACT(jsonPayload.instance)"
+  }
+
+  depends_on = [google_project_service.required]
+}
+
+resource "google_monitoring_alert_policy" "stale_explore" {
+  project               = var.project_id
+  display_name          = "${var.name}: an explore has not been exported for ${var.stale_explore_hours} hours"
+  combiner              = "OR"
+  severity              = "WARNING"
+  notification_channels = var.alert_notification_channels
+  user_labels           = local.labels
+
+  conditions {
+    display_name = "no successful run of an explore in ${var.stale_explore_hours} h"
+
+    condition_prometheus_query_language {
+      query               = local.stale_explores_query
+      duration            = "0s"
+      evaluation_interval = "300s"
+      # The metric has no data until the first explore succeeds; the policy must exist before.
+      disable_metric_validation = true
+    }
+  }
+
+  alert_strategy {
+    auto_close = "86400s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    subject   = "${var.name}: an explore has not been exported for ${var.stale_explore_hours} hours"
+    content   = <<-EOT
+      No run of `${var.name}` has finished this explore of this Looker instance with status
+      `succeeded` in ${var.stale_explore_hours} hours (the incident's labels `explore` and
+      `looker_instance` say which). It counts log entries matching
+
+      `${local.explore_succeeded_filter}`
+
+      Look at the last run summaries (status `partial` means the run budget ran out first;
+      `failed` says why). Right after the first deploy the policy is open until every explore
+      has succeeded once.
+    EOT
+  }
+
+  depends_on = [google_logging_metric.explore_succeeded]
+}
