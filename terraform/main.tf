@@ -110,11 +110,13 @@ locals {
     GCS_BUCKET           = local.bucket_name
     GCS_PREFIX           = local.staging_prefix
     # The dataset of instances that name none; every instance above names its own.
-    BQ_DATASET           = var.dataset_id
-    BQ_LOCATION          = var.dataset_location
-    FIRESTORE_DATABASE   = local.firestore_database
-    FIRESTORE_COLLECTION = var.firestore_collection
-    SETTLE_DAYS          = tostring(var.settle_days)
+    BQ_DATASET            = var.dataset_id
+    BQ_LOCATION           = var.dataset_location
+    FIRESTORE_DATABASE    = local.firestore_database
+    FIRESTORE_COLLECTION  = var.firestore_collection
+    SETTLE_DAYS           = tostring(var.settle_days)
+    ELITE_SYSTEM_ACTIVITY = tostring(var.elite_system_activity)
+    WINDOW_MAX_ROWS       = tostring(var.window_max_rows)
     # Validated against the scheduler's attempt deadline and the function timeout (variables.tf).
     RUN_BUDGET_SECONDS = tostring(var.run_budget_seconds)
   }

@@ -116,8 +116,8 @@ variable "looker_timeout_seconds" {
 
 variable "looker_row_cap" {
   type        = number
-  description = "Row limit Looker may silently cap a query at; windows that reach it are split so no row is lost. 0 turns splitting off."
-  default     = 5000
+  description = "Row limit Looker caps a query at, when known (e.g. 5000 for an API user without download_without_limit): pages are asked for this many rows and continued after their last row. 0 (default): unknown; every read is checked against Looker's own count and a silent cap is learned."
+  default     = 0
 
   validation {
     condition     = var.looker_row_cap >= 0 && floor(var.looker_row_cap) == var.looker_row_cap
@@ -403,12 +403,34 @@ variable "timeout_seconds" {
 
 variable "settle_days" {
   type        = number
-  description = "Days before the watermark re-read on each run, for rows System Activity serves late."
+  description = "Days before the watermark re-read on each run, for rows System Activity serves late (its cache is up to 12 hours old outside Elite System Activity)."
   default     = 1
 
   validation {
     condition     = var.settle_days >= 0 && var.settle_days <= 30 && floor(var.settle_days) == var.settle_days
     error_message = "settle_days must be a whole number between 0 and 30."
+  }
+
+  validation {
+    condition     = var.settle_days >= 1 || var.elite_system_activity
+    error_message = "settle_days 0 loses rows under System Activity's 12-hour cache; it is allowed only with elite_system_activity = true."
+  }
+}
+
+variable "elite_system_activity" {
+  type        = bool
+  description = "Every Looker instance has Elite System Activity (refreshed every 10 minutes, no 12-hour cache); only then may settle_days be 0."
+  default     = false
+}
+
+variable "window_max_rows" {
+  type        = number
+  description = "Counted rows one window holds at most: days are packed into windows up to this many rows; each window is one BigQuery write and one progress step, so a long initial load resumes where it stopped."
+  default     = 1000000
+
+  validation {
+    condition     = var.window_max_rows >= 1 && var.window_max_rows <= 100000000 && floor(var.window_max_rows) == var.window_max_rows
+    error_message = "window_max_rows must be a whole number between 1 and 100000000."
   }
 }
 

@@ -64,7 +64,7 @@ describe('the function environment Terraform computes', () => {
       name: 'sysact-export',
       looker_instances: { 'acme-prod': { base_url: 'https://acme.cloud.looker.com/', verify_ssl: false } },
       looker_timeout_seconds: 120,
-      looker_row_cap: 0,
+      looker_row_cap: 5000,
       explores: ['history', 'user'],
       explore_concurrency: 4,
       exclude_own_activity: false,
@@ -76,6 +76,8 @@ describe('the function environment Terraform computes', () => {
       firestore: { database: 'export-state', create: false },
       firestore_collection: 'sysact',
       settle_days: 0,
+      elite_system_activity: true,
+      window_max_rows: 20000,
       scheduler_attempt_deadline_seconds: 600,
       run_budget_seconds: 240,
       timeout_seconds: 600,
@@ -87,7 +89,9 @@ describe('the function environment Terraform computes', () => {
     assert.equal(config.instances[0]!.verifySsl, false);
     assert.equal(config.instances[0]!.dataset, 'looker_audit');
     assert.equal(config.looker.timeoutMs, 120_000);
-    assert.equal(config.looker.rowCap, 0);
+    assert.equal(config.looker.rowCap, 5000);
+    assert.equal(config.windowMaxRows, 20_000);
+    assert.equal(config.looker.eliteSystemActivity, true);
     assert.deepEqual(config.explores, ['history', 'user']);
     assert.equal(config.exploreConcurrency, 4);
     assert.equal(config.looker.excludeOwnActivity, false);
@@ -203,6 +207,8 @@ describe('validation of the inputs', () => {
     ['runtime', 'nodejs18', 'nodejs22 or nodejs24'],
     ['runtime', 'nodejs20', 'nodejs20 is decommissioned'],
     ['settle_days', 45, 'between 0 and 30'],
+    ['settle_days', 0, 'allowed only with elite_system_activity = true'],
+    ['window_max_rows', 0, 'between 1 and 100000000'],
     ['ingress_settings', 'INTERNAL', 'ALLOW_ALL, ALLOW_INTERNAL_ONLY or ALLOW_INTERNAL_AND_GCLB'],
     ['build_service_account', 'builder', 'a service account email'],
     ['invoker_members', ['allUsers'], 'must not be public'],
