@@ -256,6 +256,19 @@ describe('datasets and tables', () => {
     await bigquery.dataset('catalog').delete({ force: true });
     assert.equal((await bigquery.dataset('catalog').exists())[0], false);
   });
+
+  it('deletes a table once its expirationTime has passed', async () => {
+    await bigquery.createDataset('expiring', { location: 'US' });
+    const expirationTime = String(Date.now() + 300);
+    await bigquery
+      .dataset('expiring')
+      .createTable('short', { schema: { fields: [{ name: 'a', type: 'STRING' }] }, expirationTime });
+    const [metadata] = await bigquery.dataset('expiring').table('short').getMetadata();
+    assert.equal(metadata.expirationTime, expirationTime);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal((await bigquery.dataset('expiring').table('short').exists())[0], false);
+    assert.deepEqual((await bigquery.dataset('expiring').getTables())[0], []);
+  });
 });
 
 describe('load jobs', () => {
@@ -1424,6 +1437,28 @@ describe('bq CLI', { skip: !SDK && 'the Cloud SDK (gcloud, bq) is not installed'
         return true;
       },
     );
+  });
+
+  it('runs a MERGE through bq query and prints the affected rows', async () => {
+    await load({
+      destinationTable: destination('cli', 'changes'),
+      schema: { fields: EVENTS },
+      timePartitioning: { type: 'DAY', field: 'day' },
+      sourceUris: [
+        await stage('cli/changes.jsonl', [event(1, '2026-11-21', { name: 'new' }), event(9, '2026-11-25')]),
+      ],
+    });
+    const said = await bq(
+      'query',
+      '--nouse_legacy_sql',
+      `MERGE cli.t T USING cli.changes S ON T.id = S.id
+       WHEN MATCHED THEN UPDATE SET name = S.name
+       WHEN NOT MATCHED THEN INSERT ROW`,
+    );
+    assert.match(said, /Number of affected rows: 2/);
+    const rows = fake.rows('cli', 't');
+    assert.equal(rows.find((r) => r.id === 1n)?.name, 'new');
+    assert.ok(rows.some((r) => r.id === 9n));
   });
 });
 
