@@ -203,6 +203,19 @@ describe('BigQuery writer: merge by key', () => {
     assert.deepEqual(archived(), ['1:complete:2026-11-20']);
   });
 
+  it('refuses a column name that could break out of its quotes before starting any job', async () => {
+    const jobs = stack.bigquery.jobs.length;
+    await assert.rejects(
+      merge('2026-11-20', [run(1, '2026-11-20')], { primaryKey: ['id` = 1 OR TRUE --'] }),
+      (error: unknown) =>
+        error instanceof DependencyError &&
+        !error.transient &&
+        /not a BigQuery column name/.test(error.message),
+    );
+    assert.equal(stack.bigquery.jobs.length, jobs);
+    assert.deepEqual(await tables(), []);
+  });
+
   it('follows the existing job when a retried insert of the same job id meets 409', async () => {
     const rows = [run(1, '2026-11-20')];
     const first = await merge('2026-11-20', rows);
