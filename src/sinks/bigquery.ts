@@ -69,9 +69,10 @@ const TRANSIENT_REASONS = new Set([
 ]);
 
 /**
- * Load jobs from staged JSONL, with an explicit schema, into day-partitioned tables.
- * A window's load replaces its partition (`table$YYYYMMDD`, WRITE_TRUNCATE), so a rerun of a
- * window never duplicates rows; the table is created on first load.
+ * Writes staged JSONL, with an explicit schema, into day-partitioned tables. `merge` writes an
+ * incremental window by primary key (a re-read never loses an archived row nor doubles one);
+ * `load` replaces one partition (`table$YYYYMMDD`, WRITE_TRUNCATE), which suits a snapshot's own
+ * `snapshot_date` day. Either creates the table when it is missing.
  */
 export class BigQueryLoader {
   constructor(
