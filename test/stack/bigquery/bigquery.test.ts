@@ -1312,6 +1312,16 @@ describe('MERGE', () => {
     }
   });
 
+  it('runs through bigquery.query (jobs.query) with the client’s own parameters', async () => {
+    const { t, s, rows } = await tables([event(1, '2026-11-21')], [event(1, '2026-11-21', { name: 'x' })]);
+    const [result] = await bigquery.query({
+      query: upsert(t, s, 'T.id = S.id AND T.day >= @start AND T.at < @before'),
+      params: { start: bigquery.date('2026-11-21'), before: bigquery.timestamp('2026-11-22T00:00:00Z') },
+    });
+    assert.deepEqual(result, []);
+    assert.deepEqual(byId(rows()), { 1: 'x' });
+  });
+
   it('answers a dry run with the statement type and changes nothing', async () => {
     const { t, s, rows } = await tables([event(1, '2026-11-21')], [event(2, '2026-11-21')]);
     const { status, body } = await api('POST', '/jobs', {
