@@ -42,7 +42,8 @@ export interface MergeStatementInput {
  * [@window_start, @window_end) can match, which lets BigQuery prune to the window's partitions
  * and leaves a row of another window alone even when it has the same key. A staged row outside
  * the window is neither inserted nor written over a row: it would not match its own copy on the
- * next re-read and be doubled. It shows as `inserted + updated < stagedRows`.
+ * next re-read and be doubled; nor is a row with a NULL key (NULL equals nothing, so it could
+ * never match its copy either). Both show as `inserted + updated < stagedRows`.
  */
 export function mergeStatement(input: MergeStatementInput): string {
   const keys = new Set(input.primaryKey);
@@ -51,7 +52,9 @@ export function mergeStatement(input: MergeStatementInput): string {
     `${alias}.${quoteColumn(input.partitionField)} < @window_end`,
   ];
   const on = [...input.primaryKey.map((k) => `T.${quoteColumn(k)} = S.${quoteColumn(k)}`), ...inWindow('T')];
-  const staged = inWindow('S').join(' AND ');
+  const staged = [...inWindow('S'), ...input.primaryKey.map((k) => `S.${quoteColumn(k)} IS NOT NULL`)].join(
+    ' AND ',
+  );
   const set = input.updated.filter((c) => !keys.has(c)).map((c) => `${quoteColumn(c)} = S.${quoteColumn(c)}`);
   const columns = input.columns.map(quoteColumn);
   return [

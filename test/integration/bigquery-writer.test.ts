@@ -154,14 +154,15 @@ describe('BigQuery writer: merge by key', () => {
     ]);
   });
 
-  it('neither inserts nor writes over a row with a staged row outside the window, and says so in its counts', async () => {
+  it('neither inserts nor writes over a row with a staged row outside the window or without a key, and says so in its counts', async () => {
     await merge('2026-11-20', [run(1, '2026-11-20')]);
     const stray = await merge('2026-11-20', [
       run(1, '2026-11-21', 'error'),
       run(2, '2026-11-19'),
       run(3, '2026-11-20'),
+      { ...run(4, '2026-11-20'), id: null as unknown as number },
     ]);
-    assert.deepEqual([stray.stagedRows, stray.inserted, stray.updated], [3, 1, 0]);
+    assert.deepEqual([stray.stagedRows, stray.inserted, stray.updated], [4, 1, 0]);
     assert.deepEqual(archived(), ['1:complete:2026-11-20', '3:complete:2026-11-20']);
   });
 
