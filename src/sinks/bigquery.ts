@@ -1,7 +1,13 @@
 import type { BigQuery, Job } from '@google-cloud/bigquery';
 import { DependencyError } from '../errors.js';
 import type { BigQueryField } from '../explores/index.js';
-import { mergeStatement, quoteTable, repeatedKeysQuery, windowParameters } from './merge-sql.js';
+import {
+  mergeStatement,
+  quoteTable,
+  repeatedKeysQuery,
+  windowParameters,
+  type QueryParameter,
+} from './merge-sql.js';
 import { isNetworkError } from './network-errors.js';
 
 export interface LoadRequest {
@@ -63,9 +69,10 @@ const TRANSIENT_REASONS = new Set([
 ]);
 
 /**
- * Load jobs from staged JSONL, with an explicit schema, into day-partitioned tables.
- * A window's load replaces its partition (`table$YYYYMMDD`, WRITE_TRUNCATE), so a rerun of a
- * window never duplicates rows; the table is created on first load.
+ * Writes staged JSONL, with an explicit schema, into day-partitioned tables. `merge` writes an
+ * incremental window by primary key (a re-read never loses an archived row nor doubles one);
+ * `load` replaces one partition (`table$YYYYMMDD`, WRITE_TRUNCATE), which suits a snapshot's own
+ * `snapshot_date` day. Either creates the table when it is missing.
  */
 export class BigQueryLoader {
   constructor(
@@ -139,13 +146,12 @@ export class BigQueryLoader {
       );
     const stagingId = `_staging_${request.jobId.replace(/[^A-Za-z0-9_]/g, '_')}`;
     const project = this.bigquery.projectId;
-    const staging = quoteTable(project, this.datasetId, stagingId);
+    // Every statement is written before anything is created, so a name BigQuery would refuse
+    // (or that could break out of its quotes) fails the window without touching BigQuery.
+    let staging: string, sql: string, keyCheck: string, parameters: QueryParameter[];
     try {
-      await this.#createStaging(stagingId, schema);
-      const stagedRows = await this.#loadStaging(request, stagingId, schema, signal);
-      await this.#refuseRepeatedKeys(request, staging, signal);
-      await this.#prepareTarget(request, existing, schema);
-      const sql = mergeStatement({
+      staging = quoteTable(project, this.datasetId, stagingId);
+      sql = mergeStatement({
         target: quoteTable(project, this.datasetId, request.tableId),
         staging,
         columns: schema.map((field) => field.name),
@@ -153,13 +159,30 @@ export class BigQueryLoader {
         primaryKey: request.primaryKey,
         partitionField: request.partitionField,
       });
+      keyCheck = repeatedKeysQuery(staging, request.primaryKey);
+      parameters = windowParameters(partitionField, request.range);
+    } catch (error) {
+      throw new DependencyError(
+        'bigquery',
+        `BigQuery merge into ${request.tableId}: ${String(error)}`,
+        false,
+        {
+          cause: error,
+        },
+      );
+    }
+    try {
+      await this.#createStaging(stagingId, schema);
+      const stagedRows = await this.#loadStaging(request, stagingId, schema, signal);
+      await this.#refuseRepeatedKeys(request, keyCheck, signal);
+      await this.#prepareTarget(request, existing, schema);
       const metadata = await this.#query(
         request.jobId,
         `merge into ${request.tableId}`,
         sql,
         request.labels,
         signal,
-        windowParameters(partitionField, request.range),
+        parameters,
       );
       const dml = metadata.statistics?.query?.dmlStats;
       return {
@@ -223,15 +246,9 @@ export class BigQueryLoader {
   }
 
   /** MERGE would insert both copies of a new key (it fails only on a key the table has): refuse them first. */
-  async #refuseRepeatedKeys(request: MergeRequest, staging: string, signal?: AbortSignal): Promise<void> {
+  async #refuseRepeatedKeys(request: MergeRequest, keyCheck: string, signal?: AbortSignal): Promise<void> {
     const jobId = `${request.jobId}_keys`;
-    await this.#query(
-      jobId,
-      'staged key check',
-      repeatedKeysQuery(staging, request.primaryKey),
-      request.labels,
-      signal,
-    );
+    await this.#query(jobId, 'staged key check', keyCheck, request.labels, signal);
     let rows: Record<string, unknown>[];
     try {
       [rows] = (await this.bigquery.job(jobId, { location: this.location }).getQueryResults()) as unknown as [
@@ -242,10 +259,7 @@ export class BigQueryLoader {
     }
     if (!rows.length) return;
     const shown = rows
-      .map(
-        (row) =>
-          `(${request.primaryKey.map((k) => JSON.stringify(row[k] ?? null)).join(', ')}) x${String(row.copies)}`,
-      )
+      .map((row) => `(${request.primaryKey.map((k) => showValue(row[k])).join(', ')}) x${String(row.copies)}`)
       .join(', ');
     throw new DependencyError(
       'bigquery',
@@ -294,7 +308,7 @@ export class BigQueryLoader {
     query: string,
     labels: Record<string, string> | undefined,
     signal?: AbortSignal,
-    queryParameters?: ReturnType<typeof windowParameters>,
+    queryParameters?: QueryParameter[],
   ): Promise<JobMetadata> {
     const job = await this.#startJob(jobId, what, {
       labels,
@@ -387,6 +401,13 @@ async function waitForJob(job: Job, signal?: AbortSignal, maxIntervalMs = 500): 
       throw new Error(`job still ${metadata.status?.state ?? 'pending'} when the run's time budget ran out`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** A key value as the client returns it (DATE/DATETIME/TIMESTAMP as `{ value }` objects). */
+function showValue(value: unknown): string {
+  if (value && typeof value === 'object' && 'value' in value)
+    return String((value as { value: unknown }).value);
+  return JSON.stringify(value ?? null);
 }
 
 function bigQueryError(what: string, error: unknown): DependencyError {

@@ -40,23 +40,29 @@ export interface MergeStatementInput {
 /**
  * MERGE of the staged rows into the target. Only target rows whose partition column lies in
  * [@window_start, @window_end) can match, which lets BigQuery prune to the window's partitions
- * and leaves a row of another window alone even when it has the same key.
+ * and leaves a row of another window alone even when it has the same key. A staged row outside
+ * the window is neither inserted nor written over a row: it would not match its own copy on the
+ * next re-read and be doubled; nor is a row with a NULL key (NULL equals nothing, so it could
+ * never match its copy either). Both show as `inserted + updated < stagedRows`.
  */
 export function mergeStatement(input: MergeStatementInput): string {
   const keys = new Set(input.primaryKey);
-  const on = [
-    ...input.primaryKey.map((k) => `T.${quoteColumn(k)} = S.${quoteColumn(k)}`),
-    `T.${quoteColumn(input.partitionField)} >= @window_start`,
-    `T.${quoteColumn(input.partitionField)} < @window_end`,
+  const inWindow = (alias: string) => [
+    `${alias}.${quoteColumn(input.partitionField)} >= @window_start`,
+    `${alias}.${quoteColumn(input.partitionField)} < @window_end`,
   ];
+  const on = [...input.primaryKey.map((k) => `T.${quoteColumn(k)} = S.${quoteColumn(k)}`), ...inWindow('T')];
+  const staged = [...inWindow('S'), ...input.primaryKey.map((k) => `S.${quoteColumn(k)} IS NOT NULL`)].join(
+    ' AND ',
+  );
   const set = input.updated.filter((c) => !keys.has(c)).map((c) => `${quoteColumn(c)} = S.${quoteColumn(c)}`);
   const columns = input.columns.map(quoteColumn);
   return [
     `MERGE ${input.target} AS T`,
     `USING ${input.staging} AS S`,
     `ON ${on.join('\n  AND ')}`,
-    ...(set.length ? [`WHEN MATCHED THEN UPDATE SET ${set.join(',\n  ')}`] : []),
-    `WHEN NOT MATCHED BY TARGET THEN INSERT (${columns.join(', ')})`,
+    ...(set.length ? [`WHEN MATCHED AND ${staged} THEN UPDATE SET ${set.join(',\n  ')}`] : []),
+    `WHEN NOT MATCHED BY TARGET AND ${staged} THEN INSERT (${columns.join(', ')})`,
     `  VALUES (${columns.map((c) => `S.${c}`).join(', ')})`,
   ].join('\n');
 }

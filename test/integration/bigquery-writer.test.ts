@@ -154,6 +154,18 @@ describe('BigQuery writer: merge by key', () => {
     ]);
   });
 
+  it('neither inserts nor writes over a row with a staged row outside the window or without a key, and says so in its counts', async () => {
+    await merge('2026-11-20', [run(1, '2026-11-20')]);
+    const stray = await merge('2026-11-20', [
+      run(1, '2026-11-21', 'error'),
+      run(2, '2026-11-19'),
+      run(3, '2026-11-20'),
+      { ...run(4, '2026-11-20'), id: null as unknown as number },
+    ]);
+    assert.deepEqual([stray.stagedRows, stray.inserted, stray.updated], [4, 1, 0]);
+    assert.deepEqual(archived(), ['1:complete:2026-11-20', '3:complete:2026-11-20']);
+  });
+
   it('adds a column Looker added, and keeps it (with its values) when a later window lacks it', async () => {
     await merge('2026-11-20', [run(1, '2026-11-20')]);
     await merge(
@@ -201,6 +213,19 @@ describe('BigQuery writer: merge by key', () => {
         error instanceof DependencyError && !error.transient && /integer/.test(error.message),
     );
     assert.deepEqual(archived(), ['1:complete:2026-11-20']);
+  });
+
+  it('refuses a column name that could break out of its quotes before starting any job', async () => {
+    const jobs = stack.bigquery.jobs.length;
+    await assert.rejects(
+      merge('2026-11-20', [run(1, '2026-11-20')], { primaryKey: ['id` = 1 OR TRUE --'] }),
+      (error: unknown) =>
+        error instanceof DependencyError &&
+        !error.transient &&
+        /not a BigQuery column name/.test(error.message),
+    );
+    assert.equal(stack.bigquery.jobs.length, jobs);
+    assert.deepEqual(await tables(), []);
   });
 
   it('follows the existing job when a retried insert of the same job id meets 409', async () => {

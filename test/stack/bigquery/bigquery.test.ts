@@ -256,6 +256,19 @@ describe('datasets and tables', () => {
     await bigquery.dataset('catalog').delete({ force: true });
     assert.equal((await bigquery.dataset('catalog').exists())[0], false);
   });
+
+  it('deletes a table once its expirationTime has passed', async () => {
+    await bigquery.createDataset('expiring', { location: 'US' });
+    const expirationTime = String(Date.now() + 300);
+    await bigquery
+      .dataset('expiring')
+      .createTable('short', { schema: { fields: [{ name: 'a', type: 'STRING' }] }, expirationTime });
+    const [metadata] = await bigquery.dataset('expiring').table('short').getMetadata();
+    assert.equal(metadata.expirationTime, expirationTime);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal((await bigquery.dataset('expiring').table('short').exists())[0], false);
+    assert.deepEqual((await bigquery.dataset('expiring').getTables())[0], []);
+  });
 });
 
 describe('load jobs', () => {
@@ -1299,6 +1312,16 @@ describe('MERGE', () => {
     }
   });
 
+  it('runs through bigquery.query (jobs.query) with the client’s own parameters', async () => {
+    const { t, s, rows } = await tables([event(1, '2026-11-21')], [event(1, '2026-11-21', { name: 'x' })]);
+    const [result] = await bigquery.query({
+      query: upsert(t, s, 'T.id = S.id AND T.day >= @start AND T.at < @before'),
+      params: { start: bigquery.date('2026-11-21'), before: bigquery.timestamp('2026-11-22T00:00:00Z') },
+    });
+    assert.deepEqual(result, []);
+    assert.deepEqual(byId(rows()), { 1: 'x' });
+  });
+
   it('answers a dry run with the statement type and changes nothing', async () => {
     const { t, s, rows } = await tables([event(1, '2026-11-21')], [event(2, '2026-11-21')]);
     const { status, body } = await api('POST', '/jobs', {
@@ -1424,6 +1447,28 @@ describe('bq CLI', { skip: !SDK && 'the Cloud SDK (gcloud, bq) is not installed'
         return true;
       },
     );
+  });
+
+  it('runs a MERGE through bq query and prints the affected rows', async () => {
+    await load({
+      destinationTable: destination('cli', 'changes'),
+      schema: { fields: EVENTS },
+      timePartitioning: { type: 'DAY', field: 'day' },
+      sourceUris: [
+        await stage('cli/changes.jsonl', [event(1, '2026-11-21', { name: 'new' }), event(9, '2026-11-25')]),
+      ],
+    });
+    const said = await bq(
+      'query',
+      '--nouse_legacy_sql',
+      `MERGE cli.t T USING cli.changes S ON T.id = S.id
+       WHEN MATCHED THEN UPDATE SET name = S.name
+       WHEN NOT MATCHED THEN INSERT ROW`,
+    );
+    assert.match(said, /Number of affected rows: 2/);
+    const rows = fake.rows('cli', 't');
+    assert.equal(rows.find((r) => r.id === 1n)?.name, 'new');
+    assert.ok(rows.some((r) => r.id === 9n));
   });
 });
 

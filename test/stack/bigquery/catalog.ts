@@ -88,7 +88,9 @@ export class Catalog {
   }
 
   findDataset(projectId: string, datasetId: string): Dataset | undefined {
-    return this.#datasets.get(`${projectId}:${datasetId}`);
+    const dataset = this.#datasets.get(`${projectId}:${datasetId}`);
+    if (dataset) dropExpiredTables(dataset);
+    return dataset;
   }
 
   dataset(projectId: string, datasetId: string): Dataset {
@@ -192,6 +194,13 @@ export class Catalog {
   clear(): void {
     this.#datasets.clear();
   }
+}
+
+/** BigQuery deletes a table once its `expirationTime` (epoch ms) has passed; here, when next looked at. */
+function dropExpiredTables(dataset: Dataset, now = Date.now()): void {
+  for (const [tableId, table] of dataset.tables)
+    if (table.expirationTime !== undefined && Number(table.expirationTime) <= now)
+      dataset.tables.delete(tableId);
 }
 
 /** Marks a table changed (new etag, lastModifiedTime). */

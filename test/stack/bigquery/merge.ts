@@ -129,6 +129,8 @@ interface Scope {
   source?: { alias: string; table: Table };
   /** Shown when a name is not visible in this clause. */
   clause: string;
+  /** Both aliases, visible or not, to tell a hidden name from an unknown one. */
+  aliases: { target: string; source: string };
 }
 
 interface Row {
@@ -229,8 +231,8 @@ class Compiler {
     const shown = expr.qualifier ? `${expr.qualifier}.${expr.name}` : expr.name;
     if (!sides.length) {
       const hidden = (['target', 'source'] as const).some((side) => {
-        const alias = side === 'target' ? this.targetAlias : this.sourceAlias;
-        return !this.scope[side] && expr.qualifier?.toLowerCase() === alias?.toLowerCase();
+        const alias = this.scope.aliases[side];
+        return !this.scope[side] && expr.qualifier?.toLowerCase() === alias.toLowerCase();
       });
       if (hidden)
         throw invalidQuery(
@@ -251,9 +253,6 @@ class Compiler {
       eval: (row) => row[side]?.[field.name] ?? (field.mode === 'REPEATED' ? [] : null),
     };
   }
-
-  targetAlias?: string;
-  sourceAlias?: string;
 
   compare(op: Comparison, left: Compiled, right: Compiled, token: Token): Compiled {
     const refuse = () =>
@@ -491,12 +490,9 @@ export function runMerge(
     throw invalidQuery(
       `Duplicate alias ${source.alias} for MERGE source and target ${at(statement.source.at)}`,
     );
-  const compiler = (scope: Omit<Scope, 'clause'>, clause: string) => {
-    const c = new Compiler({ ...scope, clause }, context.parameters);
-    c.targetAlias = target.alias;
-    c.sourceAlias = source.alias;
-    return c;
-  };
+  const aliases = { target: target.alias, source: source.alias };
+  const compiler = (scope: Pick<Scope, 'target' | 'source'>, clause: string) =>
+    new Compiler({ ...scope, clause, aliases }, context.parameters);
   const both = {
     target: { alias: target.alias, table: target.table },
     source: { alias: source.alias, table: source.table },
@@ -617,8 +613,8 @@ function partitioner(table: Table, now: Date) {
 function compileClause(
   clause: WhenClause,
   target: Resolved,
-  both: Omit<Scope, 'clause'>,
-  compiler: (scope: Omit<Scope, 'clause'>, clause: string) => Compiler,
+  both: Pick<Scope, 'target' | 'source'>,
+  compiler: (scope: Pick<Scope, 'target' | 'source'>, clause: string) => Compiler,
 ): CompiledClause {
   const [scope, name] =
     clause.match === 'matched'

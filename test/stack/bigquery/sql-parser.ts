@@ -3,17 +3,18 @@
  *
  *   SELECT * | COUNT(*) | COUNT(col) | col [AS alias], ... FROM table
  *     [WHERE col op literal | col IS [NOT] NULL [AND ...]]
- *     [GROUP BY col] [ORDER BY name [ASC|DESC], ...] [LIMIT n]
+ *     [GROUP BY col, ...] [HAVING COUNT(*) op n] [ORDER BY name [ASC|DESC], ...] [LIMIT n]
  *
  * `op` is one of = != <> < <= > >=; literals are strings, numbers, TRUE/FALSE, NULL and
  * DATE/DATETIME/TIMESTAMP '...'. Tables are `ds.t`, `` `p.ds.t` ``, `` `ds.t` ``, `p.ds.t`, or
  * `t` with a default dataset. Anything else is refused with `invalidQuery`, saying that the fake
- * does not support it; positions are `[line:column]` as in BigQuery's messages.
+ * does not support it; positions are `[line:column]` as in BigQuery's messages. MERGE has its
+ * own grammar (merge-parser.ts), built on this tokenizer and parser.
  */
 import { invalidQuery, type ApiError } from './errors.js';
 
 export const SUPPORTED_SQL =
-  'SELECT * | COUNT(*) | COUNT(col) | col [AS alias], ... FROM [project.]dataset.table [WHERE col op literal [AND ...]] [GROUP BY col] [ORDER BY col [ASC|DESC], ...] [LIMIT n]';
+  'SELECT * | COUNT(*) | COUNT(col) | col [AS alias], ... FROM [project.]dataset.table [WHERE col op literal [AND ...]] [GROUP BY col, ...] [HAVING COUNT(*) op n] [ORDER BY col [ASC|DESC], ...] [LIMIT n]; and MERGE (see merge-parser.ts)';
 
 export const unsupported = (what: string, at: Token) =>
   invalidQuery(
