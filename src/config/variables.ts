@@ -146,7 +146,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'RUN_BUDGET_SECONDS',
     required: false,
     description:
-      "Time after which a run starts no new window (default 1500, under Cloud Scheduler's 30-minute attempt deadline); a running window may go on for a tenth of it more (at least 60 s, at most 300 s), then it is aborted cleanly and the next call repeats it. The lease lasts the budget plus 10 minutes.",
+      "Time after which a run starts no new window (default 1500, under Cloud Scheduler's 30-minute attempt deadline); a running window may go on for a tenth of it more (at least 10 s, at most 300 s), then it is aborted cleanly and the next call repeats it. The lease lasts the budget plus 10 minutes.",
   },
   {
     name: 'GCS_API_ENDPOINT',

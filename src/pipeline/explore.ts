@@ -44,7 +44,15 @@ export async function exportExplore(
   let progress = await state.readProgress(explore.name);
   result.watermark = iso(progress.watermark);
 
-  const plan = await planExplore(explore, request, progress, ctx, [usage]);
+  let plan: ExplorePlan;
+  try {
+    plan = await planExplore(explore, request, progress, ctx, [usage]);
+  } catch (error) {
+    logger.error({ err: error }, `planning ${explore.name} failed; progress unchanged`);
+    result.status = 'failed';
+    result.error = describeError(error);
+    return settle();
+  }
   if (plan.note) result.note = plan.note;
   if (plan.windows.length === 0) {
     if (plan.finishesInitialLoad && !request.dryRun) {

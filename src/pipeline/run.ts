@@ -48,6 +48,8 @@ export interface ExploreSummary {
   schema?: { source: 'looker' | 'committed'; added: string[]; removed: string[] };
   /** Why nothing was planned, when nothing was. */
   note?: string;
+  /** Why the explore failed before any window ran (reading progress, counting, a secret). */
+  error?: string;
 }
 
 export interface InstanceSummary {
@@ -200,7 +202,7 @@ export async function runExport(
         i.explores
           .flatMap((e) => [
             ...e.windows.filter((w) => w.status === 'failed').map((w) => w.error),
-            ...(e.status === 'failed' && e.windows.length === 0 ? [e.note] : []),
+            ...(e.status === 'failed' && e.windows.length === 0 ? [e.error] : []),
           ])
           .every((error) => error?.startsWith('[transient]') ?? true),
     ),
@@ -264,7 +266,7 @@ async function exportInstance(
                 lookerBytes: 0,
                 windows: [],
                 watermark: null,
-                note: describeError(error),
+                error: describeError(error),
               };
             },
           ),
@@ -314,11 +316,11 @@ function registryEntry(name: string): ExploreDefinition {
 }
 
 /**
- * How long a running window may go on past the budget: a tenth of it, at least one minute and at
- * most five (the function's timeout must leave this much after the budget).
+ * How long a running window may go on past the budget: a tenth of it, at least ten seconds and
+ * at most five minutes (the function's timeout must leave this much after the budget).
  */
 export function graceMs(budgetMs: number): number {
-  return Math.min(Math.max(Math.round(budgetMs / 10), 60_000), 300_000);
+  return Math.min(Math.max(Math.round(budgetMs / 10), 10_000), 300_000);
 }
 
 /**
