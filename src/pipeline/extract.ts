@@ -21,7 +21,7 @@ export function windowQuery(
   range: QueryRange,
   columns: readonly ColumnDefinition[] = explore.fields,
 ): IWriteQuery {
-  const filters: Record<string, string> = {};
+  const filters: Record<string, string> = { ...explore.filters };
   let sort: string;
   if ('start' in range) {
     sort = lookerField(
@@ -39,7 +39,8 @@ export function windowQuery(
   }
   return {
     model: SYSTEM_ACTIVITY_MODEL,
-    view: explore.view,
+    // The explore the table is read through; its fields may belong to a joined view.
+    view: explore.explore,
     fields: columns.map((column) => lookerField(explore, column)),
     filters,
     // Sorted by the cursor (or key), a piece's result is the same on every read.
