@@ -12,7 +12,6 @@ export const sqlQuery: ExploreDefinition = {
   completeness: 'The base view is sql_query itself: every SQL Runner query Looker keeps appears once.',
   clusterBy: ['connection_id'],
   primaryKey: ['id'],
-  actorField: 'user_id',
   fields: [
     { name: 'id', type: 'INTEGER', description: 'SQL query ID (history.sql_query_id refers to it).' },
     { name: 'connection_id', type: 'STRING', description: 'Connection it runs on.' },
