@@ -122,77 +122,11 @@ locals {
   }
 
   # -------------------------------------------------------------------------------------------
-  # One table per explore, in every instance's dataset. The schema files are generated from the
-  # code's explore registry (node --import tsx scripts/schemas.ts); a test keeps them, the
-  # partition field and the clustering equal to src/explores.
+  # One table per explore, in every instance's dataset. The schema files and tables.json (each
+  # table's partition field, clustering and description) are generated from the code's explore
+  # registry (npm run schemas); a test keeps them equal to src/explores.
   # -------------------------------------------------------------------------------------------
-  tables = {
-    content_usage = {
-      partition_field = "snapshot_date"
-      clustering      = ["content_type"]
-      description     = "Looker System Activity content_usage: One row per dashboard or look per snapshot day: counts by access path and the last access time."
-    }
-    history = {
-      partition_field = "created_time"
-      clustering      = ["source", "status"]
-      description     = "Looker System Activity history: One row per query run: source, status, runtime, connection, and the content and user behind it."
-    }
-    query = {
-      partition_field = "created_time"
-      clustering      = ["model", "view"]
-      description     = "Looker System Activity query: One row per distinct query definition: model, explore, fields, filters, sorts, limits."
-    }
-    event = {
-      partition_field = "created_time"
-      clustering      = ["category", "name"]
-      description     = "Looker System Activity event: One row per Looker event (Looker prunes this table; BigQuery keeps it)."
-    }
-    event_attribute = {
-      partition_field = "event_created_time"
-      clustering      = ["event_name", "name"]
-      description     = "Looker System Activity event_attribute: One row per event attribute, with its event's time, name and category."
-    }
-    scheduled_job = {
-      partition_field = "created_time"
-      clustering      = ["status"]
-      description     = "Looker System Activity scheduled_job: One row per scheduled delivery run, with its plan, content, status and timing."
-    }
-    pdt_event_log = {
-      partition_field = "created_time"
-      clustering      = ["connection", "action"]
-      description     = "Looker System Activity pdt_event_log: One row per PDT lifecycle event: build start/complete, regenerate, drop, error."
-    }
-    user = {
-      partition_field = "snapshot_date"
-      clustering      = ["id"]
-      description     = "Looker System Activity user: One row per user per snapshot day."
-    }
-    dashboard = {
-      partition_field = "snapshot_date"
-      clustering      = ["id"]
-      description     = "Looker System Activity dashboard: One row per dashboard per snapshot day."
-    }
-    look = {
-      partition_field = "snapshot_date"
-      clustering      = ["id"]
-      description     = "Looker System Activity look: One row per look per snapshot day."
-    }
-    group = {
-      partition_field = "snapshot_date"
-      clustering      = []
-      description     = "Looker System Activity group: One row per group per snapshot day."
-    }
-    role = {
-      partition_field = "snapshot_date"
-      clustering      = []
-      description     = "Looker System Activity role: One row per role per snapshot day: its permissions and models."
-    }
-    field_usage = {
-      partition_field = "snapshot_date"
-      clustering      = ["model", "explore"]
-      description     = "Looker System Activity field_usage: One row per model, explore and field per snapshot day, with how often it was used."
-    }
-  }
+  tables            = jsondecode(file("${path.module}/schemas/tables.json"))
   exported_explores = length(var.explores) > 0 ? var.explores : keys(local.tables)
 
   # -------------------------------------------------------------------------------------------

@@ -8,10 +8,15 @@ import type { ExploreDefinition } from './types.js';
  */
 export const contentUsage: ExploreDefinition = {
   name: 'content_usage',
+  explore: 'content_usage',
   view: 'content_usage',
   description:
     'One row per dashboard or look per snapshot day: counts by access path and the last access time.',
   mode: 'snapshot',
+  modeReason:
+    'Looker keeps one row per dashboard or look and updates its counts and last access in place on every use.',
+  completeness:
+    'The base view is content_usage: content appears once it has been used (or favourited); content never used has no row here (see the dashboard and look tables).',
   clusterBy: ['content_type'],
   primaryKey: ['id'],
   fields: [

@@ -3,9 +3,13 @@ import type { ExploreDefinition } from './types.js';
 /** Looker's audit events: logins, content changes, permission changes, API calls. */
 export const event: ExploreDefinition = {
   name: 'event',
+  explore: 'event',
   view: 'event',
   description: 'One row per Looker event (Looker prunes this table; BigQuery keeps it).',
   mode: 'incremental',
+  modeReason: 'An event is written once when it happens and never changed; created_time is its time.',
+  completeness:
+    'The base view is event itself: every event Looker still keeps appears once (Looker prunes at one million rows, so export daily).',
   cursorField: 'created_time',
   clusterBy: ['category', 'name'],
   primaryKey: ['id'],

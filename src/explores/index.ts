@@ -1,21 +1,45 @@
 import { contentUsage } from './content-usage.js';
+import { dashboardElement } from './dashboard-element.js';
+import { dashboardPerformance } from './dashboard-performance.js';
 import { dashboard } from './dashboard.js';
+import { dbConnection } from './db-connection.js';
 import { eventAttribute } from './event-attribute.js';
 import { event } from './event.js';
 import { fieldUsage } from './field-usage.js';
+import { folders } from './folders.js';
+import { groupUser } from './group-user.js';
 import { group } from './group.js';
 import { history } from './history.js';
 import { look } from './look.js';
+import { mergeQuerySourceQuery } from './merge-query-source-query.js';
+import { mergeQuery } from './merge-query.js';
+import { pdtBuilds } from './pdt-builds.js';
 import { pdtEventLog } from './pdt-event-log.js';
+import { queryMetrics } from './query-metrics.js';
 import { query } from './query.js';
+import { roleGroup } from './role-group.js';
 import { role } from './role.js';
+import { scheduledJobStage } from './scheduled-job-stage.js';
 import { scheduledJob } from './scheduled-job.js';
-import type { BigQueryField, ColumnDefinition, ExploreDefinition } from './types.js';
+import { scheduledPlanDestination } from './scheduled-plan-destination.js';
+import { scheduledPlan } from './scheduled-plan.js';
+import { session } from './session.js';
+import { sqlQuery } from './sql-query.js';
+import type { BigQueryField, ColumnDefinition, ExploreDefinition, FieldKind } from './types.js';
+import { userFactsRole } from './user-facts-role.js';
+import { userFacts } from './user-facts.js';
 import { user } from './user.js';
 
-export type { BigQueryField, ColumnDefinition, ColumnType, ExploreDefinition, MaskAction } from './types.js';
+export type {
+  BigQueryField,
+  ColumnDefinition,
+  ColumnType,
+  ExploreDefinition,
+  FieldKind,
+  MaskAction,
+} from './types.js';
 
-/** Every explore the exporter knows, by name, in the order a run exports them. */
+/** Every table the exporter fills, by table name, in the order a run exports them. */
 export const explores: ReadonlyMap<string, ExploreDefinition> = new Map(
   [
     contentUsage,
@@ -31,6 +55,23 @@ export const explores: ReadonlyMap<string, ExploreDefinition> = new Map(
     group,
     role,
     fieldUsage,
+    queryMetrics,
+    sqlQuery,
+    mergeQuery,
+    mergeQuerySourceQuery,
+    scheduledPlan,
+    scheduledPlanDestination,
+    scheduledJobStage,
+    pdtBuilds,
+    dbConnection,
+    folders,
+    userFacts,
+    userFactsRole,
+    session,
+    groupUser,
+    roleGroup,
+    dashboardElement,
+    dashboardPerformance,
   ].map((explore) => [explore.name, explore]),
 );
 
@@ -103,12 +144,17 @@ export function partitionColumn(explore: ExploreDefinition): string {
   return explore.mode === 'snapshot' ? SNAPSHOT_DATE_COLUMN.name : explore.cursorField!;
 }
 
-/** The Looker field a column is read from: `view.field`. */
+/** The Looker field a column is read from: `view.field` (its own, or the table's view's). */
 export function lookerField(explore: ExploreDefinition, column: ColumnDefinition): string {
   return column.field ?? `${explore.view}.${column.name}`;
 }
 
-/** The registry entry for a name, or undefined. */
+/** Whether Looker groups by the column's field or aggregates it. */
+export function lookerKind(column: ColumnDefinition): FieldKind {
+  return column.kind ?? 'dimension';
+}
+
+/** The registry entry for a table name, or undefined. */
 export function findExplore(name: string): ExploreDefinition | undefined {
   return explores.get(name);
 }

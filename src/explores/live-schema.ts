@@ -1,7 +1,7 @@
 import type { ColumnDefinition, ColumnType, ExploreDefinition } from './types.js';
-import { lookerField } from './index.js';
+import { lookerField, lookerKind } from './index.js';
 
-/** The properties of a `lookml_model_explore` dimension the exporter reads. */
+/** The properties of a `lookml_model_explore` dimension or measure the exporter reads. */
 export interface LookerDimension {
   name: string;
   type?: string | null;
@@ -23,9 +23,16 @@ export interface LiveSchema {
   removed: string[];
 }
 
+/** What `lookml_model_explore` lists, by kind: `fields.dimensions` and `fields.measures`. */
+export interface LookerFieldset {
+  dimensions?: readonly LookerDimension[] | null;
+  measures?: readonly LookerDimension[] | null;
+}
+
+const FIELD_PROPERTIES = 'name,type,view,hidden,description,label_short,value_format,value_format_name';
+
 /** The `fields` selection that trims `lookml_model_explore` to what the reconciliation reads. */
-export const DIMENSION_FIELDS =
-  'fields(dimensions(name,type,view,hidden,description,label_short,value_format,value_format_name))';
+export const EXPLORE_METADATA_FIELDS = `fields(dimensions(${FIELD_PROPERTIES}),measures(${FIELD_PROPERTIES}))`;
 
 /**
  * Looker's type of a dimension as a BigQuery column type, or undefined for dimensions the
@@ -61,35 +68,45 @@ export function bigQueryType(dimension: LookerDimension): ColumnType | undefined
 }
 
 /**
- * Reconciles the committed columns with the explore's dimensions in Looker. Committed columns
- * keep their committed types (the table's schema must not flip); a new visible dimension of
- * the explore's views becomes a new column named as the registry names columns (`name` for the
- * base view, `view_name` for a joined one). A time group adds only its `_time` (or `_date`).
+ * Reconciles the committed columns with the explore's fields in Looker, `fields` being the
+ * `fields` of `lookml_model_explore` for the table's explore (`explore.explore`, not the table
+ * name). A committed column is kept when Looker offers its field with the same kind (a measure
+ * under `measures`, a dimension under `dimensions`) and keeps its committed type (the table's
+ * schema must not flip). A new visible dimension of the views the table reads becomes a new
+ * column named as the registry names columns (`name` for the table's view, `view_name` for
+ * another); a time group adds only its `_time` (or `_date`). A table that reads a measure adds
+ * nothing: Looker groups by the selected dimensions, so a new one would change what a row is.
  */
-export function reconcileSchema(
-  explore: ExploreDefinition,
-  dimensions: readonly LookerDimension[],
-): LiveSchema {
-  const offered = new Map(dimensions.map((d) => [d.name, d]));
+export function reconcileSchema(explore: ExploreDefinition, fields: LookerFieldset): LiveSchema {
+  const dimensions = fields.dimensions ?? [];
+  const offered = {
+    dimension: new Set(dimensions.map((d) => d.name)),
+    measure: new Set((fields.measures ?? []).map((m) => m.name)),
+  };
   const committedFields = new Set(explore.fields.map((c) => lookerField(explore, c)));
   const views = new Set(explore.fields.map((c) => lookerField(explore, c).split('.')[0]));
   const columns: ColumnDefinition[] = [];
   const removed: string[] = [];
   for (const column of explore.fields) {
-    if (offered.has(lookerField(explore, column))) columns.push(column);
+    if (offered[lookerKind(column)].has(lookerField(explore, column))) columns.push(column);
     else removed.push(column.name);
   }
 
   const added: ColumnDefinition[] = [];
+  const aggregates = explore.fields.some((c) => lookerKind(c) === 'measure');
   const taken = new Set(explore.fields.map((c) => c.name));
-  for (const dimension of dimensions) {
+  for (const dimension of aggregates ? [] : dimensions) {
     if (committedFields.has(dimension.name) || dimension.hidden) continue;
     const [view, field] = dimension.name.split('.', 2) as [string, string | undefined];
     if (!field || !views.has(view)) continue;
     const type = bigQueryType(dimension);
     if (!type) continue;
     // A time group offers `x_date` next to `x_time`: keep the finer one only.
-    if (type === 'DATE' && field.endsWith('_date') && offered.has(`${view}.${field.slice(0, -5)}_time`))
+    if (
+      type === 'DATE' &&
+      field.endsWith('_date') &&
+      offered.dimension.has(`${view}.${field.slice(0, -5)}_time`)
+    )
       continue;
     const name = view === explore.view ? field : `${view}_${field}`;
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,299}$/.test(name) || taken.has(name)) continue;

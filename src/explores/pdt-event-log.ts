@@ -3,9 +3,12 @@ import type { ExploreDefinition } from './types.js';
 /** Persistent derived table builds, drops and errors. */
 export const pdtEventLog: ExploreDefinition = {
   name: 'pdt_event_log',
+  explore: 'pdt_event_log',
   view: 'pdt_event_log',
   description: 'One row per PDT lifecycle event: build start/complete, regenerate, drop, error.',
   mode: 'incremental',
+  modeReason: 'A log entry is written once and never changed; created_time is its time.',
+  completeness: 'The base view is pdt_event_log itself: every logged PDT event appears once.',
   cursorField: 'created_time',
   clusterBy: ['connection', 'action'],
   primaryKey: ['id'],
@@ -20,5 +23,6 @@ export const pdtEventLog: ExploreDefinition = {
     { name: 'table_name', type: 'STRING', description: 'Database table name.' },
     { name: 'tid', type: 'STRING', description: 'Transaction id grouping related events.' },
     { name: 'hash', type: 'STRING', description: 'Hash of the PDT definition.' },
+    { name: 'sequence', type: 'INTEGER', description: 'Order of the event within its transaction.' },
   ],
 };

@@ -4,40 +4,65 @@ export type ColumnType = 'STRING' | 'INTEGER' | 'FLOAT' | 'BOOLEAN' | 'DATE' | '
 /** What masking does to a column when masking applies to it. */
 export type MaskAction = 'drop' | 'hash' | 'keep';
 
+/**
+ * How Looker treats a field: a dimension is grouped by, a measure aggregates over the rows of
+ * the selected dimensions. Explore metadata lists them apart (`fields.dimensions`,
+ * `fields.measures`), so reconciling a table's schema must know which one it asked for.
+ */
+export type FieldKind = 'dimension' | 'measure';
+
 export interface ColumnDefinition {
-  /** Column name in BigQuery: the Looker field name without its `view.` prefix. */
+  /** Column name in BigQuery. */
   name: string;
   type: ColumnType;
   description: string;
-  /** The Looker field when it is not `{explore view}.{name}` (a joined view's field). */
+  /** The Looker field, `view.field`; when absent, `{table view}.{name}`. */
   field?: string;
+  /** Dimension unless said otherwise. */
+  kind?: FieldKind;
   /** Personal data: what default masking does to it (hash keeps joins working; drop never reads it). */
   personal?: Exclude<MaskAction, 'keep'>;
 }
 
 /**
- * One System Activity explore, declared as data. Adding an explore is adding one of these.
+ * One BigQuery table and the System Activity query that fills it, declared as data. Adding a
+ * table is adding one of these (and `npm run schemas`).
  *
- * `incremental` explores hold events: they are read in half-open daily windows `[start, end)` of
- * `cursorField` and each window replaces its own day partition. `snapshot` explores describe
+ * `incremental` tables hold events: they are read in half-open daily windows `[start, end)` of
+ * `cursorField` and each window replaces its own day partition. `snapshot` tables describe
  * current state (users, content): they are read whole once a day into that day's
  * `snapshot_date` partition, so the table keeps one copy of each row per day.
  */
 export interface ExploreDefinition {
-  /** Explore name in the `system__activity` model; also the BigQuery table name. */
+  /** The BigQuery table; also what EXPORT_EXPLORES lists and what progress is keyed by. */
   name: string;
-  /** The Looker explore the table is queried through (default: `name`). */
-  explore?: string;
-  /** The explore's base view: its fields are `view.field`. */
+  /** The `system__activity` explore the table is queried through (the query's `view`). */
+  explore: string;
+  /** The view a column's field belongs to when the column names none (not always the explore's base view). */
   view: string;
   description: string;
   mode: 'incremental' | 'snapshot';
+  /** Why this mode fits the data: whether a row can change after it was first written. */
+  modeReason: string;
+  /**
+   * What the explore's base view and joins mean for completeness: which source rows cannot
+   * appear in this table, and what one row of the query is.
+   */
+  completeness: string;
   /** Incremental only: the DATETIME column the windows filter, sort and partition on. */
   cursorField?: string;
   /** Columns read from Looker, in query order: the committed schema, used when Looker's is unreadable. */
   fields: readonly ColumnDefinition[];
+  /**
+   * Looker filters every query of the table carries, by field: a joined view's key must not be
+   * NULL where a left join would otherwise add a row of NULLs for a parent without children.
+   */
+  filters?: Readonly<Record<string, string>>;
   clusterBy?: readonly string[];
-  /** Columns that identify one source row (one per snapshot for snapshot explores). */
+  /**
+   * Columns that identify one row of the query (per snapshot for snapshot tables): where a
+   * one_to_many join fans rows out, the child's id.
+   */
   primaryKey: readonly string[];
   /**
    * The column holding the user who caused the row: rows of the exporter's own API user are left

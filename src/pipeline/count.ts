@@ -47,9 +47,9 @@ export function dayCountQuery(explore: ExploreDefinition, range: { start: Date; 
   const fields = countFields(explore);
   return {
     model: SYSTEM_ACTIVITY_MODEL,
-    view: explore.explore ?? explore.name,
+    view: explore.explore,
     fields: [fields.date!, fields.count],
-    filters: { [fields.time!]: lookerTimeFilter(range) },
+    filters: { ...explore.filters, [fields.time!]: lookerTimeFilter(range) },
     sorts: [fields.date!],
     limit: '-1',
     query_timezone: 'UTC',
@@ -61,9 +61,9 @@ export function totalCountQuery(explore: ExploreDefinition): IWriteQuery {
   const fields = countFields(explore);
   return {
     model: SYSTEM_ACTIVITY_MODEL,
-    view: explore.explore ?? explore.name,
+    view: explore.explore,
     fields: [fields.count],
-    filters: {},
+    filters: { ...explore.filters },
     limit: '-1',
     query_timezone: 'UTC',
   };

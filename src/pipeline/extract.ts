@@ -27,7 +27,7 @@ export function windowQuery(
   limit?: number,
 ): IWriteQuery {
   const { time, key } = countFields(explore);
-  const filters: Record<string, string> = {};
+  const filters: Record<string, string> = { ...explore.filters };
   let sorts: string[];
   if ('start' in range) {
     filters[time!] = lookerTimeFilter(range);
@@ -41,7 +41,8 @@ export function windowQuery(
   }
   return {
     model: SYSTEM_ACTIVITY_MODEL,
-    view: explore.explore ?? explore.name,
+    // The explore the table is read through; its fields may belong to a joined view.
+    view: explore.explore,
     fields: columns.map((column) => lookerField(explore, column)),
     filters,
     sorts,

@@ -8,7 +8,7 @@ import {
   type ColumnDefinition,
   type ExploreDefinition,
 } from '../explores/index.js';
-import { DIMENSION_FIELDS, reconcileSchema, type LookerDimension } from '../explores/live-schema.js';
+import { EXPLORE_METADATA_FIELDS, reconcileSchema, type LookerFieldset } from '../explores/live-schema.js';
 import type { Logger } from '../log.js';
 import type { LookerUsage } from '../looker/client.js';
 import type { RowFilter } from '../transform/jsonl.js';
@@ -67,8 +67,8 @@ export async function prepareExplore(
   let added: ColumnDefinition[] = [];
   let schemaReport: PreparedExplore['schemaReport'] = { source: 'committed', added: [], removed: [] };
   try {
-    const metadata = await looker.explore(SYSTEM_ACTIVITY_MODEL, explore.name, DIMENSION_FIELDS);
-    const live = reconcileSchema(explore, (metadata.fields?.dimensions ?? []) as LookerDimension[]);
+    const metadata = await looker.explore(SYSTEM_ACTIVITY_MODEL, explore.explore, EXPLORE_METADATA_FIELDS);
+    const live = reconcileSchema(explore, (metadata.fields ?? {}) as LookerFieldset);
     columns = live.columns;
     added = live.added;
     schemaReport = { source: 'looker', added: live.added.map((c) => c.name), removed: live.removed };

@@ -22,6 +22,11 @@ SELECT
   d.refresh_interval,
   d.user_id,
   d.run_on_load,
+  d.deleter_id,
+  d.content_metadata_id,
+  d.query_timezone,
+  d.load_configuration,
+  d.show_filters_bar,
   d.snapshot_date AS last_seen_date,
   d.snapshot_date = MAX(d.snapshot_date) OVER (PARTITION BY d.looker_instance) AS in_latest_snapshot
 FROM `${project}.${dataset}.dashboard` AS d

@@ -22,6 +22,11 @@ SELECT
   l.query_id,
   l.space_id,
   l.user_id,
+  l.updated_time,
+  l.last_updater_id,
+  l.deleter_id,
+  l.content_metadata_id,
+  l.is_run_on_load,
   l.snapshot_date AS last_seen_date,
   l.snapshot_date = MAX(l.snapshot_date) OVER (PARTITION BY l.looker_instance) AS in_latest_snapshot
 FROM `${project}.${dataset}.look` AS l

@@ -20,9 +20,9 @@ SELECT
   u.name,
   u.created_time,
   u.is_disabled,
-  u.dev_mode,
-  u.is_looker,
-  u.models_dir,
+  u.timezone,
+  u.home_space_id,
+  u.dev_branch_name,
   u.snapshot_date AS last_seen_date,
   u.snapshot_date = MAX(u.snapshot_date) OVER (PARTITION BY u.looker_instance) AS in_latest_snapshot
 FROM `${project}.${dataset}.user` AS u

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { parse } from '@cdktf/hcl2json';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -31,7 +31,9 @@ export type ConsoleResult = { ok: true; value: unknown } | { ok: false; errors: 
 export async function evaluate(inputs: Record<string, unknown>, expression: string): Promise<ConsoleResult> {
   const dir = await mkdtemp(join(tmpdir(), 'tf-console-'));
   try {
-    for (const file of ['variables.tf', 'main.tf']) await copyFile(join(MODULE, file), join(dir, file));
+    await mkdir(join(dir, 'schemas'));
+    // main.tf reads local.tables from the generated schemas/tables.json.
+    for (const file of ['variables.tf', 'main.tf', 'schemas/tables.json']) await copyFile(join(MODULE, file), join(dir, file));
     await writeFile(join(dir, 'terraform.tfvars.json'), JSON.stringify({ source_dir: ROOT.replace(/\/$/, ''), ...inputs }));
     // base64 keeps the printed value free of Terraform's string quoting.
     const { stdout, stderr } = await run(dir, `base64encode(jsonencode(${expression}))\n`);

@@ -228,7 +228,8 @@ describe('storage, BigQuery and Firestore', () => {
   });
 
   it('creates a dataset per instance and in it each table with exactly the schema, partitioning and clustering the code loads with', async () => {
-    const tables = tf.locals.get('tables') as Record<string, { partition_field: string; clustering: string[]; description: string }>;
+    assert.equal(tf.locals.get('tables'), '${jsondecode(file("${path.module}/schemas/tables.json"))}', 'local.tables is the generated tables.json');
+    const tables = JSON.parse(await readFile(join(MODULE, 'schemas', 'tables.json'), 'utf8')) as Record<string, { partition_field: string; clustering: string[]; description: string }>;
     assert.deepEqual(Object.keys(tables).sort(), [...explores.keys()].sort());
     for (const explore of explores.values()) {
       const committed = JSON.parse(await readFile(join(MODULE, 'schemas', `${explore.name}.json`), 'utf8')) as unknown;

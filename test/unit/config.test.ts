@@ -216,7 +216,7 @@ describe('parseConfig: explores and masking', () => {
     });
     assert.equal(masking.keySecret, 'masking-key');
     assert.equal(masking.rules['user.email'], 'hash');
-    assert.equal(masking.rules['query.formatted_filters'], 'drop');
+    assert.equal(masking.rules['query.filters'], 'drop');
     assert.equal(masking.rules['history.connection_name'], 'drop');
     assert.equal(masking.rules['user.first_name'], undefined);
   });

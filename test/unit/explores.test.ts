@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bigQuerySchema, explores, lookerField, partitionColumn } from '../../src/explores/index.js';
+import {
+  bigQuerySchema,
+  explores,
+  lookerField,
+  lookerKind,
+  partitionColumn,
+} from '../../src/explores/index.js';
 import { bigQueryType, reconcileSchema } from '../../src/explores/live-schema.js';
 
 describe('the explore registry', () => {
@@ -20,13 +26,25 @@ describe('the explore registry', () => {
         assert.equal(cursor?.type, 'DATETIME', 'an incremental explore needs a DATETIME cursor column');
       } else {
         assert.equal(explore.cursorField, undefined);
-        assert.equal(explore.fields.find((c) => c.name === explore.primaryKey[0])?.type, 'INTEGER');
       }
+      assert.ok(explore.modeReason.length > 40, 'the entry says why its mode fits its data');
+      assert.ok(explore.completeness.length > 40, 'the entry says what its base view means for completeness');
+      const fields = explore.fields.map((c) => lookerField(explore, c));
+      for (const field of Object.keys(explore.filters ?? {}))
+        assert.ok(fields.includes(field), `filter on ${field}, which the table does not read`);
+      for (const key of explore.primaryKey)
+        assert.equal(
+          lookerKind(explore.fields.find((c) => c.name === key)!),
+          'dimension',
+          `primary key ${key} must be a dimension`,
+        );
       const partition = bigQuerySchema(explore).find((f) => f.name === partitionColumn(explore));
       assert.match(partition?.type ?? '', /^(DATE|DATETIME)$/);
       if (explore.actorField) assert.ok(names.includes(explore.actorField));
       for (const column of explore.fields) {
         assert.match(lookerField(explore, column), /^[a-z_]+\.[a-z_]+$/);
+        if (explore.primaryKey.includes(column.name))
+          assert.equal(column.personal, undefined, `${column.name} identifies the row and cannot be masked`);
         if (column.personal === 'hash')
           assert.equal(column.type, 'STRING', `${column.name} cannot be hashed`);
       }
@@ -59,25 +77,27 @@ describe('reconcileSchema', () => {
   const offered = history.fields.map((c) => ({ name: lookerField(history, c), type: 'string' }));
 
   it('reads the committed columns when Looker offers exactly them', () => {
-    const live = reconcileSchema(history, offered);
+    const live = reconcileSchema(history, { dimensions: offered });
     assert.deepEqual(live.columns, [...history.fields]);
     assert.deepEqual([live.added, live.removed], [[], []]);
   });
 
   it('adds a new visible field of the explore, keeps only the finest timeframe, and ignores hidden ones', () => {
-    const live = reconcileSchema(history, [
-      ...offered,
-      { name: 'history.created_date', type: 'date_date' },
-      { name: 'history.created_week', type: 'date_week' },
-      { name: 'history.workspace_id', type: 'string', description: 'Workspace.' },
-      { name: 'history.secret_sauce', type: 'string', hidden: true },
-      { name: 'history.count', type: 'count' },
-      { name: 'other_view.thing', type: 'string' },
-    ]);
+    const live = reconcileSchema(history, {
+      dimensions: [
+        ...offered,
+        { name: 'history.created_date', type: 'date_date' },
+        { name: 'history.created_week', type: 'date_week' },
+        { name: 'history.cache_key', type: 'string', description: 'Cache key.' },
+        { name: 'history.secret_sauce', type: 'string', hidden: true },
+        { name: 'history.count', type: 'count' },
+        { name: 'other_view.thing', type: 'string' },
+      ],
+    });
     assert.deepEqual(
       live.added.map((c) => [c.name, c.type, c.field]),
       [
-        ['workspace_id', 'STRING', 'history.workspace_id'],
+        ['cache_key', 'STRING', 'history.cache_key'],
         ['count', 'INTEGER', 'history.count'],
       ],
     );
@@ -85,12 +105,40 @@ describe('reconcileSchema', () => {
   });
 
   it('reports a committed field Looker no longer has, and stops asking for it', () => {
-    const live = reconcileSchema(
-      history,
-      offered.filter((d) => d.name !== 'history.dialect'),
-    );
+    const live = reconcileSchema(history, {
+      dimensions: offered.filter((d) => d.name !== 'history.dialect'),
+    });
     assert.deepEqual(live.removed, ['dialect']);
     assert.ok(!live.columns.some((c) => c.name === 'dialect'));
+  });
+
+  it('finds a measure among the measures only, and adds no dimension to a table that aggregates', () => {
+    const fieldUsage = explores.get('field_usage')!;
+    const dimensions = fieldUsage.fields
+      .filter((c) => lookerKind(c) === 'dimension')
+      .map((c) => ({ name: lookerField(fieldUsage, c), type: 'string' }));
+    const asMeasure = reconcileSchema(fieldUsage, {
+      dimensions: [...dimensions, { name: 'field_usage.query_id', type: 'number' }],
+      measures: [{ name: 'field_usage.times_used', type: 'sum' }],
+    });
+    assert.deepEqual(asMeasure.columns, [...fieldUsage.fields], 'a new dimension would split every row');
+    assert.deepEqual([asMeasure.added, asMeasure.removed], [[], []]);
+    const asDimension = reconcileSchema(fieldUsage, {
+      dimensions: [...dimensions, { name: 'field_usage.times_used', type: 'number' }],
+    });
+    assert.deepEqual(asDimension.removed, ['times_used']);
+  });
+
+  it('adds new fields of a joined view the table reads, named after that view', () => {
+    const role = explores.get('role')!;
+    const dimensions = role.fields.map((c) => ({ name: lookerField(role, c), type: 'string' }));
+    const live = reconcileSchema(role, {
+      dimensions: [...dimensions, { name: 'permission_set.unlimited', type: 'yesno' }],
+    });
+    assert.deepEqual(
+      live.added.map((c) => [c.name, c.type, c.field]),
+      [['permission_set_unlimited', 'BOOLEAN', 'permission_set.unlimited']],
+    );
   });
 
   it('puts added columns after the metadata, so a table made from the committed schema only grows at its end', () => {

@@ -1,0 +1,41 @@
+import type { ExploreDefinition } from './types.js';
+
+/** Database connections and their settings, on the snapshot day (no credentials are read). */
+export const dbConnection: ExploreDefinition = {
+  name: 'db_connection',
+  explore: 'db_connection',
+  view: 'db_connection',
+  description: 'One row per database connection per snapshot day: dialect, host, database and limits.',
+  mode: 'snapshot',
+  modeReason: 'A connection is state: its host, limits and PDT settings are edited in place.',
+  completeness: 'The base view is db_connection itself: every connection appears once.',
+  clusterBy: ['dialect'],
+  primaryKey: ['id'],
+  fields: [
+    { name: 'id', type: 'INTEGER', description: 'Connection ID.' },
+    { name: 'name', type: 'STRING', description: 'Connection name (history.connection_name).' },
+    { name: 'dialect', type: 'STRING', description: 'SQL dialect.' },
+    { name: 'host', type: 'STRING', description: 'Database host.', personal: 'hash' },
+    { name: 'port', type: 'STRING', description: 'Database port.' },
+    { name: 'database', type: 'STRING', description: 'Database name.' },
+    { name: 'schema', type: 'STRING', description: 'Default schema.' },
+    { name: 'tmp_db_name', type: 'STRING', description: 'Schema for persistent derived tables.' },
+    { name: 'db_timezone', type: 'STRING', description: 'Time zone of the database.' },
+    { name: 'query_timezone', type: 'STRING', description: 'Time zone queries are converted to.' },
+    { name: 'max_connections', type: 'INTEGER', description: 'Connection pool size.' },
+    { name: 'pool_timeout', type: 'INTEGER', description: 'Pool timeout in seconds.' },
+    { name: 'max_billing_gigabytes', type: 'STRING', description: 'Largest billed query size allowed.' },
+    { name: 'ssl', type: 'BOOLEAN', description: 'Whether SSL is used.' },
+    { name: 'verify_ssl', type: 'BOOLEAN', description: 'Whether the certificate is verified.' },
+    {
+      name: 'sql_runner_precache_tables',
+      type: 'BOOLEAN',
+      description: 'Whether SQL Runner pre-caches tables.',
+    },
+    { name: 'maintenance_cron', type: 'STRING', description: 'PDT maintenance schedule, as a crontab.' },
+    { name: 'user_id', type: 'INTEGER', description: 'User who created it.' },
+    { name: 'created_time', type: 'DATETIME', description: 'When it was created (UTC).' },
+    { name: 'last_regen_at_time', type: 'DATETIME', description: 'Last PDT regeneration (UTC).' },
+    { name: 'last_reap_at_time', type: 'DATETIME', description: 'Last PDT clean-up (UTC).' },
+  ],
+};
