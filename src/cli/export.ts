@@ -119,7 +119,10 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
               counted: 0,
             }))
           : packWindows(await countByDay(looker, explore, window), window, config.windowMaxRows, 'backfill');
-      if (explore.mode === 'snapshot') windows[0]!.counted = await countAll(looker, explore);
+      if (explore.mode === 'snapshot') {
+        const counted = await countAll(looker, explore);
+        windows[0] = { ...windows[0]!, counted: counted ?? 0, unverified: counted === undefined };
+      }
       for (const planned of windows) {
         const staged = await readWindow(
           prepared,

@@ -19,6 +19,8 @@ export const contentUsage: ExploreDefinition = {
     'The base view is content_usage: content appears once it has been used (or favourited); content never used has no row here (see the dashboard and look tables).',
   clusterBy: ['content_type'],
   primaryKey: ['id'],
+  // The view's row count is its `content_count` measure (it has no `count`).
+  countField: 'content_usage.content_count',
   fields: [
     { name: 'content_id', type: 'STRING', description: 'ID of the dashboard or look.' },
     { name: 'content_title', type: 'STRING', description: 'Title of the dashboard or look.' },

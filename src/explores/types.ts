@@ -65,6 +65,12 @@ export interface ExploreDefinition {
    */
   primaryKey: readonly string[];
   /**
+   * The measure Looker counts the table's rows with, asked before every read and compared with
+   * what the read returned. Default: `count` of the view that owns the cursor (or the key).
+   * `null`: the view has no count measure, so snapshot reads of it are paged but not verified.
+   */
+  countField?: string | null;
+  /**
    * The column holding the user who caused the row: rows of the exporter's own API user are left
    * out, so the audit trail is not filled with the audit's queries.
    */

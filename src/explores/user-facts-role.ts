@@ -13,6 +13,8 @@ export const userFactsRole: ExploreDefinition = {
   filters: { 'user_facts_role.id': 'NOT NULL' },
   clusterBy: ['role_id'],
   primaryKey: ['id'],
+  // The view declares no measure at all: reads are paged by key but cannot be checked against a count.
+  countField: null,
   fields: [
     { name: 'id', type: 'INTEGER', description: 'Grant row ID.' },
     { name: 'user_id', type: 'INTEGER', description: 'User.' },

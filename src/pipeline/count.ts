@@ -18,8 +18,8 @@ export interface CountFields {
   time?: string;
   /** Its date timeframe (`view.group_date`). */
   date?: string;
-  /** The `count` measure of the view that owns the rows (the cursor's, else the key's). */
-  count: string;
+  /** The measure counting the rows (the view's `count` unless the entry names one); null: none. */
+  count: string | null;
   /** The first primary-key field (`view.id`). */
   key: string;
 }
@@ -31,11 +31,16 @@ export function countFields(explore: ExploreDefinition): CountFields {
     return lookerField(explore, found);
   };
   const key = column(explore.primaryKey[0]);
-  if (explore.mode === 'snapshot') return { key, count: `${viewOf(key)}.count` };
+  const count = (owner: string) =>
+    explore.countField === undefined ? `${viewOf(owner)}.count` : explore.countField;
+  if (explore.mode === 'snapshot') return { key, count: count(key) };
   const time = column(explore.cursorField);
   if (!/_time$/.test(time))
     throw new Error(`the cursor ${time} of ${explore.name} is not a time dimension group's _time`);
-  return { time, date: time.replace(/_time$/, '_date'), count: `${viewOf(time)}.count`, key };
+  const measure = count(time);
+  if (measure === null)
+    throw new Error(`incremental ${explore.name} needs a count measure to plan its windows`);
+  return { time, date: time.replace(/_time$/, '_date'), count: measure, key };
 }
 
 function viewOf(field: string): string {
@@ -48,7 +53,7 @@ export function dayCountQuery(explore: ExploreDefinition, range: { start: Date; 
   return {
     model: SYSTEM_ACTIVITY_MODEL,
     view: explore.explore,
-    fields: [fields.date!, fields.count],
+    fields: [fields.date!, fields.count!],
     filters: { ...explore.filters, [fields.time!]: lookerTimeFilter(range) },
     sorts: [fields.date!],
     limit: '-1',
@@ -56,9 +61,10 @@ export function dayCountQuery(explore: ExploreDefinition, range: { start: Date; 
   };
 }
 
-/** The counting query of a snapshot explore: all its rows. */
-export function totalCountQuery(explore: ExploreDefinition): IWriteQuery {
+/** The counting query of a snapshot explore: all its rows; undefined when it has no count. */
+export function totalCountQuery(explore: ExploreDefinition): IWriteQuery | undefined {
   const fields = countFields(explore);
+  if (fields.count === null) return undefined;
   return {
     model: SYSTEM_ACTIVITY_MODEL,
     view: explore.explore,
@@ -81,7 +87,7 @@ export async function countByDay(
   const counts = new Map<string, number>();
   for (const row of rows) {
     const day = row[fields.date!];
-    const count = Number(row[fields.count]);
+    const count = Number(row[fields.count!]);
     if (typeof day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(day) || !Number.isSafeInteger(count))
       throw new IntegrityError(
         `Looker's count of ${explore.name} has a row without ${fields.date} or ${fields.count}: ${JSON.stringify(row).slice(0, 200)}`,
@@ -91,16 +97,18 @@ export async function countByDay(
   return counts;
 }
 
-/** All rows of a snapshot explore, from one Looker query. */
+/** All rows of a snapshot explore, from one Looker query; undefined when it has no count measure. */
 export async function countAll(
   looker: LookerClient,
   explore: ExploreDefinition,
   meters: readonly LookerUsage[] = [],
-): Promise<number> {
+): Promise<number | undefined> {
   const fields = countFields(explore);
-  const rows = await smallQuery(looker, totalCountQuery(explore), meters);
+  const query = totalCountQuery(explore);
+  if (!query) return undefined;
+  const rows = await smallQuery(looker, query, meters);
   if (rows.length === 0) return 0;
-  const count = Number(rows[0]![fields.count]);
+  const count = Number(rows[0]![fields.count!]);
   if (rows.length !== 1 || !Number.isSafeInteger(count))
     throw new IntegrityError(
       `Looker's count of ${explore.name} is not one number: ${JSON.stringify(rows).slice(0, 200)}`,

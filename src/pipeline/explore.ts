@@ -157,7 +157,12 @@ export async function planExplore(
     if (windows.length === 0)
       return { windows: [], completesInitialLoad: false, note: "today's snapshot is already loaded" };
     const counted = await countAll(looker, explore, meters);
-    return { windows: windows.map((w) => ({ ...w, counted })), completesInitialLoad: true };
+    return {
+      windows: windows.map((w) =>
+        counted === undefined ? { ...w, counted: 0, unverified: true } : { ...w, counted },
+      ),
+      completesInitialLoad: true,
+    };
   }
   const range: ScheduledRange = request.backfill
     ? {

@@ -13,6 +13,8 @@ export type DayCounts = ReadonlyMap<string, number>;
 export interface PlannedWindow extends ExtractWindow {
   /** Rows Looker counted in `[start, end)` before the read: the read must deliver at least these. */
   counted: number;
+  /** Looker has no count for these rows (`countField: null`): the read is paged, not verified. */
+  unverified?: boolean;
 }
 
 /** The half-open range of days a scheduled run must cover, before counting. */

@@ -17,6 +17,7 @@ import {
   partitionColumn,
   type ExploreDefinition,
 } from '../../src/explores/index.js';
+import { dayCountQuery, totalCountQuery } from '../../src/pipeline/count.js';
 import { windowQuery } from '../../src/pipeline/extract.js';
 
 interface FactField {
@@ -87,6 +88,16 @@ function resolve(explore: string, field: string): Resolved | string {
     const timeframe = DEFAULT_TIMEFRAMES.find((t) => name.endsWith(`_${t}`));
     return { evidence: 'seen_2024', ...(timeframe ? { timeframe } : {}) };
   }
+  // A 2024 tool naming `group_time` shows a time dimension_group `group`: its other default
+  // timeframes (the per-day count's `group_date`) are inferred, and reported as such.
+  // Only for a group the 2020 model does not declare (it would list its timeframes).
+  const timeframe = DEFAULT_TIMEFRAMES.find((t) => name.endsWith(`_${t}`));
+  const group = timeframe && name.slice(0, -timeframe.length - 1);
+  const declared = facts.model_2020.views[view]?.fields.some(
+    (f) => f.kind === 'dimension_group' && f.name === group,
+  );
+  if (timeframe && !declared && facts.seen_2024.fields.includes(`${alias}.${group}_time`))
+    return { evidence: 'seen_2024', timeframe };
   return `${field} is not a field of view ${view} in model_2020, nor seen in 2024`;
 }
 
@@ -137,9 +148,15 @@ describe('the registry against the real system__activity model', () => {
   }
 
   for (const explore of [...explores.values()].filter((e) => e.mode === 'incremental')) {
-    it(`${explore.name}: the cursor is the time timeframe of a time dimension_group`, () => {
+    it(`${explore.name}: the cursor is the time timeframe of a time dimension_group, then the key`, () => {
       const { view, sorts } = queriedFields(explore);
-      assert.equal(sorts.length, 1);
+      // Sorted by (cursor, key), so a capped page can be continued strictly after its last row.
+      assert.deepEqual(sorts.slice(1), [
+        lookerField(
+          explore,
+          explore.fields.find((c) => c.name === explore.primaryKey[0])!,
+        ),
+      ]);
       const found = resolve(view, sorts[0]!);
       assert.ok(typeof found !== 'string', found as string);
       assert.equal(found.timeframe, 'time', `${sorts[0]} is not a _time timeframe`);
@@ -150,6 +167,34 @@ describe('the registry against the real system__activity model', () => {
           explore.fields.find((c) => c.name === explore.cursorField)!,
         ),
       );
+    });
+  }
+
+  for (const explore of explores.values()) {
+    it(`${explore.name}: the count run before every read names fields the explore has`, () => {
+      const query =
+        explore.mode === 'incremental'
+          ? dayCountQuery(explore, {
+              start: new Date('2026-11-01T00:00:00Z'),
+              end: new Date('2026-11-02T00:00:00Z'),
+            })
+          : totalCountQuery(explore);
+      if (!query) {
+        // The view has no count measure in the model: the entry must say so explicitly.
+        assert.equal(explore.countField, null);
+        return;
+      }
+      assert.equal(query.view, explore.explore);
+      const problems: string[] = [];
+      for (const field of new Set([...(query.fields ?? []), ...Object.keys(query.filters ?? {})])) {
+        const found = resolve(query.view!, field);
+        if (typeof found === 'string') problems.push(found);
+        else if (field.endsWith('.count') && found.kind && found.kind !== 'measure')
+          problems.push(`${field} is not a measure`);
+        else if (field.endsWith('_date') && query.fields?.includes(field) && found.timeframe !== 'date')
+          problems.push(`${field} is not a date timeframe`);
+      }
+      assert.deepEqual(problems, []);
     });
   }
 
