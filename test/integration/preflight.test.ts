@@ -10,7 +10,6 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { Firestore } from '@google-cloud/firestore';
 import * as functions from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
@@ -29,12 +28,14 @@ process.env.METADATA_SERVER_DETECTION = 'none';
 const repo = new URL('../../', import.meta.url).pathname;
 
 let stack: Stack;
+/** `host:port` of an emulator serving a Datastore-mode database (see startDatastoreModeEmulator). */
+let datastoreMode: { host: string; jvm: ChildProcess };
 let credentials: string[];
 const logs = new LogCapture();
 const created: GoogleClients[] = [];
 
 before(async () => {
-  stack = await startStack();
+  [stack, datastoreMode] = await Promise.all([startStack(), startDatastoreModeEmulator()]);
   process.env.FIRESTORE_EMULATOR_HOST = stack.env.FIRESTORE_EMULATOR_HOST;
   const clients = track(createClients(parseConfig(stack.env)));
   credentials = await Promise.all(
@@ -51,9 +52,45 @@ after(async () => {
   const everything = logs.raw.join('\n');
   await Promise.allSettled(created.flatMap((c) => [c.firestore.terminate(), c.secrets.close()]));
   await stack?.stop();
+  datastoreMode?.jvm.kill('SIGKILL');
   for (const credential of credentials ?? [])
     assert.ok(!everything.includes(credential), 'a credential was logged');
 });
+
+/**
+ * The emulator always serves Native mode unless started with --database-mode=datastore-mode,
+ * where it refuses every Firestore call the way the real service refuses them for a
+ * Datastore-mode database (with its own wording and code).
+ */
+async function startDatastoreModeEmulator(): Promise<{ host: string; jvm: ChildProcess }> {
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  const jvm = spawn(
+    'java',
+    [
+      '-Duser.language=en',
+      '-cp',
+      join(cloudSdkRoot(), 'platform/cloud-firestore-emulator/cloud-firestore-emulator.jar'),
+      'com.google.cloud.datastore.emulator.firestore.CloudFirestore',
+      '--host=127.0.0.1',
+      `--port=${port}`,
+      '--database-mode=datastore-mode',
+    ],
+    { stdio: 'ignore' },
+  );
+  for (let i = 0; ; i++) {
+    const up = await fetch(`http://${host}/`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) return { host, jvm };
+    if (i > 150) {
+      jvm.kill('SIGKILL');
+      throw new Error('the Datastore-mode emulator did not start');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 function track(clients: GoogleClients): GoogleClients {
   created.push(clients);
@@ -299,52 +336,13 @@ describe('preflight names each failing dependency and what to fix', () => {
   });
 
   describe('a Firestore database in Datastore mode', () => {
-    // The emulator always serves Native mode unless started with --database-mode=datastore-mode,
-    // where it refuses every Firestore call the way the real service refuses them.
-    let jvm: ChildProcess;
-    let host: string;
-    before(async () => {
-      const port = await freePort();
-      host = `127.0.0.1:${port}`;
-      const sdk = cloudSdkRoot();
-      jvm = spawn(
-        'java',
-        [
-          '-Duser.language=en',
-          '-cp',
-          join(sdk, 'platform/cloud-firestore-emulator/cloud-firestore-emulator.jar'),
-          'com.google.cloud.datastore.emulator.firestore.CloudFirestore',
-          '--host=127.0.0.1',
-          `--port=${port}`,
-          '--database-mode=datastore-mode',
-        ],
-        { stdio: 'ignore' },
-      );
-      for (let i = 0; ; i++) {
-        const up = await fetch(`http://${host}/`).then(
-          (r) => r.ok,
-          () => false,
-        );
-        if (up) break;
-        if (i > 150) throw new Error('the Datastore-mode emulator did not start');
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      // Its first gRPC answer takes seconds (the JVM warming up): not what the spec is about.
-      const warm = new Firestore({ projectId: stack.projectId, host, ssl: false });
-      await warm
-        .collection('warm-up')
-        .limit(1)
-        .get()
-        .catch(() => undefined);
-      await warm.terminate();
-    });
-    after(async () => {
-      jvm?.kill('SIGKILL');
-    });
-
     it('is recognised by the error Firestore answers: 500, use a Native-mode database', async () => {
       // The client retries the emulator's refusal for about 7 s before it gives up.
-      const { status, report, text } = await check({ FIRESTORE_EMULATOR_HOST: host }, undefined, 15_000);
+      const { status, report, text } = await check(
+        { FIRESTORE_EMULATOR_HOST: datastoreMode.host },
+        undefined,
+        15_000,
+      );
       assert.equal(status, 500, text);
       const firestore = find(report, 'firestore.database');
       assert.equal(firestore.status, 'failed');
