@@ -53,8 +53,19 @@ export async function readGuardedBody(req: IncomingMessage): Promise<void> {
   try {
     guarded.body = JSON.parse(text);
   } catch (error) {
-    guarded[PROBLEM] = { kind: 'malformed_json', reason: (error as Error).message };
+    guarded[PROBLEM] = { kind: 'malformed_json', reason: parseFailure(error) };
   }
+}
+
+/**
+ * Where JSON.parse gave up, without its message: V8 quotes the input in it ("Unexpected token
+ * 'x', "..." is not valid JSON"), and a request body must not be echoed into logs or responses.
+ */
+function parseFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : '';
+  const position = /at position (\d+)/.exec(message)?.[1];
+  if (position !== undefined) return `unexpected character at position ${position}`;
+  return /end of JSON input/.test(message) ? 'it ends too early' : 'unexpected content';
 }
 
 /**

@@ -80,6 +80,17 @@ describe('bad requests', () => {
     });
   }
 
+  it('never echoes a malformed body into the response or the logs', async () => {
+    const marker = 'not-json-but-maybe-a-secret-3f9a';
+    for (const raw of [marker, `{"from": "${marker}`, `["${marker}",]`]) {
+      const res = await h.call(undefined, { raw });
+      assert.equal(res.status, 400, res.text);
+      assert.match(res.body.error, /body is not valid JSON/);
+      assert.ok(!res.text.includes(marker), res.text);
+    }
+    assert.ok(!h.logs.raw.join('\n').includes(marker), 'the body was logged');
+  });
+
   it('accepts a GET with query parameters as a dry run', async () => {
     const res = await h.call(undefined, {
       method: 'get',
