@@ -1,24 +1,26 @@
 import * as functions from '@google-cloud/functions-framework';
-import { createClients } from './clients.js';
-import { parseConfig } from './config/index.js';
+import { createClients, type GoogleClients } from './clients.js';
+import { parseConfig, type Config } from './config/index.js';
 import { createExporter, type Exporter } from './exporter.js';
 import { createHttpHandler } from './http/handler.js';
 import { createLogger } from './log.js';
+import { createPreflight, type Preflight } from './preflight/index.js';
 
 const logger = createLogger();
-let exporter: Exporter | undefined;
+let wired: { config: Config; clients: GoogleClients; exporter: Exporter; preflight?: Preflight } | undefined;
 
 /** Builds the exporter on the first call; a configuration error is logged naming every variable. */
-function instanceExporter(): Exporter {
-  if (!exporter) {
+function instance() {
+  if (!wired) {
     const config = parseConfig(process.env);
-    exporter = createExporter(config, createClients(config), logger);
+    const clients = createClients(config);
+    wired = { config, clients, exporter: createExporter(config, clients, logger) };
   }
-  return exporter;
+  return wired;
 }
 
 try {
-  instanceExporter();
+  instance();
 } catch (error) {
   // Log it at start so a bad deployment is visible at once; each call reports it again.
   logger.fatal({ err: error }, 'configuration is invalid; every call will fail until it is fixed');
@@ -26,5 +28,13 @@ try {
 
 functions.http(
   'exportSystemActivity',
-  createHttpHandler({ exporter: instanceExporter, logger, projectId: process.env.GOOGLE_CLOUD_PROJECT }),
+  createHttpHandler({
+    exporter: () => instance().exporter,
+    preflight: () => {
+      const w = instance();
+      return (w.preflight ??= createPreflight(w.config, w.clients, logger));
+    },
+    logger,
+    projectId: process.env.GOOGLE_CLOUD_PROJECT,
+  }),
 );

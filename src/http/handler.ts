@@ -3,11 +3,15 @@ import { BadRequestError, ConflictError, ExportError } from '../errors.js';
 import type { Exporter } from '../exporter.js';
 import type { Logger } from '../log.js';
 import { summaryStatusCode, type RunSummary } from '../pipeline/run.js';
-import { MAX_BODY_BYTES, parseRunRequest, queryToBody } from './request.js';
+import { httpStatusOf, type Preflight } from '../preflight/index.js';
+import { bodyProblem, installBodyGuard, MAX_BODY_BYTES } from './body-guard.js';
+import { parseHttpRequest, queryToBody } from './request.js';
 
 export interface HandlerOptions {
   /** Resolved on first use, so a bad configuration fails the request with a clear log, not silently. */
   exporter: () => Exporter;
+  /** Answers `{"check": true}`; resolved on first use like the exporter. */
+  preflight?: () => Preflight;
   logger: Logger;
   projectId?: string;
   now?: () => Date;
@@ -17,13 +21,25 @@ export interface HandlerOptions {
  * The only HTTP-aware code: validates the call, runs the export, and maps the outcome to a
  * status Cloud Scheduler understands: 2xx done, 409 another run is going, 4xx bad request (do
  * not retry), 503 a transient failure (retry), 500 a failure that needs an operator.
+ *
+ * Creating a handler puts the body guard in front of functions-framework's body parsers (see
+ * body-guard.ts), so every bad request, a malformed or oversized body included, gets the same
+ * JSON error shape.
  */
 export function createHttpHandler(options: HandlerOptions): HttpFunction {
+  installBodyGuard();
   return async (req: Request, res: Response) => {
     const logger = options.logger.child(traceFields(req, options.projectId));
     try {
-      const request = parseRunRequest(readBody(req), options.now?.());
-      const summary = await options.exporter().run(request, { logger });
+      const request = parseHttpRequest(readBody(req), options.now?.());
+      if (request.kind === 'check') {
+        if (!options.preflight)
+          throw new PreflightUnavailable(['this function has no preflight check wired']);
+        const report = await options.preflight().check({ explores: request.explores }, { logger });
+        res.status(httpStatusOf(report)).json(report);
+        return;
+      }
+      const summary = await options.exporter().run(request.run, { logger });
       res.status(statusOf(summary)).json(summary);
     } catch (error) {
       const { status, body } = errorResponse(error);
@@ -37,20 +53,29 @@ export function createHttpHandler(options: HandlerOptions): HttpFunction {
 class MethodNotAllowed extends BadRequestError {}
 class UnsupportedMediaType extends BadRequestError {}
 class PayloadTooLarge extends BadRequestError {}
+class PreflightUnavailable extends BadRequestError {}
 
 function readBody(req: Request): unknown {
   if (req.method === 'GET') return queryToBody(req.query as Record<string, unknown>);
   if (req.method !== 'POST')
     throw new MethodNotAllowed([`method ${req.method} is not allowed; use POST (or GET)`]);
+  const problem = bodyProblem(req);
+  if (problem?.kind === 'too_large') {
+    // The rest of the body is never read: tell the client not to reuse the connection.
+    req.res?.setHeader('connection', 'close');
+    throw new PayloadTooLarge([
+      `body is ${problem.declared ? '' : 'over '}${problem.bytes} bytes${problem.declared ? ' (Content-Length)' : ''}; at most ${MAX_BODY_BYTES}`,
+    ]);
+  }
   const raw = req.rawBody;
-  if (raw && raw.length > MAX_BODY_BYTES)
-    throw new PayloadTooLarge([`body is ${raw.length} bytes; at most ${MAX_BODY_BYTES}`]);
   if (!raw || raw.length === 0 || raw.toString().trim() === '') return {};
   if (!req.is('application/json')) {
     throw new UnsupportedMediaType([
       `content type ${req.get('content-type') ?? '(none)'} is not application/json`,
     ]);
   }
+  if (problem?.kind === 'malformed_json')
+    throw new BadRequestError([`body is not valid JSON: ${problem.reason}`]);
   if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
     throw new BadRequestError(['body must be a JSON object']);
   }
@@ -71,6 +96,8 @@ function errorResponse(error: unknown): {
     return { status: 415, body: { error: error.message, code: 'unsupported_media_type' } };
   if (error instanceof PayloadTooLarge)
     return { status: 413, body: { error: error.message, code: 'payload_too_large' } };
+  if (error instanceof PreflightUnavailable)
+    return { status: 501, body: { error: error.message, code: 'not_implemented' } };
   if (error instanceof BadRequestError)
     return { status: 400, body: { error: error.message, code: error.code, problems: error.problems } };
   if (error instanceof ConflictError)

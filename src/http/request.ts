@@ -27,8 +27,45 @@ const bodySchema = z
   })
   .strict();
 
-/** The largest request body accepted: a run request is a few hundred bytes. */
-export const MAX_BODY_BYTES = 16 * 1024;
+export { MAX_BODY_BYTES } from './body-guard.js';
+
+const checkSchema = z
+  .object({
+    check: z.literal(true, 'must be true'),
+    explores: bodySchema.shape.explores,
+  })
+  .strict();
+
+/** What a call asks for: a run (the scheduled run, a backfill, a dry run) or the preflight check. */
+export type HttpRequest =
+  { kind: 'run'; run: RunRequest } | { kind: 'check'; explores?: ExploreDefinition[] };
+
+/**
+ * A call's body (or a GET's query as one): `{"check": true}` (optionally with `explores`) asks for
+ * the preflight check, anything else is a run request (see parseRunRequest).
+ */
+export function parseHttpRequest(input: unknown, now = new Date()): HttpRequest {
+  if (typeof input !== 'object' || input === null || !Object.hasOwn(input, 'check'))
+    return { kind: 'run', run: parseRunRequest(input, now) };
+  const parsed = checkSchema.safeParse(input);
+  if (!parsed.success)
+    throw new BadRequestError(
+      parsed.error.issues.map((issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `unknown field(s) with check: ${issue.keys.join(', ')} (allowed: check, explores)`
+          : `${issue.path.join('.') || 'body'}: ${issue.message}`,
+      ),
+    );
+  return { kind: 'check', explores: parsed.data.explores && resolveExplores(parsed.data.explores) };
+}
+
+function resolveExplores(names: readonly string[]): ExploreDefinition[] {
+  const problems = names
+    .filter((name) => !explores.has(name))
+    .map((name) => `explores: unknown explore "${name}" (known: ${[...explores.keys()].join(', ')})`);
+  if (problems.length) throw new BadRequestError(problems);
+  return names.map((name) => explores.get(name)!);
+}
 
 /**
  * Validates a run request (the JSON body of a POST, or the query string of a GET) and resolves
@@ -73,7 +110,7 @@ export function parseRunRequest(input: unknown, now = new Date()): RunRequest {
   return { explores: body.explores ? selected : undefined, backfill, dryRun: body.dryRun ?? false };
 }
 
-/** A GET's query string as a request body: `?explores=a,b&from=...&to=...&dryRun=true`. */
+/** A GET's query string as a request body: `?explores=a,b&from=...&to=...&dryRun=true`, `?check=true`. */
 export function queryToBody(query: Record<string, unknown>): Record<string, unknown> {
   // fromEntries defines own keys: assigning `body['__proto__']` would set the prototype instead,
   // and `?__proto__=x` would pass as an empty request rather than an unknown parameter.
@@ -81,7 +118,8 @@ export function queryToBody(query: Record<string, unknown>): Record<string, unkn
     Object.entries(query).map(([key, value]) => {
       if (typeof value !== 'string') return [key, value];
       if (key === 'explores') return [key, value.split(',').map((name) => name.trim())];
-      if (key === 'dryRun') return [key, value === 'true' ? true : value === 'false' ? false : value];
+      if (key === 'dryRun' || key === 'check')
+        return [key, value === 'true' ? true : value === 'false' ? false : value];
       return [key, value];
     }),
   );

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Looker40SDK } from '@looker/sdk';
-import type { IWriteQuery, ILookmlModelExplore } from '@looker/sdk';
+import type { IWriteQuery, ILookmlModelExplore, IRole } from '@looker/sdk';
 import { NodeSession, NodeSettings, NodeTransport } from '@looker/sdk-node';
 import type {
   Authenticator,
@@ -137,6 +137,11 @@ export class LookerClient {
     const me = await this.#withRetries('me', () => this.#sdk.ok(this.#sdk.me('id')));
     if (me.id === undefined || me.id === null) throw new Error('Looker did not say who the API user is');
     return String(me.id);
+  }
+
+  /** A user's roles (direct and through groups) with their permission sets (`user_roles`). */
+  async userRoles(userId: string): Promise<IRole[]> {
+    return this.#withRetries('user_roles', () => this.#sdk.ok(this.#sdk.user_roles({ user_id: userId })));
   }
 
   /** Ends the API session; failures are only logged (the token expires on its own). */

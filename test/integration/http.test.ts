@@ -3,8 +3,14 @@
  * ever reaches a response or a log line.
  */
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
 import fc from 'fast-check';
+import * as functions from '@google-cloud/functions-framework';
+import { createHttpHandler } from '../../src/http/handler.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { progressDoc } from '../support/oracle.js';
 
@@ -16,6 +22,14 @@ after(async () => {
   await h?.stop();
 });
 
+async function assertNothingLoaded() {
+  assert.equal(h.stack.looker.requests.length, 0, 'Looker was called');
+  assert.equal(h.stack.bigquery.jobs.length, 0, 'a load job ran');
+  const [objects] = await h.clients.storage.bucket(h.config.gcs.bucket).getFiles();
+  assert.equal(objects.length, 0, 'an object was staged');
+  assert.equal(await progressDoc(h.clients.firestore, h), undefined);
+}
+
 describe('bad requests', () => {
   const cases: [string, Parameters<Harness['call']>, number, RegExp][] = [
     ['an unknown explore', [{ explores: ['nope'] }], 400, /unknown explore "nope"/],
@@ -25,7 +39,7 @@ describe('bad requests', () => {
     ['a wrong type', [{ dryRun: 'yes' }], 400, /dryRun/],
     ['an unknown field', [{ form: '2026-11-01' }], 400, /unknown field\(s\): form/],
     ['a JSON array', [undefined, { raw: '[1,2]' }], 400, /JSON object/],
-    ['malformed JSON', [undefined, { raw: '{"from": ' }], 400, /.*/],
+    ['malformed JSON', [undefined, { raw: '{"from": ' }], 400, /body is not valid JSON/],
     [
       'a non-JSON content type',
       [undefined, { raw: 'from=2026-11-01', contentType: 'application/x-www-form-urlencoded' }],
@@ -38,6 +52,7 @@ describe('bad requests', () => {
       413,
       /at most 16384/,
     ],
+    ['PUT with malformed JSON', [undefined, { method: 'put', raw: '{"from": ' }], 405, /use POST/],
     ['PUT', [undefined, { method: 'put' }], 405, /use POST/],
     ['DELETE', [undefined, { method: 'delete' }], 405, /use POST/],
     [
@@ -57,11 +72,24 @@ describe('bad requests', () => {
     it(`answers ${status} to ${what} and does nothing`, async () => {
       const res = await h.call(...args);
       assert.equal(res.status, status, JSON.stringify(res.body));
-      assert.match(String(res.body.error ?? res.text), message);
+      assert.match(String(res.headers['content-type']), /^application\/json/, res.text);
+      assert.match(String(res.body.error), message);
+      assert.equal(typeof res.body.code, 'string');
       assert.equal(await progressDoc(h.clients.firestore, h), undefined);
       assert.equal(h.stack.looker.requests.length, 0, 'Looker was called for a bad request');
     });
   }
+
+  it('never echoes a malformed body into the response or the logs', async () => {
+    const marker = 'not-json-but-maybe-a-secret-3f9a';
+    for (const raw of [marker, `{"from": "${marker}`, `["${marker}",]`]) {
+      const res = await h.call(undefined, { raw });
+      assert.equal(res.status, 400, res.text);
+      assert.match(res.body.error, /body is not valid JSON/);
+      assert.ok(!res.text.includes(marker), res.text);
+    }
+    assert.ok(!h.logs.raw.join('\n').includes(marker), 'the body was logged');
+  });
 
   it('accepts a GET with query parameters as a dry run', async () => {
     const res = await h.call(undefined, {
@@ -75,7 +103,6 @@ describe('bad requests', () => {
 
 describe('random bad requests', () => {
   const jsonType = fc.constantFrom('application/json', 'application/json; charset=utf-8');
-  // functions-framework's JSON parser is strict: only an object or an array reaches the function.
   const jsonObjectOrArray = fc
     .oneof(
       fc.array(fc.jsonValue(), { maxLength: 3 }),
@@ -144,14 +171,6 @@ describe('random bad requests', () => {
     }),
   );
 
-  async function assertNothingLoaded() {
-    assert.equal(h.stack.looker.requests.length, 0, 'Looker was called');
-    assert.equal(h.stack.bigquery.jobs.length, 0, 'a load job ran');
-    const [objects] = await h.clients.storage.bucket(h.config.gcs.bucket).getFiles();
-    assert.equal(objects.length, 0, 'an object was staged');
-    assert.equal(await progressDoc(h.clients.firestore, h), undefined);
-  }
-
   it('answers a 4xx with a JSON error body to every one, and nothing is loaded', async () => {
     const seen = new Set<number>();
     await fc.assert(
@@ -169,9 +188,9 @@ describe('random bad requests', () => {
     await assertNothingLoaded();
   });
 
-  it('answers 400 to a body that says JSON but is not an object or array, and nothing is loaded', async () => {
-    // functions-framework parses JSON (strictly) before the function runs and answers a parse
-    // error with Express's own HTML page: only the status can be checked here.
+  it('answers a JSON 400 (405 for other methods) to a body that says JSON but is not an object or array', async () => {
+    // Malformed JSON is read by the function's own body guard, before functions-framework's
+    // parser could answer Express's HTML page: the same JSON error shape as every bad request.
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
@@ -182,13 +201,102 @@ describe('random bad requests', () => {
         fc.constantFrom('post' as const, 'put' as const),
         async (raw, contentType, method) => {
           const res = await h.call(undefined, { method, raw, contentType });
-          assert.equal(res.status, 400, res.text);
+          assert.equal(res.status, method === 'post' ? 400 : 405, res.text);
+          assert.match(String(res.headers['content-type']), /^application\/json/, res.text);
+          assert.equal(typeof res.body.error, 'string', res.text);
+          assert.ok(!/<html|at JSON\.parse/i.test(res.text), res.text);
         },
       ),
       { numRuns: 20 },
     );
     await assertNothingLoaded();
   });
+});
+
+describe('bodies over the limit', () => {
+  const MB = 1024 * 1024;
+  // A function of its own, on a real port: the body goes through Node's HTTP server as sent.
+  const largeBodies = 'large_bodies';
+  before(() => {
+    functions.http(
+      largeBodies,
+      createHttpHandler({
+        exporter: () => {
+          throw new Error('a refused body must not reach the exporter');
+        },
+        logger: h.logger,
+      }),
+    );
+  });
+
+  /** POSTs `total` bytes of a JSON-looking body, generated as it is sent (the client holds 1 MB). */
+  async function postLarge(total: number, declareLength: boolean) {
+    const server = getTestServer(largeBodies);
+    await new Promise<void>((resolve) =>
+      server.listening ? resolve() : server.listen(0, '127.0.0.1', resolve),
+    );
+    const { port } = server.address() as AddressInfo;
+    const chunk = Buffer.alloc(MB, 0x20);
+    const body = Readable.from(
+      (function* () {
+        yield Buffer.from('{"explores": ["');
+        for (let sent = 0; sent < total; sent += MB) yield chunk;
+      })(),
+    );
+    try {
+      return await new Promise<{ status: number; text: string; rssGrowth: number }>((resolve, reject) => {
+        const rssBefore = process.memoryUsage().rss;
+        let peak = rssBefore;
+        const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+        let answered = false;
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/',
+            headers: {
+              'content-type': 'application/json',
+              ...(declareLength ? { 'content-length': String(total + 15) } : {}),
+            },
+          },
+          (res) => {
+            answered = true;
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => (text += d));
+            res.on('end', () => {
+              clearInterval(sampler);
+              body.destroy();
+              req.destroy();
+              resolve({ status: res.statusCode!, text, rssGrowth: peak - rssBefore });
+            });
+          },
+        );
+        // The server stops reading and closes once it has answered: a write error then is expected.
+        req.on('error', (error) => (answered ? undefined : reject(error)));
+        body.pipe(req);
+      });
+    } finally {
+      server.close();
+    }
+  }
+
+  for (const declared of [true, false]) {
+    it(`refuses a 200 MB body ${declared ? 'from its Content-Length' : 'streamed without a length'} with a JSON 413, without buffering it`, async () => {
+      const { status, text, rssGrowth } = await postLarge(200 * MB, declared);
+      assert.equal(status, 413, text);
+      const body = JSON.parse(text) as { error: string; code: string };
+      assert.equal(body.code, 'payload_too_large');
+      assert.match(
+        body.error,
+        declared ? /\(Content-Length\); at most 16384/ : /over \d+ bytes; at most 16384/,
+      );
+      // Buffering it whole grew the process by over 500 MB; reading stops at the limit.
+      assert.ok(rssGrowth < 64 * MB, `RSS grew by ${(rssGrowth / MB).toFixed(0)} MB`);
+      await assertNothingLoaded();
+    });
+  }
 });
 
 describe('secrets', () => {

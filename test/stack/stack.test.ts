@@ -4,7 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect, createServer } from 'node:net';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -40,6 +43,16 @@ const CONTRACT_ENV = [
   'FIRESTORE_EMULATOR_HOST',
   'METADATA_SERVER_DETECTION',
 ];
+
+/** The one child of a process (npm's shell). */
+function childOf(pid: number): number {
+  return Number(
+    execFileSync('pgrep', ['-P', String(pid)])
+      .toString()
+      .trim()
+      .split('\n')[0],
+  );
+}
 
 /** Running, as opposed to gone or a zombie waiting for a parent to reap it. */
 function alive(pid: number): boolean {
@@ -341,6 +354,65 @@ describe('npm run stack', () => {
         await new Promise((resolve) => setTimeout(resolve, 100));
       assert.equal(alive(jvms[0]!), false, 'the Firestore JVM outlived the stack');
       for (const port of ports) assert.equal(await listening(port), false, `${port} still listens`);
+    } finally {
+      cli.kill();
+    }
+  });
+
+  it('writes a looker.ini that npm run export can use at once, and killing npm by its pid leaves no process', async () => {
+    const cli = startCli('npm', ['run', '--silent', 'stack']);
+    try {
+      const { env } = await cli.ready();
+      const ini = /^# looker\.ini for the Looker fake .*: (\S+)$/m.exec(cli.output())?.[1];
+      assert.ok(ini, cli.output());
+      assert.equal(statSync(ini).mode & 0o777, 0o600);
+      const text = readFileSync(ini, 'utf8');
+      assert.match(text, new RegExp(`^base_url=${env.LOOKER_BASE_URL}$`, 'm'));
+      for (const value of [...text.matchAll(/^client_(?:id|secret)=(.+)$/gm)].map((m) => m[1]!))
+        assert.ok(!cli.output().includes(value), 'a credential was printed');
+
+      const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+      const out = join(mkdtempSync(join(tmpdir(), 'export-')), 'history.jsonl');
+      await run(
+        'npm',
+        [
+          'run',
+          '--silent',
+          'export',
+          '--',
+          '--ini',
+          ini,
+          '--explore',
+          'history',
+          '--from',
+          day,
+          '--to',
+          day,
+          '--out',
+          out,
+        ],
+        { cwd: repo, env: { ...process.env, LOG_LEVEL: 'error' }, timeout: 30_000 },
+      );
+      const rows = readFileSync(out, 'utf8').split('\n').filter(Boolean);
+      assert.ok(rows.length > 0, 'the export wrote no rows');
+      assert.equal((JSON.parse(rows[0]!) as { created_time: string }).created_time.slice(0, 10), day);
+
+      const node = Number(
+        execFileSync('pgrep', ['-f', '-P', String(childOf(cli.child.pid!)), 'test/stack/cli.ts'])
+          .toString()
+          .trim() || 0,
+      );
+      assert.ok(node > 0, "the stack's node process was not found under npm's shell");
+      const jvms = await jvmsOnPort(portOf(env.FIRESTORE_EMULATOR_HOST!));
+      assert.equal(jvms.length, 1);
+      // `npm run stack &` then `kill %1`: SIGTERM to npm alone, not to its process group.
+      process.kill(cli.child.pid!, 'SIGTERM');
+      for (let i = 0; i < 100 && [node, ...jvms].some(alive); i++)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(alive(jvms[0]!), false, 'the Firestore JVM outlived npm');
+      assert.equal(alive(node), false, "the stack's node process outlived npm");
+      assert.equal(existsSync(ini), false, 'the looker.ini was left behind');
+      assert.equal(await listening(portOf(env.LOOKER_BASE_URL!)), false);
     } finally {
       cli.kill();
     }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/index.js';
 import { explores } from '../../src/explores/index.js';
-import { parseRunRequest } from '../../src/http/request.js';
+import { parseHttpRequest, parseRunRequest } from '../../src/http/request.js';
 import { evaluate, exampleInputs, MODULE, ROOT, type ConsoleResult } from './console.js';
 
 /** The inputs of examples/simple/terraform.tfvars.example, read with the HCL parser. */
@@ -160,7 +160,7 @@ describe('requests the deployment sends', () => {
     for (const readme of [join(MODULE, 'README.md'), join(ROOT, 'README.md')]) {
       for (const match of (await readFile(readme, 'utf8')).matchAll(/gcloud functions call .*?--data '([^']*)'/g)) {
         calls += 1;
-        assert.doesNotThrow(() => parseRunRequest(JSON.parse(match[1]!), now), `${readme}: ${match[0]}`);
+        assert.doesNotThrow(() => parseHttpRequest(JSON.parse(match[1]!), now), `${readme}: ${match[0]}`);
       }
     }
     assert.ok(calls >= 3, `only ${calls} calls found`);

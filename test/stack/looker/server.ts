@@ -43,6 +43,10 @@ export interface LookerFakeOptions {
    * run, an `event` row per login and logout, at the fake's clock. Default true.
    */
   recordApiActivity?: boolean;
+  // ---- firsthour branch: GET /users/{id}/roles (minimal; the fake's owner adds the full route) ----
+  /** Whether the API user's role has `download_without_limit`. Default true. */
+  downloadWithoutLimit?: boolean;
+  // ---- end firsthour ----
 }
 
 /** One request the fake received: method, path (no query string, no body), and the status it answered. */
@@ -214,6 +218,13 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
       return;
     }
     if (method === 'GET' && path === '/user') return sendJson(res, 200, me(apiUserId), {}, cut);
+    // ---- firsthour branch: GET /users/{id}/roles (minimal; the fake's owner adds the full route) ----
+    const rolesOf = /^\/users\/([^/]+)\/roles$/.exec(path);
+    if (method === 'GET' && rolesOf) {
+      if (decodeURIComponent(rolesOf[1]!) !== String(apiUserId)) throw new ApiError(404, 'Not found');
+      return sendJson(res, 200, [exporterRole(options.downloadWithoutLimit ?? true)], {}, cut);
+    }
+    // ---- end firsthour ----
     const fields = parseFieldSelection(url.searchParams.get('fields'));
     if (method === 'GET' && path === '/lookml_models')
       return sendJson(res, 200, selectFields([modelMetadata([...models.values()])], fields), {}, cut);
@@ -448,6 +459,42 @@ function me(id: number): Record<string, unknown> {
     locale: 'en',
   };
 }
+
+// ---- firsthour branch: GET /users/{id}/roles (minimal; the fake's owner adds the full route) ----
+/** The API user's one role, shaped as the OAS `Role` (with its `PermissionSet` and `ModelSet`). */
+function exporterRole(downloadWithoutLimit: boolean): Record<string, unknown> {
+  const permissions = ['access_data', 'see_lookml', 'explore', 'see_system_activity', 'see_users'];
+  if (downloadWithoutLimit) permissions.push('download_without_limit');
+  return {
+    can: {},
+    id: '2',
+    name: 'System Activity Exporter',
+    permission_set: {
+      can: {},
+      all_access: false,
+      built_in: false,
+      id: '3',
+      name: 'System Activity Export',
+      permissions,
+      url: '/api/4.0/permission_sets/3',
+    },
+    permission_set_id: '3',
+    model_set: {
+      can: {},
+      all_access: false,
+      built_in: false,
+      id: '4',
+      models: ['system__activity'],
+      name: 'System Activity',
+      url: '/api/4.0/model_sets/4',
+    },
+    model_set_id: '4',
+    internal: false,
+    url: '/api/4.0/roles/2',
+    users_url: '/api/4.0/roles/2/users',
+  };
+}
+// ---- end firsthour ----
 
 function sendJson(
   res: ServerResponse,

@@ -1,0 +1,369 @@
+/**
+ * The preflight check (`{"check": true}`, `npm run check`): one report line per dependency,
+ * what was found and what to fix; 200 only when nothing failed, 503 when every failure may pass
+ * on retry, 500 otherwise. It exports nothing, spends no Looker query and touches no progress.
+ * Every spec goes through functions-framework and the real client libraries to the local stack.
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, afterEach, before, describe, it } from 'node:test';
+import * as functions from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import request from 'supertest';
+import { main } from '../../src/cli/check.js';
+import { createClients, type GoogleClients } from '../../src/clients.js';
+import { parseConfig } from '../../src/config/index.js';
+import { createHttpHandler } from '../../src/http/handler.js';
+import { createLogger } from '../../src/log.js';
+import { createPreflight, type CheckResult, type PreflightReport } from '../../src/preflight/index.js';
+import { cloudSdkRoot, freePort } from '../stack/firestore/index.js';
+import { startStack, type Stack } from '../stack/index.js';
+import { startLookerFake, type LookerFake } from '../stack/looker/index.js';
+import { LogCapture } from '../support/harness.js';
+
+process.env.METADATA_SERVER_DETECTION = 'none';
+const repo = new URL('../../', import.meta.url).pathname;
+
+let stack: Stack;
+/** `host:port` of an emulator serving a Datastore-mode database (see startDatastoreModeEmulator). */
+let datastoreMode: { host: string; jvm: ChildProcess };
+let credentials: string[];
+const logs = new LogCapture();
+const created: GoogleClients[] = [];
+
+before(async () => {
+  [stack, datastoreMode] = await Promise.all([startStack(), startDatastoreModeEmulator()]);
+  process.env.FIRESTORE_EMULATOR_HOST = stack.env.FIRESTORE_EMULATOR_HOST;
+  const clients = track(createClients(parseConfig(stack.env)));
+  credentials = await Promise.all(
+    [stack.env.LOOKER_CLIENT_ID_SECRET!, stack.env.LOOKER_CLIENT_SECRET_SECRET!].map((n) =>
+      clients.secrets.read(n),
+    ),
+  );
+});
+afterEach(async () => {
+  await stack.reset();
+});
+after(async () => {
+  // Whatever the checks met, no Looker credential reached a log line (responses are checked per call).
+  const everything = logs.raw.join('\n');
+  await Promise.allSettled(created.flatMap((c) => [c.firestore.terminate(), c.secrets.close()]));
+  await stack?.stop();
+  datastoreMode?.jvm.kill('SIGKILL');
+  for (const credential of credentials ?? [])
+    assert.ok(!everything.includes(credential), 'a credential was logged');
+});
+
+/**
+ * The emulator always serves Native mode unless started with --database-mode=datastore-mode,
+ * where it refuses every Firestore call the way the real service refuses them for a
+ * Datastore-mode database (with its own wording and code).
+ */
+async function startDatastoreModeEmulator(): Promise<{ host: string; jvm: ChildProcess }> {
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  const jvm = spawn(
+    'java',
+    [
+      '-Duser.language=en',
+      '-cp',
+      join(cloudSdkRoot(), 'platform/cloud-firestore-emulator/cloud-firestore-emulator.jar'),
+      'com.google.cloud.datastore.emulator.firestore.CloudFirestore',
+      '--host=127.0.0.1',
+      `--port=${port}`,
+      '--database-mode=datastore-mode',
+    ],
+    { stdio: 'ignore' },
+  );
+  for (let i = 0; ; i++) {
+    const up = await fetch(`http://${host}/`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) return { host, jvm };
+    if (i > 150) {
+      jvm.kill('SIGKILL');
+      throw new Error('the Datastore-mode emulator did not start');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function track(clients: GoogleClients): GoogleClients {
+  created.push(clients);
+  return clients;
+}
+
+/**
+ * Registers a function over the stack with `env` on top of its variables, as a deployment with
+ * that configuration would be, and POSTs `{"check": true}` (or `body`) to it.
+ */
+async function check(
+  env: Record<string, string> = {},
+  body: unknown = { check: true },
+  timeoutMs = 5_000,
+): Promise<{ status: number; report: PreflightReport; text: string }> {
+  const all: Record<string, string> = { EXPORT_EXPLORES: 'history,query', ...stack.env, ...env };
+  const config = parseConfig(all);
+  // The Firestore client reads its emulator's address from the environment when it is created.
+  process.env.FIRESTORE_EMULATOR_HOST = all.FIRESTORE_EMULATOR_HOST;
+  const clients = track(createClients(config));
+  process.env.FIRESTORE_EMULATOR_HOST = stack.env.FIRESTORE_EMULATOR_HOST;
+  const logger = createLogger(logs, 'debug');
+  const preflight = createPreflight(config, clients, logger, {
+    lookerRetry: { retries: 1, minTimeoutMs: 10, maxTimeoutMs: 50 },
+    timeoutMs,
+  });
+  const name = `preflight_${randomUUID().slice(0, 8)}`;
+  functions.http(
+    name,
+    createHttpHandler({
+      exporter: () => {
+        throw new Error('a check must not build the exporter');
+      },
+      preflight: () => preflight,
+      logger,
+    }),
+  );
+  const res = await request(getTestServer(name))
+    .post('/')
+    .set('content-type', 'application/json')
+    .send(JSON.stringify(body));
+  for (const credential of credentials)
+    assert.ok(!res.text.includes(credential), 'a credential was answered');
+  return { status: res.status, report: res.body as PreflightReport, text: res.text };
+}
+
+const find = (report: PreflightReport, name: string, explore?: string): CheckResult => {
+  const found = report.checks.find(
+    (c) => c.check === name && (explore === undefined || c.explore === explore),
+  );
+  assert.ok(found, `no ${name} check in ${JSON.stringify(report.checks.map((c) => c.check))}`);
+  return found;
+};
+const notOk = (report: PreflightReport) => report.checks.filter((c) => c.status !== 'ok');
+
+async function assertNothingTouched() {
+  const clients = track(createClients(parseConfig(stack.env)));
+  const [objects] = await clients.storage.bucket(stack.env.GCS_BUCKET!).getFiles();
+  assert.deepEqual(
+    objects.map((o) => o.name),
+    [],
+    'an object was left in the bucket',
+  );
+  assert.equal((await clients.firestore.collection(stack.env.FIRESTORE_COLLECTION!).get()).size, 0);
+  assert.deepEqual(stack.bigquery.jobs, [], 'a BigQuery job ran');
+  const queries = stack.looker.requests.filter((r) => r.path.startsWith('/api/4.0/queries/run'));
+  assert.deepEqual(queries, [], 'a Looker query was spent');
+}
+
+describe('preflight on a healthy stack', () => {
+  it('answers 200 with every dependency ok, and touches nothing', async () => {
+    const { status, report, text } = await check();
+    assert.equal(status, 200, text);
+    assert.equal(report.status, 'ok');
+    assert.deepEqual(notOk(report), []);
+    assert.deepEqual(
+      report.checks.map((c) => [c.instance ?? '-', c.check, c.explore ?? '-']),
+      [
+        ['local', 'secret', '-'],
+        ['local', 'secret', '-'],
+        ['local', 'looker.login', '-'],
+        ['local', 'looker.system_activity', '-'],
+        ['local', 'looker.row_limit', '-'],
+        ['local', 'looker.explore_metadata', 'history'],
+        ['local', 'looker.explore_metadata', 'query'],
+        ['local', 'bigquery.dataset', '-'],
+        ['-', 'gcs.bucket', '-'],
+        ['-', 'firestore.database', '-'],
+      ],
+    );
+    for (const c of report.checks) {
+      assert.notEqual(c.detail, '');
+      assert.equal(c.fix, '');
+    }
+    assert.match(find(report, 'looker.login').detail, /as API user 42/);
+    assert.match(find(report, 'looker.system_activity').detail, /no Looker query spent/);
+    assert.match(find(report, 'looker.row_limit').detail, /download_without_limit/);
+    assert.match(find(report, 'bigquery.dataset').detail, /exists in US/);
+    await assertNothingTouched();
+    // The role check went through the OAS route, once.
+    assert.equal(stack.looker.requests.filter((r) => r.path === '/api/4.0/users/42/roles').length, 1);
+  });
+
+  it('checks the explores a call names, and refuses run fields beside check', async () => {
+    const named = await check({}, { check: true, explores: ['user'] });
+    assert.equal(named.status, 200, named.text);
+    assert.deepEqual(
+      named.report.checks.filter((c) => c.check === 'looker.explore_metadata').map((c) => c.explore),
+      ['user'],
+    );
+    const mixed = await check({}, { check: true, from: '2026-11-01', to: '2026-11-02' });
+    assert.equal(mixed.status, 400, mixed.text);
+    assert.match(
+      String((mixed.report as unknown as { error: string }).error),
+      /unknown field\(s\) with check: from, to/,
+    );
+  });
+});
+
+describe('preflight names each failing dependency and what to fix', () => {
+  it('a missing secret: 500 naming it, and no login is tried', async () => {
+    const { status, report } = await check({ LOOKER_CLIENT_SECRET_SECRET: 'no-such-secret' });
+    assert.equal(status, 500);
+    const failed = notOk(report);
+    assert.equal(failed.length, 1, JSON.stringify(failed));
+    assert.equal(failed[0]!.check, 'secret');
+    assert.match(failed[0]!.detail, /no-such-secret/);
+    assert.match(failed[0]!.fix, /gcloud secrets versions add no-such-secret/);
+    assert.equal(failed[0]!.retryable, false);
+    assert.equal(report.checks.filter((c) => c.check.startsWith('looker.')).length, 0);
+    assert.equal(stack.looker.requests.length, 0);
+  });
+
+  it('wrong Looker credentials: 500, the login failed and how to make a new key', async () => {
+    stack.secrets.setSecret(stack.env.LOOKER_CLIENT_SECRET_SECRET!, 'not-the-secret');
+    const { status, report } = await check();
+    assert.equal(status, 500);
+    const login = find(report, 'looker.login');
+    assert.equal(login.status, 'failed');
+    assert.match(login.detail, /Looker login failed with HTTP 404/);
+    assert.match(login.fix, /API key/);
+    assert.equal(notOk(report).length, 1, JSON.stringify(notOk(report)));
+    assert.ok(!JSON.stringify(report).includes('not-the-secret'), 'the secret value was reported');
+  });
+
+  describe('an API user without download_without_limit', () => {
+    let capped: LookerFake;
+    before(async () => {
+      capped = await startLookerFake({
+        clientId: credentials[0]!,
+        clientSecret: credentials[1]!,
+        downloadWithoutLimit: false,
+      });
+    });
+    after(() => capped?.close());
+
+    for (const rowCap of ['5000', '0'])
+      it(`is a warning naming the cap's cost, with LOOKER_ROW_CAP=${rowCap} (200: no row is lost)`, async () => {
+        const { status, report } = await check({ LOOKER_BASE_URL: capped.url, LOOKER_ROW_CAP: rowCap });
+        assert.equal(status, 200);
+        assert.equal(report.status, 'warning');
+        const limit = find(report, 'looker.row_limit');
+        assert.equal(limit.status, 'warning');
+        assert.match(limit.detail, /lack download_without_limit.*pages of the cap.*no row is lost/);
+        assert.match(limit.detail, rowCap === '0' ? /learned/ : /LOOKER_ROW_CAP=5000/);
+        assert.match(limit.fix, /Add download_without_limit/);
+        assert.deepEqual(notOk(report), [limit]);
+      });
+  });
+
+  it('explore metadata Looker will not give: 500 naming the explore', async () => {
+    stack.looker.faults.add({
+      match: 'GET /api/4.0/lookml_models/system__activity/explores/query',
+      fault: { kind: 'status', status: 404 },
+    });
+    const { status, report } = await check();
+    assert.equal(status, 500);
+    const failed = notOk(report);
+    assert.deepEqual(
+      failed.map((c) => [c.check, c.explore]),
+      [['looker.explore_metadata', 'query']],
+    );
+    assert.match(failed[0]!.detail, /system__activity\/query: .*HTTP 404/);
+    assert.equal(find(report, 'looker.explore_metadata', 'history').status, 'ok');
+  });
+
+  it('Looker unavailable: 503, every failure may pass on retry', async () => {
+    stack.looker.faults.add({
+      match: 'POST /api/4.0/login',
+      times: 10,
+      fault: { kind: 'status', status: 503 },
+    });
+    const { status, report } = await check();
+    assert.equal(status, 503);
+    assert.equal(report.retryable, true);
+    assert.equal(find(report, 'looker.login').retryable, true);
+  });
+
+  it('a missing bucket: 500 and create it', async () => {
+    const { status, report } = await check({ GCS_BUCKET: 'no-such-bucket' });
+    assert.equal(status, 500);
+    const bucket = find(report, 'gcs.bucket');
+    assert.equal(bucket.status, 'failed');
+    assert.match(bucket.detail, /gs:\/\/no-such-bucket/);
+    assert.match(bucket.fix, /Create the bucket gs:\/\/no-such-bucket/);
+    assert.deepEqual(notOk(report), [bucket]);
+  });
+
+  it('a missing dataset: 500 and create it', async () => {
+    const { status, report } = await check({ BQ_DATASET: 'no_such_dataset' });
+    assert.equal(status, 500);
+    const dataset = find(report, 'bigquery.dataset');
+    assert.equal(dataset.status, 'failed');
+    assert.match(dataset.detail, /looker-export-local:no_such_dataset/);
+    assert.match(dataset.fix, /Create the dataset no_such_dataset in US/);
+    assert.deepEqual(notOk(report), [dataset]);
+  });
+
+  it('a dataset in another location than BQ_LOCATION: 500 naming both', async () => {
+    const { status, report } = await check({ BQ_LOCATION: 'EU' });
+    assert.equal(status, 500);
+    const dataset = find(report, 'bigquery.dataset');
+    assert.match(dataset.detail, /is in US, but BQ_LOCATION is EU/);
+    assert.match(dataset.fix, /BQ_LOCATION=US/);
+  });
+
+  it('Firestore unreachable (a closed port): 503 within the bound', async () => {
+    const closed = await freePort();
+    const started = Date.now();
+    const { status, report } = await check({ FIRESTORE_EMULATOR_HOST: `127.0.0.1:${closed}` });
+    assert.equal(status, 503);
+    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+    const firestore = find(report, 'firestore.database');
+    assert.equal(firestore.status, 'failed');
+    assert.equal(firestore.retryable, true);
+    assert.match(firestore.detail, /did not answer a read within 5 s/);
+    assert.deepEqual(notOk(report), [firestore]);
+  });
+
+  describe('a Firestore database in Datastore mode', () => {
+    it('is recognised by the error Firestore answers: 500, use a Native-mode database', async () => {
+      // The client retries the emulator's refusal for about 7 s before it gives up.
+      const { status, report, text } = await check(
+        { FIRESTORE_EMULATOR_HOST: datastoreMode.host },
+        undefined,
+        15_000,
+      );
+      assert.equal(status, 500, text);
+      const firestore = find(report, 'firestore.database');
+      assert.equal(firestore.status, 'failed');
+      assert.equal(firestore.retryable, false);
+      assert.match(firestore.detail, /is in Datastore mode/);
+      assert.match(firestore.fix, /--type=firestore-native/);
+    });
+  });
+});
+
+describe('npm run check', () => {
+  it('runs the same check from a terminal: the report on stdout, exit 0; an unknown instance exits 2', async () => {
+    const run = promisify(execFile);
+    const env = { ...process.env, ...stack.env, EXPORT_EXPLORES: 'history' };
+    const { stdout, stderr } = await run('npm', ['run', '--silent', 'check', '--', '--instance', 'local'], {
+      cwd: repo,
+      env,
+      timeout: 30_000,
+    });
+    const report = JSON.parse(stdout) as PreflightReport;
+    assert.equal(report.status, 'ok', stderr);
+    assert.equal(find(report, 'looker.explore_metadata').explore, 'history');
+    assert.match(stderr, /preflight: ok/);
+    for (const credential of credentials) assert.ok(!(stdout + stderr).includes(credential));
+
+    // The same entry point in process (a second npm start would cost seconds).
+    assert.equal(await main(['--instance', 'nope'], env), 2);
+  });
+});
