@@ -94,10 +94,15 @@ describe('bad requests', () => {
   it('accepts a GET with query parameters as a dry run', async () => {
     const res = await h.call(undefined, {
       method: 'get',
-      query: { explores: 'content_usage', dryRun: 'true' },
+      query: { explores: 'history', dryRun: 'true' },
     });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.dryRun, true);
+    // A dry run plans from Looker's counts (one query) and writes nothing.
+    assert.equal(res.body.lookerQueries, 1);
+    assert.equal(h.stack.bigquery.jobs.length, 0);
+    assert.equal(await progressDoc(h.clients.firestore, h), undefined);
+    await h.reset();
   });
 });
 
