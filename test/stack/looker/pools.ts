@@ -81,9 +81,15 @@ export function daysBeforeAsOf(row: RowContext): number {
   return Math.max(0, Math.floor((row.asOf - row.time) / DAY_MS));
 }
 
+const HEX_BYTES = Array.from({ length: 256 }, (_, n) => n.toString(16).padStart(2, '0'));
+
 /** A short lowercase hex token (slugs, hashes, session ids) drawn from the row's random numbers. */
 export function hexToken(random: RowRandom, length: number): string {
   let text = '';
-  while (text.length < length) text += random.int(0x100000000).toString(16).padStart(8, '0');
-  return text.slice(0, length);
+  while (text.length < length) {
+    const n = random.int(0x100000000);
+    text +=
+      HEX_BYTES[n >>> 24]! + HEX_BYTES[(n >>> 16) & 255]! + HEX_BYTES[(n >>> 8) & 255]! + HEX_BYTES[n & 255]!;
+  }
+  return text.length === length ? text : text.slice(0, length);
 }
