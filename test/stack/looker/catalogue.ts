@@ -78,7 +78,7 @@ export const KNOWN_TIMEFRAMES = [
 /**
  * The kind and type of a field known only by its name (a 2024 reference), by these rules, in
  * order: `count` a count measure; `*_average` an average measure; `*_time` / `*_date` the
- * `time` / `date` timeframe of a time group; `id` and `*_id` a number; names ending `_warning(s)`,
+ * `time` / `date` timeframe of a time group (which gets Looker's default timeframes); `id` and `*_id` a number; names ending `_warning(s)`,
  * `_recommendation(s)`, `_mode`, `_type`, `_reasons`, `_json`, and `view`, a string; anything
  * else a number (the view that needs this, `query_metrics`, holds per-phase timings).
  */
@@ -142,9 +142,12 @@ export class Catalogue {
         }
         group.timeframes!.push(inferred.timeframe!);
       }
-      // A group is always queryable by its time; `time` first keeps the served order familiar.
+      // Whether the LookML names its timeframes is unknown: Looker's default set, plus any seen.
       for (const group of groups.values())
-        group.timeframes = ['time', ...group.timeframes!.filter((t) => t !== 'time')];
+        group.timeframes = [
+          ...DEFAULT_TIMEFRAMES,
+          ...group.timeframes!.filter((t) => !DEFAULT_TIMEFRAMES.includes(t)),
+        ];
       this.views.set(name, { name, fields, source: 'seen_2024' });
     }
 
