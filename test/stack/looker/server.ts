@@ -215,23 +215,17 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
     }
     const fields = parseFieldSelection(url.searchParams.get('fields'));
     if (method === 'GET' && path === '/lookml_models')
-      return sendJson(
-        res,
-        200,
-        selectFields([modelMetadata([...instance.models.values()])], fields),
-        {},
-        cut,
-      );
+      return sendJson(res, 200, selectFields([modelMetadata(instance.all())], fields), {}, cut);
     let match = /^\/lookml_models\/([^/]+)$/.exec(path);
     if (method === 'GET' && match) {
       if (decodeURIComponent(match[1]!) !== MODEL_NAME) throw new ApiError(404, 'Not found');
-      return sendJson(res, 200, selectFields(modelMetadata([...instance.models.values()]), fields), {}, cut);
+      return sendJson(res, 200, selectFields(modelMetadata(instance.all()), fields), {}, cut);
     }
     match = /^\/lookml_models\/([^/]+)\/explores\/([^/]+)$/.exec(path);
     if (method === 'GET' && match) {
       const model =
         decodeURIComponent(match[1]!) === MODEL_NAME
-          ? instance.models.get(decodeURIComponent(match[2]!))
+          ? instance.find(decodeURIComponent(match[2]!))
           : undefined;
       if (!model) throw new ApiError(404, 'Not found');
       return sendJson(res, 200, selectFields(exploreMetadata(model), fields), {}, cut);
@@ -318,7 +312,7 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
     let result: QueryResult;
     try {
       result = runInlineQuery(body, url.searchParams, {
-        explore: (name) => instance.models.get(name),
+        explore: (name) => instance.find(name),
         now,
         rowCap: options.rowCap,
         cacheStaleHours: options.cacheStaleHours,

@@ -25,7 +25,8 @@ export interface TruthOptions {
 
 export class SystemActivity {
   readonly dataset: Dataset;
-  readonly models = new Map<string, ExploreModel>();
+  /** Compiled on first use (a reset builds a new instance per spec; most specs touch few explores). */
+  readonly #models = new Map<string, ExploreModel>();
 
   constructor(
     readonly catalogue: Catalogue,
@@ -33,17 +34,31 @@ export class SystemActivity {
     now: number,
   ) {
     this.dataset = new Dataset(catalogue, datasets, now);
-    this.#compile();
   }
 
+  /** Field changes reach every explore: they are compiled again when next used. */
   #compile(): void {
-    this.models.clear();
-    for (const explore of this.catalogue.explores.values())
-      this.models.set(explore.name, compileExplore(explore, this.catalogue, this.dataset));
+    this.#models.clear();
+  }
+
+  /** The compiled explore, or undefined if the model has no such explore. */
+  find(name: string): ExploreModel | undefined {
+    let model = this.#models.get(name);
+    const fact = this.catalogue.explores.get(name);
+    if (!model && fact) {
+      model = compileExplore(fact, this.catalogue, this.dataset);
+      this.#models.set(name, model);
+    }
+    return model;
+  }
+
+  /** Every explore of the model, compiled. */
+  all(): ExploreModel[] {
+    return [...this.catalogue.explores.keys()].map((name) => this.find(name)!);
   }
 
   explore(name: string): ExploreModel {
-    const model = this.models.get(name);
+    const model = this.find(name);
     if (!model) throw new Error(`unknown explore "${name}"`);
     return model;
   }
