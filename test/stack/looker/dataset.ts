@@ -4,7 +4,7 @@
  * Also Looker's forgetting as the clock moves (`retention`).
  */
 import type { Catalogue } from './catalogue.js';
-import { referenceGenerator, valueGenerator } from './generators.js';
+import { growing, referenceGenerator, valueGenerator } from './generators.js';
 import { profileOf, referencedView, type PruneKind } from './profiles.js';
 import { ViewTable, type Column, type TableSpec } from './table.js';
 import { DAY } from './time.js';
@@ -100,16 +100,26 @@ export class Dataset {
                   return id === null ? null : String(id);
                 }
               : reference;
-        } else
-          column.generate = valueGenerator(
+        } else {
+          const generate = valueGenerator(
             table.name,
             column.name,
             column.type,
             table.profile.hints?.[column.name],
             numbers,
           );
+          column.generate =
+            column.type === 'number' && table.profile.growing?.test(column.name)
+              ? growing(generate)
+              : generate;
+        }
       }
     }
+  }
+
+  /** Moves the clock every generator sees. */
+  setClock(now: number): void {
+    for (const table of this.tables.values()) table.setClock(now);
   }
 
   /** Applies Looker's retention at `now`: views not named keep everything. */

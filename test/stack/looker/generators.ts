@@ -7,7 +7,7 @@
  *   views have times, one at or before this row's time (shortly before for an event) (so `query_metrics.history_id`,
  *   `event_attribute.event_id`, `scheduled_job.scheduled_plan_id` always find their row).
  * - a profile hint: a value from its pool.
- * - `days_since_*`: whole days from the row's time to the table's end; `*_tiers`: Looker's
+ * - `days_since_*`: whole days from the row's time to the clock (they grow as it moves); `*_tiers`: Looker's
  *   integer tier of the number field it names (`runtime_tiers` of `runtime`).
  * - otherwise by type: numbers (timings as seconds with decimals), yesno `Yes`/`No`, strings by
  *   name (titles and names from the tricky pools, emails, slugs and hashes, links, colours),
@@ -51,6 +51,19 @@ export function referenceGenerator(
   };
 }
 
+/**
+ * A usage count that grows with the clock: the base value plus, per whole day from the table's end
+ * to the clock, a per-row rate of 0-3 (drawn after the base, so the base never changes).
+ */
+export function growing(base: Generate): Generate {
+  return (row) => {
+    const value = base(row);
+    const rate = row.random.int(4);
+    const days = Math.max(0, Math.floor((row.now - row.asOf) / DAY_MS));
+    return typeof value === 'number' ? value + rate * days : value;
+  };
+}
+
 export function valueGenerator(
   view: string,
   field: string,
@@ -68,7 +81,8 @@ export function valueGenerator(
     };
   }
   if (type === 'number') {
-    if (/^days_since/.test(field)) return (row) => Math.max(0, Math.floor((row.asOf - row.time) / DAY_MS));
+    // Ages are as of the clock: a state row's age grows as the clock moves.
+    if (/^days_since/.test(field)) return (row) => Math.max(0, Math.floor((row.now - row.time) / DAY_MS));
     if (/runtime|seconds|elapsed|minutes|_time$|average|duration|^(acquire|execute|load|prepare)/.test(field))
       return (row) => sometimesNull(row, 0.03, Math.round(row.random.next() * 30_000) / 1000);
     return (row) => sometimesNull(row, 0.03, row.random.int(1000));

@@ -1645,6 +1645,31 @@ describe('a fake that forgets like Looker (retention, everHeld)', () => {
     });
   });
 
+  it('changes state rows in place as the clock moves: content usage ages and counts grow, events do not', () => {
+    const before = fake.truth(CU);
+    const events = fake.truth(H_);
+    fake.setNow(at('2026-11-27T03:00:00Z'));
+    const after = fake.truth(CU);
+    assert.equal(after.length, before.length);
+    let grew = 0;
+    before.forEach((row, i) => {
+      const later = after[i]!;
+      assert.equal(later['content_usage.id'], row['content_usage.id']);
+      assert.equal(later['content_usage.last_accessed_time'], row['content_usage.last_accessed_time']);
+      assert.equal(later['content_usage.content_title'], row['content_usage.content_title']);
+      assert.equal(
+        later['content_usage.days_since_last_accessed'],
+        (row['content_usage.days_since_last_accessed'] as number) + 3,
+      );
+      if (row['content_usage.api_count'] !== null) {
+        assert.ok((later['content_usage.api_count'] as number) >= (row['content_usage.api_count'] as number));
+        if (later['content_usage.api_count'] !== row['content_usage.api_count']) grew++;
+      }
+    });
+    assert.ok(grew > before.length / 2, 'most rows were used in three days');
+    assert.deepEqual(fake.truth(H_), events);
+  });
+
   it('answers truth() for a field set of an explore, windowed on the first selected view with a cursor', () => {
     const window = [at('2026-11-20'), at('2026-11-21')] as const;
     const jobs = fake.truth('scheduled_plan', ...window, {

@@ -20,6 +20,8 @@ export interface ViewProfile {
   /** `event` views accumulate and are pruned; `snapshot` views describe current state. */
   kind: 'event' | 'snapshot';
   prune?: PruneKind;
+  /** Number fields that count use and grow with the clock (state views changing in place). */
+  growing?: RegExp;
   /** Value pools for fields by name (strings or numbers, picked uniformly). */
   hints?: Record<string, readonly Scalar[]>;
 }
@@ -104,6 +106,7 @@ const PROFILES: Record<string, Partial<ViewProfile>> = {
     rows: 3000,
     days: 30,
     cursor: 'last_accessed',
+    growing: /_count$/,
     hints: { content_type: ['dashboard', 'look', 'explore'] },
   },
   user: { rows: 500, cursor: 'created', hints: { timezone: ['UTC', 'Europe/Berlin', 'Asia/Tokyo', null] } },

@@ -157,7 +157,7 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
 
   function makeInstance(): SystemActivity {
     const made = new SystemActivity(systemActivity(), options.datasets ?? {}, startNow);
-    made.prune(options.retention, startNow);
+    made.setNow(startNow, options.retention);
     return made;
   }
 
@@ -358,7 +358,7 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
     apiUserId,
     setNow(date) {
       now = date.getTime();
-      instance.prune(options.retention, now);
+      instance.setNow(now, options.retention);
     },
     get now() {
       return new Date(now);

@@ -63,7 +63,9 @@ export class SystemActivity {
     return model;
   }
 
-  prune(retention: Retention | undefined, now: number): void {
+  /** The clock moved: state views age and grow, and Looker forgets what `retention` says. */
+  setNow(now: number, retention: Retention | undefined): void {
+    this.dataset.setClock(now);
     this.dataset.prune(retention, now);
   }
 

@@ -95,7 +95,7 @@ export class ViewTable {
       this.#random.state = saved;
       return value;
     };
-    this.#context = { index: 0, time: this.start, asOf: this.end, random: this.#random, get };
+    this.#context = { index: 0, time: this.start, asOf: this.end, now: this.end, random: this.#random, get };
   }
 
   #index(column: Column, index: number): void {
@@ -118,6 +118,11 @@ export class ViewTable {
 
   columnOf(name: string): number | undefined {
     return this.#byName.get(name);
+  }
+
+  /** Moves the clock generators see (ages and usage of state views follow it). */
+  setClock(now: number): void {
+    this.#context.now = now;
   }
 
   /** Whether rows have a time of their own or their parent's (windows, staleness and age apply). */

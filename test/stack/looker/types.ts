@@ -29,6 +29,8 @@ export interface RowContext {
   time: number;
   /** End of the table's span in epoch ms: "now" as the data was generated. */
   asOf: number;
+  /** The fake's clock: state that grows with time (ages, usage counts) reads it. */
+  now: number;
   random: RowRandom;
   /** Another field of the same row (`name` without the view), e.g. `runtime` for a tier. */
   get(name: string): Scalar;
