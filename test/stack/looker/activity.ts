@@ -5,7 +5,7 @@
  * dataset's end (so ids continue the generated sequence and any field a test added gets a value);
  * the fields that describe the call are then set to what Looker records for an API query.
  */
-import type { ExploreData, LookerRow } from './dataset.js';
+import type { LookerRow, SystemActivity } from './system-activity.js';
 import { formatTime, SECOND } from './time.js';
 
 /** System Activity runs on Looker's internal database, under this reserved connection name. */
@@ -23,12 +23,12 @@ export class ApiActivity {
   /** Looker creates a query object per distinct query; generated `history.query_id`s stay below this. */
   static readonly FIRST_QUERY_ID = 2_000_001;
   readonly #queryIds = new Map<string, number>();
-  readonly #recorded = new Map<ExploreData, number>();
+  readonly #recorded = new Map<string, number>();
 
   constructor(readonly userId: number) {}
 
   /** One `history` row for a query the API user ran at `now`. */
-  query(history: ExploreData, now: number, query: RecordedQuery): void {
+  query(activity: SystemActivity, now: number, query: RecordedQuery): void {
     const text = JSON.stringify(query.body);
     let queryId = this.#queryIds.get(text);
     if (queryId === undefined) {
@@ -36,7 +36,7 @@ export class ApiActivity {
       this.#queryIds.set(text, queryId);
     }
     const time = formatTime(now - (now % SECOND));
-    this.#append(history, now, {
+    this.#append(activity, 'history', now, {
       'history.created_time': time,
       // The fake's clock does not move while a query runs.
       'history.completed_time': time,
@@ -61,8 +61,8 @@ export class ApiActivity {
   }
 
   /** One `event` row (`login` or `logout`, category `login`) for the API user at `now`. */
-  session(event: ExploreData, now: number, name: 'login' | 'logout'): void {
-    this.#append(event, now, {
+  session(activity: SystemActivity, now: number, name: 'login' | 'logout'): void {
+    this.#append(activity, 'event', now, {
       'event.created_time': formatTime(now - (now % SECOND)),
       'event.name': name,
       'event.category': 'login',
@@ -74,12 +74,13 @@ export class ApiActivity {
     });
   }
 
-  /** Appends the row past the generated ones with `fields` set; fields a test removed are left out. */
-  #append(data: ExploreData, now: number, fields: LookerRow): void {
-    const recorded = this.#recorded.get(data) ?? 0;
-    this.#recorded.set(data, recorded + 1);
-    const row = data.generatedRow(data.rows + recorded, now - (now % SECOND));
+  /** Appends the row past the generated ones with `fields` set; fields the view does not serve are left out. */
+  #append(activity: SystemActivity, explore: string, now: number, fields: LookerRow): void {
+    const recorded = this.#recorded.get(explore) ?? 0;
+    this.#recorded.set(explore, recorded + 1);
+    const table = activity.explore(explore).aliases[0]!.table;
+    const row = activity.generatedRow(explore, table.rows + recorded, now - (now % SECOND));
     for (const [key, value] of Object.entries(fields)) if (key in row) row[key] = value;
-    data.append([row]);
+    activity.append(explore, [row]);
   }
 }

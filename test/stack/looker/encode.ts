@@ -4,7 +4,7 @@
  * txt) with a header of field labels. Row encoders are built once per query and do no per-row
  * work beyond building the row's text.
  */
-import type { Scalar } from './explores/index.js';
+import type { Scalar } from './types.js';
 import type { ModelField, ValueKind } from './model.js';
 import { formatDate, formatTime, truncate } from './time.js';
 
@@ -17,6 +17,18 @@ export function plainValue(kind: ValueKind, value: Scalar): Scalar {
       return value;
     case 'time':
       return formatTime(value as number);
+    case 'minute':
+      return formatTime(value as number).slice(0, 16);
+    case 'hour':
+      return formatTime(value as number).slice(0, 13);
+    case 'quarter': {
+      const date = new Date(value as number);
+      return `${date.getUTCFullYear()}-Q${Math.floor(date.getUTCMonth() / 3) + 1}`;
+    }
+    case 'hour_of_day':
+      return new Date(value as number).getUTCHours();
+    case 'day_of_week':
+      return WEEKDAYS[new Date(value as number).getUTCDay()]!;
     case 'date':
       return formatDate(value as number);
     case 'week':
@@ -28,9 +40,14 @@ export function plainValue(kind: ValueKind, value: Scalar): Scalar {
   }
 }
 
-/** The value used to order rows by this field (times truncated to the field's timeframe). */
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+/** The value used to group and order rows by this field (times truncated to the field's timeframe). */
 export function sortValue(kind: ValueKind, value: Scalar): Scalar {
   if (value === null || kind === 'string' || kind === 'number' || kind === 'time') return value;
+  if (kind === 'hour_of_day') return new Date(value as number).getUTCHours();
+  // Monday first, as Looker's default week_start_day.
+  if (kind === 'day_of_week') return (new Date(value as number).getUTCDay() + 6) % 7;
   return truncate(value as number, kind === 'date' ? 'day' : kind);
 }
 
@@ -49,6 +66,7 @@ function jsonWriter(kind: ValueKind): (value: Scalar) => string {
     case 'time':
       return (v) => (v === null ? 'null' : `"${formatTime(v as number)}"`);
     case 'year':
+    case 'hour_of_day':
       return (v) => (v === null ? 'null' : String(plainValue(kind, v)));
     default:
       return (v) => (v === null ? 'null' : `"${plainValue(kind, v) as string}"`);

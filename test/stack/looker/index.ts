@@ -1,4 +1,5 @@
 export { startLookerFake, type LookerFake, type LookerFakeOptions, type LookerRequest } from './server.js';
-export type { DatasetSpec, LookerRow } from './dataset.js';
-export { fakeExplores } from './explores/index.js';
-export type { DimensionSpec, ExploreSpec, FieldSpec, TimeGroupSpec } from './explores/index.js';
+export type { DatasetSpec, Retention } from './dataset.js';
+export type { LookerRow, TruthOptions } from './system-activity.js';
+export { systemActivity } from './catalogue.js';
+export type { DimensionSpec, FieldSpec, TimeGroupSpec } from './types.js';

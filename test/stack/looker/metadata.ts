@@ -8,15 +8,15 @@ import { MODEL_NAME } from './query.js';
 
 function fieldMetadata(field: ModelField): Record<string, unknown> {
   const isTime = field.timeframe !== undefined;
-  const numeric = field.lookerType === 'number' || field.lookerType === 'count';
+  const numeric = field.kind === 'number' || field.kind === 'hour_of_day' || field.kind === 'year';
   return {
     name: field.key,
     label: field.label,
     label_short: field.labelShort,
-    view: field.view,
+    view: field.alias,
     view_label: field.viewLabel,
-    original_view: field.view,
-    scope: field.view,
+    original_view: field.alias,
+    scope: field.alias,
     category: field.category,
     measure: field.category === 'measure',
     parameter: false,
@@ -59,11 +59,11 @@ export function exploreMetadata(model: ExploreModel): Record<string, unknown> {
   return {
     id: `${MODEL_NAME}::${model.name}`,
     name: model.name,
-    label: model.spec.label,
-    title: model.spec.label,
-    description: model.spec.description,
+    label: model.label,
+    title: model.label,
+    description: model.description,
     model_name: MODEL_NAME,
-    view_name: model.view,
+    view_name: model.fact.baseView,
     project_name: MODEL_NAME,
     hidden: false,
     can_total: true,
@@ -75,6 +75,19 @@ export function exploreMetadata(model: ExploreModel): Record<string, unknown> {
     supports_cost_estimate: false,
     null_sort_treatment: 'low',
     tags: [],
+    scopes: model.aliases.map((a) => a.alias),
+    // Looker's join list; `sql_on` is null since the facts do not give it (see the key convention).
+    joins: model.aliases.slice(1).map((a) => ({
+      name: a.alias,
+      from: a.view === a.alias ? null : a.view,
+      relationship: a.relationship ?? null,
+      type: 'left_outer',
+      view_label: null,
+      sql_on: null,
+      foreign_key: null,
+      outer_only: false,
+      required_joins: [],
+    })),
     fields: {
       dimensions: model.dimensions.map(fieldMetadata),
       measures: model.measures.map(fieldMetadata),
@@ -96,8 +109,8 @@ export function modelMetadata(models: readonly ExploreModel[]): Record<string, u
     can: { index: true, show: true },
     explores: models.map((m) => ({
       name: m.name,
-      label: m.spec.label,
-      description: m.spec.description,
+      label: m.label,
+      description: m.description,
       hidden: false,
       group_label: 'System Activity',
     })),

@@ -1,32 +1,66 @@
 /**
- * An explore entry compiled for serving: every queryable field (`view.field`) with its LookML
- * type, label and where its value lives in a generated row. A time dimension group becomes one
- * field per timeframe, all reading the same column (epoch ms).
+ * An explore compiled for serving, from the facts (base view, joins, every view's fields) and the
+ * tables: every `alias.field` (a time group gives one field per timeframe), its Looker type and
+ * labels, each join's key by the documented convention, and each measure's aggregation.
+ *
+ * Join keys (the facts give no `sql_on`): a many_to_one / one_to_one join of view V as alias A
+ * matches `E.A_id = A.id` or `E.V_id = A.id`, E being the base or an earlier join (first match);
+ * a one_to_many join matches `A.E_id = E.id` (E's alias or view name). Anything else (every
+ * many_to_many, and joins no field name connects) leaves the joined fields NULL.
  */
-import {
-  isTimeGroup,
-  type ExploreSpec,
-  type FieldSpec,
-  type RowContext,
-  type Scalar,
-  type Timeframe,
-} from './explores/index.js';
+import type { Catalogue, ExploreFact, Relationship } from './catalogue.js';
+import type { Dataset } from './dataset.js';
+import type { ViewTable } from './table.js';
 
-/** How a field's value is written out: as text, as a number, or as a time in one timeframe. */
-export type ValueKind = 'string' | 'number' | Timeframe;
+export type ValueKind =
+  | 'string'
+  | 'number'
+  | 'time'
+  | 'minute'
+  | 'hour'
+  | 'date'
+  | 'week'
+  | 'month'
+  | 'quarter'
+  | 'year'
+  | 'hour_of_day'
+  | 'day_of_week';
+
+export type JoinKey =
+  | { kind: 'one'; from: number; column: number }
+  | { kind: 'many'; from: number; fromColumn: number; childColumn: number }
+  | { kind: 'none' };
+
+export interface AliasModel {
+  alias: string;
+  view: string;
+  table: ViewTable;
+  /** 0 for the base view. */
+  index: number;
+  relationship?: Relationship;
+  key: JoinKey;
+}
+
+export interface MeasureModel {
+  type: string;
+  /** Column of the aggregated dimension in its alias's table (sum, average, min, max, count_distinct). */
+  source?: number;
+  /** Why the fake cannot compute it (the facts do not say what it aggregates). */
+  unknown?: string;
+}
 
 export interface ModelField {
-  /** `view.field`, as queries and results name it. */
   key: string;
+  alias: string;
+  aliasIndex: number;
   view: string;
   category: 'dimension' | 'measure';
-  /** The type `lookml_model_explore` reports: `string`, `number`, `yesno`, `tier`, `date_time`, `date_date`, ..., `count`. */
   lookerType: string;
-  /** Index of the value in a row's values; -1 for measures. */
-  column: number;
   kind: ValueKind;
-  timeframe?: Timeframe;
-  /** `view.group` for the fields of a dimension group. */
+  /** Column in the alias's table; -1 for measures. */
+  column: number;
+  timeframe?: string;
+  /** `alias.group` for a timeframe of a dimension group. */
   dimensionGroup?: string;
   label: string;
   labelShort: string;
@@ -36,43 +70,38 @@ export interface ModelField {
   description?: string;
   hidden: boolean;
   primaryKey: boolean;
-  /** Ascending order of this field is the generated rows' index order. */
-  increasing: boolean;
-}
-
-export interface Column {
-  /** `view.field` of the field whose value this is (`view.group_time` for groups). */
-  key: string;
-  /**
-   * The field was removed from the explore (`removeField`): its value is still generated, so that
-   * the random numbers later fields draw stay the same, but no query or `truth()` can see it.
-   */
-  removed: boolean;
-  time: boolean;
-  /** Absent for the cursor group, whose value is the row time. */
-  generate?: (row: RowContext) => Scalar;
+  measure?: MeasureModel;
 }
 
 export interface ExploreModel {
-  spec: ExploreSpec;
   name: string;
-  view: string;
-  columns: Column[];
-  fields: ReadonlyMap<string, ModelField>;
+  label: string;
+  description: string;
+  fact: ExploreFact;
+  aliases: AliasModel[];
+  fields: Map<string, ModelField>;
   dimensions: ModelField[];
   measures: ModelField[];
-  /** One field per declared field (groups as their `_time`), in declaration order: what `truth()` returns. */
+  /** The base view's fields, one per dimension (groups as their `_time`): what `truth()` gives by default. */
   baseFields: ModelField[];
-  /** The `_time` field rows are ordered by, if the explore has one. */
+  /** The base view's own cursor (`alias.group_time`), if it has one. */
   cursor?: ModelField;
+  /** Dimension groups whose times order the base rows (the base cursor, a parent view's cursor). */
+  orderingGroups: Set<string>;
 }
 
-const VARIANTS: Record<Timeframe, string> = {
+const VARIANTS: Record<string, string> = {
+  raw: 'Raw',
   time: 'Time',
+  minute: 'Minute',
+  hour: 'Hour',
   date: 'Date',
   week: 'Week',
   month: 'Month',
+  quarter: 'Quarter',
   year: 'Year',
+  hour_of_day: 'Hour of Day',
+  day_of_week: 'Day of Week',
 };
 
 /** `pdt_event_log` -> `PDT Event Log`: Looker's default label for a view or field name. */
@@ -86,127 +115,198 @@ export function titleCase(name: string): string {
     .join(' ');
 }
 
-/**
- * The key `removeField` names a declared field by: `view.name` for a dimension, `view.group` (the
- * `dimension_group` Looker reports) for a time group.
- */
-export function declaredKey(spec: ExploreSpec, field: FieldSpec): string {
-  return `${field.view ?? spec.view}.${isTimeGroup(field) ? field.group : field.name}`;
+function kindOf(type: string, timeframe?: string): ValueKind {
+  if (timeframe) return timeframe === 'raw' ? 'time' : (timeframe as ValueKind);
+  return type === 'number' ? 'number' : 'string';
 }
 
-/**
- * Compiles one explore entry; throws if the entry is inconsistent (a bug in the data, not a
- * request). Fields in `removed` (by identity: a field removed and then added again under the same
- * name is another field) keep their column but are not served.
- */
-export function compileExplore(spec: ExploreSpec, removed: ReadonlySet<FieldSpec> = new Set()): ExploreModel {
-  const columns: Column[] = [];
+function joinKey(
+  explore: ExploreFact,
+  aliases: AliasModel[],
+  alias: string,
+  table: ViewTable,
+  relationship: Relationship,
+): JoinKey {
+  const live = (t: ViewTable, name: string) => {
+    const column = t.columnOf(name);
+    return column !== undefined && !t.columns[column]!.removed ? column : undefined;
+  };
+  if (relationship === 'many_to_one' || relationship === 'one_to_one') {
+    if (table.idColumn < 0) return { kind: 'none' };
+    for (const earlier of aliases) {
+      const column = live(earlier.table, `${alias}_id`) ?? live(earlier.table, `${table.name}_id`);
+      if (
+        column !== undefined &&
+        !(earlier.index === 0 && earlier.table === table && column === table.idColumn)
+      )
+        return { kind: 'one', from: earlier.index, column };
+    }
+  }
+  if (relationship === 'one_to_many')
+    for (const earlier of aliases) {
+      if (earlier.table.idColumn < 0) continue;
+      const column = live(table, `${earlier.alias}_id`) ?? live(table, `${earlier.view}_id`);
+      if (column !== undefined)
+        return { kind: 'many', from: earlier.index, fromColumn: earlier.table.idColumn, childColumn: column };
+    }
+  void explore;
+  return { kind: 'none' };
+}
+
+/** The dimension a measure aggregates, by name: `total_runtime` -> `runtime`, `api_total` -> `api_count`. */
+function measureSource(name: string, table: ViewTable): number | undefined {
+  const stems = [
+    name.replace(/^(total|sum|average|avg|max|min)_/, ''),
+    name.replace(/_(total|sum|average|avg|max|min)$/, ''),
+  ].filter((stem) => stem !== name);
+  for (const stem of stems)
+    for (const candidate of [stem, `${stem}_count`, `${stem.replace(/s$/, '')}_count`]) {
+      const column = table.columnOf(candidate);
+      if (column !== undefined && table.columns[column]!.type === 'number' && !table.columns[column]!.removed)
+        return column;
+    }
+  return undefined;
+}
+
+export function compileExplore(explore: ExploreFact, catalogue: Catalogue, dataset: Dataset): ExploreModel {
+  const aliases: AliasModel[] = [
+    {
+      alias: explore.baseAlias,
+      view: explore.baseView,
+      table: dataset.table(explore.baseView),
+      index: 0,
+      key: { kind: 'none' },
+    },
+  ];
+  for (const join of explore.joins) {
+    if (!catalogue.views.has(join.view)) continue;
+    const table = dataset.table(join.view);
+    aliases.push({
+      alias: join.alias,
+      view: join.view,
+      table,
+      index: aliases.length,
+      relationship: join.relationship,
+      key: joinKey(explore, aliases, join.alias, table, join.relationship),
+    });
+  }
+
   const fields = new Map<string, ModelField>();
   const baseFields: ModelField[] = [];
-  const viewLabel = (view: string) => (view === spec.view ? spec.label : titleCase(view));
   const add = (field: ModelField) => {
-    if (fields.has(field.key)) throw new Error(`${spec.name}: field ${field.key} is declared twice`);
-    fields.set(field.key, field);
+    if (!fields.has(field.key)) fields.set(field.key, field);
   };
-
-  for (const declared of spec.fields) {
-    const view = declared.view ?? spec.view;
-    if (removed.has(declared)) {
-      const key = isTimeGroup(declared) ? `${view}.${declared.group}_time` : `${view}.${declared.name}`;
-      if (key === spec.cursor) throw new Error(`${spec.name}: the cursor group ${key} cannot be removed`);
-      columns.push({ key, time: isTimeGroup(declared), removed: true, generate: declared.value });
-      continue;
-    }
-    const common = {
-      view,
-      category: 'dimension' as const,
-      column: columns.length,
-      viewLabel: viewLabel(view),
-      description: declared.description,
-      hidden: declared.hidden ?? false,
-    };
-    if (isTimeGroup(declared)) {
-      const timeKey = `${view}.${declared.group}_time`;
-      const isCursor = timeKey === spec.cursor;
-      if (!isCursor && !declared.value) throw new Error(`${spec.name}: ${timeKey} has no value generator`);
-      if (!declared.timeframes.includes('time'))
-        throw new Error(`${spec.name}: ${timeKey} needs the time timeframe`);
-      columns.push({
-        key: timeKey,
-        time: true,
-        removed: false,
-        generate: isCursor ? undefined : declared.value,
-      });
-      for (const timeframe of declared.timeframes) {
-        const labelShort = `${declared.label} ${VARIANTS[timeframe]}`;
+  for (const alias of aliases) {
+    const viewLabel = titleCase(alias.alias);
+    const table = alias.table;
+    const common = { alias: alias.alias, aliasIndex: alias.index, view: alias.alias, viewLabel };
+    table.columns.forEach((column, index) => {
+      if (column.removed) return;
+      const label = column.label ?? titleCase(column.name);
+      if (column.type === 'time') {
+        for (const timeframe of column.timeframes ?? ['time']) {
+          const labelShort = `${label} ${VARIANTS[timeframe] ?? titleCase(timeframe)}`;
+          const field: ModelField = {
+            ...common,
+            key: `${alias.alias}.${column.name}_${timeframe}`,
+            category: 'dimension',
+            lookerType: `date_${timeframe}`,
+            kind: kindOf('time', timeframe),
+            column: index,
+            timeframe,
+            dimensionGroup: `${alias.alias}.${column.name}`,
+            label: `${viewLabel} ${labelShort}`,
+            labelShort,
+            groupLabel: `${label} Date`,
+            groupVariant: VARIANTS[timeframe] ?? titleCase(timeframe),
+            description: column.description,
+            // Looker keeps `raw` out of the field picker; it can still be queried.
+            hidden: column.hidden || timeframe === 'raw',
+            primaryKey: false,
+          };
+          add(field);
+          if (alias.index === 0 && timeframe === 'time') baseFields.push(field);
+        }
+      } else {
         const field: ModelField = {
           ...common,
-          key: `${view}.${declared.group}_${timeframe}`,
-          lookerType: `date_${timeframe}`,
-          kind: timeframe,
-          timeframe,
-          dimensionGroup: `${view}.${declared.group}`,
-          label: `${common.viewLabel} ${labelShort}`,
-          labelShort,
-          groupLabel: declared.groupLabel ?? `${declared.label} Date`,
-          groupVariant: VARIANTS[timeframe],
-          primaryKey: false,
-          increasing: isCursor,
+          key: `${alias.alias}.${column.name}`,
+          category: 'dimension',
+          lookerType: column.type,
+          kind: kindOf(column.type),
+          column: index,
+          label: `${viewLabel} ${label}`,
+          labelShort: label,
+          description: column.description,
+          hidden: column.hidden,
+          primaryKey: index === table.idColumn,
         };
         add(field);
-        if (timeframe === 'time') baseFields.push(field);
+        if (alias.index === 0) baseFields.push(field);
       }
-    } else {
-      columns.push({
-        key: `${view}.${declared.name}`,
-        time: false,
-        removed: false,
-        generate: declared.value,
-      });
-      const field: ModelField = {
+    });
+    for (const fact of catalogue.view(alias.view).fields) {
+      if (fact.kind !== 'measure') continue;
+      const type = fact.type ?? 'unknown';
+      const measure: MeasureModel = { type };
+      if (
+        type === 'sum' ||
+        type === 'average' ||
+        type === 'max' ||
+        type === 'min' ||
+        type === 'count_distinct'
+      ) {
+        measure.source = measureSource(fact.name, table);
+        if (measure.source === undefined)
+          measure.unknown = `the System Activity facts do not say which field ${alias.alias}.${fact.name} aggregates`;
+      } else if (type !== 'count')
+        measure.unknown = `${alias.alias}.${fact.name} is a measure of type ${fact.type ?? 'unknown'}, whose SQL the facts do not give`;
+      add({
         ...common,
-        key: `${view}.${declared.name}`,
-        lookerType: declared.type,
-        kind: declared.type === 'number' ? 'number' : 'string',
-        label: `${common.viewLabel} ${declared.label}`,
-        labelShort: declared.label,
-        groupLabel: declared.groupLabel,
-        primaryKey: declared.primaryKey ?? false,
-        increasing: declared.increasing ?? false,
-      };
-      add(field);
-      baseFields.push(field);
+        key: `${alias.alias}.${fact.name}`,
+        category: 'measure',
+        lookerType: type,
+        kind: 'number',
+        column: -1,
+        label: `${viewLabel} ${titleCase(fact.name)}`,
+        labelShort: titleCase(fact.name),
+        hidden: false,
+        primaryKey: false,
+        measure,
+      });
     }
   }
 
-  const count: ModelField = {
-    key: `${spec.view}.count`,
-    view: spec.view,
-    category: 'measure',
-    lookerType: 'count',
-    column: -1,
-    kind: 'number',
-    label: `${spec.label} Count`,
-    labelShort: 'Count',
-    viewLabel: spec.label,
-    hidden: false,
-    primaryKey: false,
-    increasing: false,
-  };
-  add(count);
-
-  const cursor = spec.cursor === undefined ? undefined : fields.get(spec.cursor);
-  if (spec.cursor !== undefined && cursor?.timeframe !== 'time')
-    throw new Error(`${spec.name}: cursor ${spec.cursor} is not the time field of a dimension group`);
+  const base = aliases[0]!;
+  const cursorName =
+    base.table.cursorColumn >= 0 ? base.table.columns[base.table.cursorColumn]!.name : undefined;
+  const cursor = cursorName ? fields.get(`${base.alias}.${cursorName}_time`) : undefined;
+  const orderingGroups = new Set<string>();
+  if (cursor?.dimensionGroup) orderingGroups.add(cursor.dimensionGroup);
+  // A child view's rows follow their parent's time: a filter on the parent's cursor is an index range too.
+  const parent = base.table.parent;
+  if (parent && parent.cursorColumn >= 0) {
+    const joined = aliases.find(
+      (a) =>
+        a.table === parent &&
+        a.key.kind === 'one' &&
+        a.key.from === 0 &&
+        a.key.column === base.table.parentKeyColumn,
+    );
+    if (joined) orderingGroups.add(`${joined.alias}.${parent.columns[parent.cursorColumn]!.name}`);
+  }
+  const all = [...fields.values()];
   return {
-    spec,
-    name: spec.name,
-    view: spec.view,
-    columns,
+    name: explore.name,
+    label: titleCase(explore.name),
+    description: `System Activity: ${titleCase(explore.name)} (base view ${explore.baseView})`,
+    fact: explore,
+    aliases,
     fields,
-    dimensions: [...fields.values()].filter((f) => f.category === 'dimension'),
-    measures: [count],
+    dimensions: all.filter((f) => f.category === 'dimension'),
+    measures: all.filter((f) => f.category === 'measure'),
     baseFields,
     cursor,
+    orderingGroups,
   };
 }

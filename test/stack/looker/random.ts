@@ -1,4 +1,4 @@
-import type { RowRandom } from './explores/types.js';
+import type { RowRandom } from './types.js';
 
 /** FNV-1a of a string: a stable 32-bit number per explore name, mixed into every row's seed. */
 export function hashString(text: string): number {
@@ -28,6 +28,15 @@ export class RowRandomSource implements RowRandom {
     return this;
   }
 
+  /** The position in the sequence, to resume it after drawing for another field of the row. */
+  get state(): number {
+    return this.#state;
+  }
+
+  set state(value: number) {
+    this.#state = value;
+  }
+
   next(): number {
     let t = (this.#state = (this.#state + 0x6d2b79f5) | 0);
     t = Math.imul(t ^ (t >>> 15), t | 1);
@@ -51,4 +60,9 @@ export class RowRandomSource implements RowRandom {
 /** The base seed of one explore's dataset. */
 export function datasetBase(explore: string, seed: number): number {
   return mix32(hashString(explore) ^ Math.imul(seed | 0, 0x27d4eb2d));
+}
+
+/** The base seed of one field of a view's table: every field draws from its own sequence. */
+export function fieldBase(tableBase: number, field: string): number {
+  return mix32(tableBase ^ hashString(field));
 }

@@ -5,14 +5,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FaultInjector } from '../faults.js';
 import { closeServer, listenOnLoopback } from '../loopback.js';
 import { ApiActivity } from './activity.js';
-import { ExploreData, type DatasetSpec, type LookerRow } from './dataset.js';
+import { systemActivity } from './catalogue.js';
+import type { DatasetSpec, Retention } from './dataset.js';
 import { delimitedRowEncoder, jsonRowEncoder } from './encode.js';
-import { fakeExplores, type FieldSpec, type Scalar } from './explores/index.js';
 import { exploreMetadata, modelMetadata, parseFieldSelection, selectFields } from './metadata.js';
-import type { ExploreModel } from './model.js';
 import { ApiError, MODEL_NAME, QueryRunError, runInlineQuery, type QueryResult } from './query.js';
-import { ExploreSchema } from './schema.js';
-import { DAY } from './time.js';
+import { apiUserRoles } from './roles.js';
+import { SystemActivity, type LookerRow, type TruthOptions } from './system-activity.js';
+import type { FieldSpec, Scalar } from './types.js';
 
 export interface LookerFakeOptions {
   /** Port to listen on; a free one if omitted. */
@@ -22,8 +22,31 @@ export interface LookerFakeOptions {
   clientSecret: string;
   /** Rows any result holds at most, whatever its limit (Looker without `download_without_limit`); silent. */
   rowCap?: number;
-  /** Per explore: how many rows, over which span, from which seed. Defaults: each explore's own, ending at `now`. */
+  /**
+   * Per view (an explore's name means its base view, e.g. `history`, `user`, `scheduled_job`): how
+   * many rows, over which span, from which seed. Defaults: each view's profile, ending at `now`.
+   * A child view (`event_attribute`, `query_metrics`, ...) follows its parent's size.
+   */
   datasets?: Record<string, Partial<DatasetSpec>>;
+  /**
+   * What Looker keeps, per view, applied at start and whenever the clock moves: `{ days: 90 }`
+   * forgets rows older than that, `{ rows: 1_000_000 }` keeps the newest rows. Child views go
+   * with their parents. Off unless given.
+   */
+  retention?: Retention;
+  /** Milliseconds each `run_inline_query` waits before its first row (after planning). Default 0. */
+  queryLatencyMs?: number;
+  /**
+   * System Activity queries served at once at most (Looker outside Elite System Activity: 1). A
+   * query beyond it is refused with a `looker_error` result (the strict reading: Looker does not
+   * document whether it queues or refuses). Default: no limit.
+   */
+  concurrentQueryLimit?: number;
+  /**
+   * Whether the API user's role grants `download_without_limit` (`GET /users/{id}/roles`).
+   * Default: true unless `rowCap` is set.
+   */
+  downloadWithoutLimit?: boolean;
   /** Queries only see rows at least this many hours older than the fake's clock (System Activity's cache). */
   cacheStaleHours?: number;
   /** The fake's clock at start: relative filters, staleness and the default data span use it. Default: real now. */
@@ -43,10 +66,6 @@ export interface LookerFakeOptions {
    * run, an `event` row per login and logout, at the fake's clock. Default true.
    */
   recordApiActivity?: boolean;
-  // ---- firsthour branch: GET /users/{id}/roles (minimal; the fake's owner adds the full route) ----
-  /** Whether the API user's role has `download_without_limit`. Default true. */
-  downloadWithoutLimit?: boolean;
-  // ---- end firsthour ----
 }
 
 /** One request the fake received: method, path (no query string, no body), and the status it answered. */
@@ -66,7 +85,13 @@ export interface LookerFake {
    * declaration order, in cursor order). Ignores limits, the row cap and cache staleness: it is
    * what an exactly-once export must eventually deliver.
    */
-  truth(explore: string, from: Date, to: Date): LookerRow[];
+  truth(explore: string, from?: Date, to?: Date, options?: TruthOptions): LookerRow[];
+  /** Like `truth()`, over every row the fake ever held: rows Looker has since forgotten are included. */
+  everHeld(explore: string, from?: Date, to?: Date, options?: TruthOptions): LookerRow[];
+  /** Most `run_inline_query` calls served at the same time since start or `reset()`. */
+  readonly maxConcurrentQueries: number;
+  /** Queries refused because `concurrentQueryLimit` was reached. */
+  readonly refusedQueries: number;
   /** Adds rows "as time passes" (keyed `view.field`, with the cursor time); merged into results in cursor order. */
   append(explore: string, rows: readonly LookerRow[]): void;
   /**
@@ -83,7 +108,7 @@ export interface LookerFake {
   removeField(explore: string, field: string): void;
   /** The API user's id (`apiUserId`), as recorded activity carries it. */
   readonly apiUserId: number;
-  /** Moves the fake's clock (relative filters such as `1 day ago`, cache staleness). */
+  /** Moves the fake's clock (relative filters such as `1 day ago`, cache staleness, retention). */
   setNow(date: Date): void;
   readonly now: Date;
   /** Forgets every issued token, as if they had all expired: the next call with one answers 401. */
@@ -117,10 +142,6 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
   if (!Number.isSafeInteger(apiUserId) || apiUserId < 1)
     throw new Error('apiUserId must be a whole number >= 1');
   const recordActivity = options.recordApiActivity ?? true;
-  let schemas = makeSchemas();
-  const models = new Map<string, ExploreModel>();
-  for (const name of Object.keys(options.datasets ?? {}))
-    if (!schemas.has(name)) throw new Error(`datasets: unknown explore "${name}"`);
   const faults = new FaultInjector();
   const requests: LookerRequest[] = [];
   const tokens = new Map<string, number>();
@@ -128,49 +149,16 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
   let tokensIssued = 0;
   let resultBytes = 0;
   let now = startNow;
-  let data = makeData();
+  let activeQueries = 0;
+  let maxConcurrentQueries = 0;
+  let refusedQueries = 0;
+  let instance = makeInstance();
   let activity = new ApiActivity(apiUserId);
 
-  function makeSchemas(): Map<string, ExploreSchema> {
-    return new Map([...fakeExplores.values()].map((spec) => [spec.name, new ExploreSchema(spec)]));
-  }
-
-  function makeData(): Map<string, ExploreData> {
-    const map = new Map<string, ExploreData>();
-    // Served models follow the schemas (reset() makes new ones, so fields return to the originals).
-    models.clear();
-    for (const [name, schema] of schemas) models.set(name, schema.model);
-    for (const model of models.values()) {
-      const spec = options.datasets?.[model.name] ?? {};
-      const defaults = model.spec.defaults;
-      const end = spec.end ?? new Date(startNow);
-      const start = spec.start ?? new Date(end.getTime() - defaults.days * DAY);
-      map.set(
-        model.name,
-        new ExploreData(model, {
-          rows: spec.rows ?? defaults.rows,
-          start,
-          end,
-          seed: spec.seed,
-        }),
-      );
-    }
-    return map;
-  }
-
-  /** Serves an explore's evolved field set from now on, to metadata, queries and truth() alike. */
-  function evolve(explore: string, change: (schema: ExploreSchema) => ExploreModel): void {
-    const schema = schemas.get(explore);
-    if (!schema) throw new Error(`unknown explore "${explore}"`);
-    const model = change(schema);
-    models.set(explore, model);
-    dataOf(explore).evolve(model);
-  }
-
-  function dataOf(explore: string): ExploreData {
-    const dataset = data.get(explore);
-    if (!dataset) throw new Error(`unknown explore "${explore}"`);
-    return dataset;
+  function makeInstance(): SystemActivity {
+    const made = new SystemActivity(systemActivity(), options.datasets ?? {}, startNow);
+    made.setNow(startNow, options.retention);
+    return made;
   }
 
   const server: Server = createServer((req, res) => {
@@ -213,30 +201,32 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
 
     if (method === 'DELETE' && path === '/logout') {
       tokens.delete(token);
-      if (recordActivity) activity.session(dataOf('event'), now, 'logout');
+      if (recordActivity) activity.session(instance, now, 'logout');
       res.writeHead(204).end();
       return;
     }
     if (method === 'GET' && path === '/user') return sendJson(res, 200, me(apiUserId), {}, cut);
-    // ---- firsthour branch: GET /users/{id}/roles (minimal; the fake's owner adds the full route) ----
-    const rolesOf = /^\/users\/([^/]+)\/roles$/.exec(path);
-    if (method === 'GET' && rolesOf) {
-      if (decodeURIComponent(rolesOf[1]!) !== String(apiUserId)) throw new ApiError(404, 'Not found');
-      return sendJson(res, 200, [exporterRole(options.downloadWithoutLimit ?? true)], {}, cut);
+    const roles = /^\/users\/([^/]+)\/roles$/.exec(path);
+    if (method === 'GET' && roles) {
+      // Only the API user is known; Looker answers another id the caller may not see with 404.
+      if (decodeURIComponent(roles[1]!) !== String(apiUserId)) throw new ApiError(404, 'Not found');
+      const download = options.downloadWithoutLimit ?? options.rowCap === undefined;
+      return sendJson(res, 200, apiUserRoles(download), {}, cut);
     }
-    // ---- end firsthour ----
     const fields = parseFieldSelection(url.searchParams.get('fields'));
     if (method === 'GET' && path === '/lookml_models')
-      return sendJson(res, 200, selectFields([modelMetadata([...models.values()])], fields), {}, cut);
+      return sendJson(res, 200, selectFields([modelMetadata(instance.all())], fields), {}, cut);
     let match = /^\/lookml_models\/([^/]+)$/.exec(path);
     if (method === 'GET' && match) {
       if (decodeURIComponent(match[1]!) !== MODEL_NAME) throw new ApiError(404, 'Not found');
-      return sendJson(res, 200, selectFields(modelMetadata([...models.values()]), fields), {}, cut);
+      return sendJson(res, 200, selectFields(modelMetadata(instance.all()), fields), {}, cut);
     }
     match = /^\/lookml_models\/([^/]+)\/explores\/([^/]+)$/.exec(path);
     if (method === 'GET' && match) {
       const model =
-        decodeURIComponent(match[1]!) === MODEL_NAME ? models.get(decodeURIComponent(match[2]!)) : undefined;
+        decodeURIComponent(match[1]!) === MODEL_NAME
+          ? instance.find(decodeURIComponent(match[2]!))
+          : undefined;
       if (!model) throw new ApiError(404, 'Not found');
       return sendJson(res, 200, selectFields(exploreMetadata(model), fields), {}, cut);
     }
@@ -256,7 +246,7 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
       // Looker answers unknown API credentials with 404, not 401.
       throw new ApiError(404, 'Not found');
     const token = randomBytes(24).toString('base64url');
-    if (recordActivity) activity.session(dataOf('event'), now, 'login');
+    if (recordActivity) activity.session(instance, now, 'login');
     tokens.set(token, Date.now() + ttlSeconds * 1000);
     tokensIssued += 1;
     const body = {
@@ -287,13 +277,42 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
     } catch (error) {
       throw error instanceof ApiError ? error : new ApiError(400, 'Could not parse the JSON request body');
     }
+    const refuse = (message: string) => {
+      // Looker reports a query it cannot run inside a 200 result.
+      const text =
+        format === 'json'
+          ? JSON.stringify([{ looker_error: message }])
+          : `looker_error\n${csvCell(message)}\n`;
+      res.writeHead(200, { 'content-type': contentType(format) });
+      res.end(text);
+    };
+    if (options.concurrentQueryLimit !== undefined && activeQueries >= options.concurrentQueryLimit) {
+      refusedQueries++;
+      return refuse(
+        `System Activity runs at most ${options.concurrentQueryLimit} query at a time; ${activeQueries} already running`,
+      );
+    }
+    activeQueries++;
+    maxConcurrentQueries = Math.max(maxConcurrentQueries, activeQueries);
+    try {
+      await serveQuery(res, url, format, body, refuse, cut);
+    } finally {
+      activeQueries--;
+    }
+  }
+
+  async function serveQuery(
+    res: ServerResponse,
+    url: URL,
+    format: string,
+    body: unknown,
+    refuse: (message: string) => void,
+    cut?: number,
+  ) {
     let result: QueryResult;
     try {
       result = runInlineQuery(body, url.searchParams, {
-        explore: (name) => {
-          const model = models.get(name);
-          return model && { model, data: dataOf(name) };
-        },
+        explore: (name) => instance.find(name),
         now,
         rowCap: options.rowCap,
         cacheStaleHours: options.cacheStaleHours,
@@ -301,17 +320,12 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
       });
     } catch (error) {
       if (!(error instanceof QueryRunError)) throw error;
-      // Looker reports a query it cannot run inside a 200 result.
-      const text =
-        format === 'json'
-          ? JSON.stringify([{ looker_error: error.message }])
-          : `looker_error\n${csvCell(error.message)}\n`;
-      res.writeHead(200, { 'content-type': contentType(format) });
-      return void res.end(text);
+      return refuse(error.message);
     }
     // Recorded once the query has been planned: its own rows are already fixed, so it never sees
     // its own history row; later queries do.
-    if (recordActivity) activity.query(dataOf('history'), now, { body, format });
+    if (recordActivity) activity.query(instance, now, { body, format });
+    if (options.queryLatencyMs) await sleep(options.queryLatencyMs);
     await streamResult(res, result, format, cut, (bytes) => (resultBytes += bytes));
   }
 
@@ -320,21 +334,31 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
   return {
     url: `http://127.0.0.1:${port}`,
     faults,
-    truth(explore, from, to) {
-      return dataOf(explore).truth(from.getTime(), to.getTime());
+    truth(explore, from, to, truthOptions) {
+      return instance.truth(explore, from, to, truthOptions);
+    },
+    everHeld(explore, from, to, truthOptions) {
+      return instance.everHeld(explore, from, to, truthOptions);
+    },
+    get maxConcurrentQueries() {
+      return maxConcurrentQueries;
+    },
+    get refusedQueries() {
+      return refusedQueries;
     },
     append(explore, rows) {
-      dataOf(explore).append(rows);
+      instance.append(explore, rows);
     },
     addField(explore, field) {
-      evolve(explore, (schema) => schema.add(field));
+      instance.addField(explore, field);
     },
     removeField(explore, field) {
-      evolve(explore, (schema) => schema.remove(field));
+      instance.removeField(explore, field);
     },
     apiUserId,
     setNow(date) {
       now = date.getTime();
+      instance.setNow(now, options.retention);
     },
     get now() {
       return new Date(now);
@@ -356,8 +380,10 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
       tokensIssued = 0;
       resultBytes = 0;
       now = startNow;
-      schemas = makeSchemas();
-      data = makeData();
+      activeQueries = 0;
+      maxConcurrentQueries = 0;
+      refusedQueries = 0;
+      instance = makeInstance();
       activity = new ApiActivity(apiUserId);
     },
     async close() {
@@ -460,41 +486,6 @@ function me(id: number): Record<string, unknown> {
   };
 }
 
-// ---- firsthour branch: GET /users/{id}/roles (minimal; the fake's owner adds the full route) ----
-/** The API user's one role, shaped as the OAS `Role` (with its `PermissionSet` and `ModelSet`). */
-function exporterRole(downloadWithoutLimit: boolean): Record<string, unknown> {
-  const permissions = ['access_data', 'see_lookml', 'explore', 'see_system_activity', 'see_users'];
-  if (downloadWithoutLimit) permissions.push('download_without_limit');
-  return {
-    can: {},
-    id: '2',
-    name: 'System Activity Exporter',
-    permission_set: {
-      can: {},
-      all_access: false,
-      built_in: false,
-      id: '3',
-      name: 'System Activity Export',
-      permissions,
-      url: '/api/4.0/permission_sets/3',
-    },
-    permission_set_id: '3',
-    model_set: {
-      can: {},
-      all_access: false,
-      built_in: false,
-      id: '4',
-      models: ['system__activity'],
-      name: 'System Activity',
-      url: '/api/4.0/model_sets/4',
-    },
-    model_set_id: '4',
-    internal: false,
-    url: '/api/4.0/roles/2',
-    users_url: '/api/4.0/roles/2/users',
-  };
-}
-// ---- end firsthour ----
 
 function sendJson(
   res: ServerResponse,

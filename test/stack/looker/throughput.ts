@@ -13,6 +13,7 @@ interface Job {
   explore: string;
   format: string;
   fields: string[];
+  sort: string;
 }
 
 /** The client, as plain JavaScript for a worker thread: logs in, streams the result, counts the bytes. */
@@ -27,7 +28,7 @@ const { parentPort, workerData: job } = require('node:worker_threads');
   const { access_token } = await login.json();
   const body = JSON.stringify({
     model: 'system__activity', view: job.explore, fields: job.fields,
-    sorts: [job.fields.find((f) => f.endsWith('_time')) || job.fields[0]], limit: '-1', query_timezone: 'UTC',
+    sorts: [job.sort], limit: '-1', query_timezone: 'UTC',
   });
   const started = performance.now();
   const bytes = await new Promise((resolve, reject) => {
@@ -80,15 +81,20 @@ try {
   );
   const { fields: all } = (await metadata.json()) as {
     fields: {
-      dimensions: { name: string; field_group_variant: string | null }[];
+      dimensions: { name: string; view: string; field_group_variant: string | null }[];
     };
   };
-  // One field per declared dimension: groups as their `_time`, as truth() and the exporter read them.
+  // The base view's fields, one per dimension (groups as their `_time`), as truth() gives them.
   const fields = all.dimensions
-    .filter((d) => d.field_group_variant === null || d.field_group_variant === 'Time')
+    .filter((d) => d.view === explore && (d.field_group_variant === null || d.field_group_variant === 'Time'))
     .map((d) => d.name);
   const rssBefore = process.memoryUsage().rss;
-  const job: Job = { url: looker.url, explore, format, fields };
+  // The cursor order streams; `created` is the cursor of most event views.
+  const sort =
+    fields.find((f) => f === `${explore}.created_time`) ??
+    fields.find((f) => f.endsWith('_time')) ??
+    fields[0]!;
+  const job: Job = { url: looker.url, explore, format, fields, sort };
   const worker = new Worker(CLIENT, { eval: true, workerData: job });
   let peakRss = rssBefore;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);

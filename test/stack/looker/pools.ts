@@ -3,7 +3,7 @@
  * what breaks naive encoders: quotes, backslashes, non-Latin scripts, emoji (astral code points),
  * and now and then a tab or newline.
  */
-import type { RowContext, RowRandom } from './types.js';
+import type { RowRandom } from './types.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -63,11 +63,6 @@ export function integerTier(value: number, edges: readonly number[]): string {
   return `${edges[edges.length - 1]} or Above`;
 }
 
-/** `value()` or null with probability `p`. */
-export function sometimesNull<T>(random: RowRandom, p: number, value: () => T): T | null {
-  return random.next() < p ? null : value();
-}
-
 /** A person's name for the row, stable for a given id. */
 export function personName(id: number): { first: string; last: string } {
   return {
@@ -76,14 +71,15 @@ export function personName(id: number): { first: string; last: string } {
   };
 }
 
-/** Whole days between the row's time and the snapshot's end (as System Activity computes ages). */
-export function daysBeforeAsOf(row: RowContext): number {
-  return Math.max(0, Math.floor((row.asOf - row.time) / DAY_MS));
-}
+const HEX_BYTES = Array.from({ length: 256 }, (_, n) => n.toString(16).padStart(2, '0'));
 
 /** A short lowercase hex token (slugs, hashes, session ids) drawn from the row's random numbers. */
 export function hexToken(random: RowRandom, length: number): string {
   let text = '';
-  while (text.length < length) text += random.int(0x100000000).toString(16).padStart(8, '0');
-  return text.slice(0, length);
+  while (text.length < length) {
+    const n = random.int(0x100000000);
+    text +=
+      HEX_BYTES[n >>> 24]! + HEX_BYTES[(n >>> 16) & 255]! + HEX_BYTES[(n >>> 8) & 255]! + HEX_BYTES[n & 255]!;
+  }
+  return text.length === length ? text : text.slice(0, length);
 }

@@ -1,0 +1,185 @@
+/**
+ * The System Activity model as the committed facts give it (`test/fixtures/looker/
+ * system-activity-model.json`): every explore with its base view and joins, every view with its
+ * fields' names, kinds and types. Nothing here is hand-written per explore: a view the 2020 model
+ * lacks (`query_metrics`) is built from the 2024 field references, its kinds and types inferred
+ * from the names (see `inferField`).
+ */
+import { readFileSync } from 'node:fs';
+
+export type FieldKind = 'dimension' | 'dimension_group' | 'measure';
+
+export interface FieldFact {
+  name: string;
+  kind: FieldKind;
+  /** LookML type: `string`, `number`, `yesno`, `tier`, `time` (groups), `count`, `sum`, ...; null when the facts do not say. */
+  type: string | null;
+  /** Timeframes of a dimension group, when the facts name them. */
+  timeframes?: string[];
+}
+
+export interface ViewFact {
+  name: string;
+  fields: FieldFact[];
+  /** How the view was obtained: from the 2020 LookML, or inferred from 2024 field references. */
+  source: 'model_2020' | 'seen_2024';
+}
+
+export type Relationship = 'many_to_one' | 'one_to_one' | 'one_to_many' | 'many_to_many';
+
+export interface JoinFact {
+  alias: string;
+  view: string;
+  relationship: Relationship;
+  type: string;
+}
+
+export interface ExploreFact {
+  name: string;
+  baseView: string;
+  baseAlias: string;
+  joins: JoinFact[];
+  source: 'model_2020' | 'seen_2024';
+}
+
+interface RawFacts {
+  model_2020: {
+    explores: Record<
+      string,
+      {
+        base_view: string;
+        base_alias?: string;
+        joins: Record<string, { view: string; relationship: Relationship; type: string }>;
+      }
+    >;
+    views: Record<string, { fields: FieldFact[] }>;
+  };
+  seen_2024: { explores: string[]; fields: string[] };
+}
+
+/** Looker's timeframes for a `dimension_group: { type: time }` that names none. */
+export const DEFAULT_TIMEFRAMES = ['raw', 'time', 'date', 'week', 'month', 'quarter', 'year'];
+
+/** Timeframes the fake can compute; a 2024 reference to another one of a known group is ignored. */
+export const KNOWN_TIMEFRAMES = [
+  'raw',
+  'time',
+  'minute',
+  'hour',
+  'date',
+  'week',
+  'month',
+  'quarter',
+  'year',
+  'hour_of_day',
+  'day_of_week',
+];
+
+/**
+ * The kind and type of a field known only by its name (a 2024 reference), by these rules, in
+ * order: `count` a count measure; `*_average` an average measure; `*_time` / `*_date` the
+ * `time` / `date` timeframe of a time group (which gets Looker's default timeframes); `id` and `*_id` a number; names ending `_warning(s)`,
+ * `_recommendation(s)`, `_mode`, `_type`, `_reasons`, `_json`, and `view`, a string; anything
+ * else a number (the view that needs this, `query_metrics`, holds per-phase timings).
+ */
+export function inferField(name: string): {
+  kind: FieldKind;
+  type: string;
+  group?: string;
+  timeframe?: string;
+} {
+  if (name === 'count') return { kind: 'measure', type: 'count' };
+  if (/_average$/.test(name)) return { kind: 'measure', type: 'average' };
+  const time = /^(.+)_(time|date)$/.exec(name);
+  if (time) return { kind: 'dimension_group', type: 'time', group: time[1], timeframe: time[2] };
+  if (name === 'id' || name.endsWith('_id')) return { kind: 'dimension', type: 'number' };
+  if (/(_warnings?|_recommendations?|_mode|_type|_reasons|_json)$/.test(name) || name === 'view')
+    return { kind: 'dimension', type: 'string' };
+  return { kind: 'dimension', type: 'number' };
+}
+
+export class Catalogue {
+  readonly views = new Map<string, ViewFact>();
+  readonly explores = new Map<string, ExploreFact>();
+
+  constructor(raw: RawFacts) {
+    const seen = new Map<string, string[]>();
+    for (const reference of raw.seen_2024.fields) {
+      const [view, field] = reference.split('.') as [string, string];
+      seen.set(view, [...(seen.get(view) ?? []), field]);
+    }
+    const timeframesSeen = (view: string, group: string) =>
+      (seen.get(view) ?? [])
+        .filter((f) => f.startsWith(`${group}_`))
+        .map((f) => f.slice(group.length + 1))
+        .filter((t) => KNOWN_TIMEFRAMES.includes(t));
+
+    for (const [name, view] of Object.entries(raw.model_2020.views)) {
+      const fields = view.fields.map((field) => {
+        if (field.kind !== 'dimension_group') return { ...field };
+        // Newer timeframes the 2024 references use (e.g. `history.completed_hour`) join the group's set.
+        const base = field.timeframes ?? DEFAULT_TIMEFRAMES;
+        const extra = timeframesSeen(name, field.name).filter((t) => !base.includes(t));
+        return { ...field, timeframes: [...base, ...extra] };
+      });
+      this.views.set(name, { name, fields, source: 'model_2020' });
+    }
+    for (const [name, references] of seen) {
+      if (this.views.has(name)) continue;
+      const fields: FieldFact[] = [];
+      const groups = new Map<string, FieldFact>();
+      for (const reference of references) {
+        const inferred = inferField(reference);
+        if (inferred.kind !== 'dimension_group') {
+          fields.push({ name: reference, kind: inferred.kind, type: inferred.type });
+          continue;
+        }
+        let group = groups.get(inferred.group!);
+        if (!group) {
+          group = { name: inferred.group!, kind: 'dimension_group', type: 'time', timeframes: [] };
+          groups.set(group.name, group);
+          fields.push(group);
+        }
+        group.timeframes!.push(inferred.timeframe!);
+      }
+      // Whether the LookML names its timeframes is unknown: Looker's default set, plus any seen.
+      for (const group of groups.values())
+        group.timeframes = [
+          ...DEFAULT_TIMEFRAMES,
+          ...group.timeframes!.filter((t) => !DEFAULT_TIMEFRAMES.includes(t)),
+        ];
+      this.views.set(name, { name, fields, source: 'seen_2024' });
+    }
+
+    for (const [name, explore] of Object.entries(raw.model_2020.explores))
+      this.explores.set(name, {
+        name,
+        baseView: explore.base_view,
+        baseAlias: explore.base_alias ?? explore.base_view,
+        joins: Object.entries(explore.joins).map(([alias, join]) => ({ alias, ...join })),
+        source: 'model_2020',
+      });
+    // Explores seen only in 2024: their joins are unknown, so they serve their base view alone.
+    for (const name of raw.seen_2024.explores)
+      if (!this.explores.has(name) && this.views.has(name))
+        this.explores.set(name, { name, baseView: name, baseAlias: name, joins: [], source: 'seen_2024' });
+  }
+
+  view(name: string): ViewFact {
+    const view = this.views.get(name);
+    if (!view) throw new Error(`the System Activity facts have no view "${name}"`);
+    return view;
+  }
+}
+
+let loaded: Catalogue | undefined;
+
+/** The catalogue of the committed facts, read once. */
+export function systemActivity(): Catalogue {
+  loaded ??= new Catalogue(
+    JSON.parse(
+      readFileSync(new URL('../../fixtures/looker/system-activity-model.json', import.meta.url), 'utf8'),
+    ) as RawFacts,
+  );
+  return loaded;
+}
