@@ -21,6 +21,9 @@ export const contentUsage: ExploreDefinition = {
   primaryKey: ['id'],
   // The view's row count is its `content_count` measure (it has no `count`).
   countField: 'content_usage.content_count',
+  omittedFields: {
+    'content_usage.content_id_as_number': 'derived in LookML from exported columns',
+  },
   fields: [
     { name: 'content_id', type: 'STRING', description: 'ID of the dashboard or look.' },
     { name: 'content_title', type: 'STRING', description: 'Title of the dashboard or look.' },
@@ -46,6 +49,11 @@ export const contentUsage: ExploreDefinition = {
       name: 'last_accessed_time',
       type: 'DATETIME',
       description: 'When the content was last accessed (UTC, as Looker reports it).',
+    },
+    {
+      name: 'prefetch_count',
+      type: 'INTEGER',
+      description: 'Looker field content_usage.prefetch_count (not described in the model facts).',
     },
   ],
 };

@@ -32,5 +32,35 @@ export const dashboardElement: ExploreDefinition = {
     { name: 'listen', type: 'STRING', description: 'Dashboard filters it listens to, as JSON.' },
     { name: 'created_time', type: 'DATETIME', description: 'When it was created (UTC).' },
     { name: 'deleted_time', type: 'DATETIME', description: 'When it was deleted (UTC), if it was.' },
+    {
+      name: 'body_text',
+      type: 'STRING',
+      description: 'Looker field dashboard_element.body_text (not described in the model facts).',
+    },
+    {
+      name: 'note_display',
+      type: 'STRING',
+      description: 'Looker field dashboard_element.note_display (not described in the model facts).',
+    },
+    {
+      name: 'note_state',
+      type: 'STRING',
+      description: 'Looker field dashboard_element.note_state (not described in the model facts).',
+    },
+    {
+      name: 'note_text',
+      type: 'STRING',
+      description: 'Looker field dashboard_element.note_text (not described in the model facts).',
+    },
+    {
+      name: 'coalesced_query_id',
+      type: 'INTEGER',
+      description: 'Looker field dashboard_element.coalesced_query_id (not described in the model facts).',
+    },
+    {
+      name: 'title_text',
+      type: 'STRING',
+      description: 'Looker field dashboard_element.title_text (not described in the model facts).',
+    },
   ],
 };

@@ -11,6 +11,10 @@ export const dbConnection: ExploreDefinition = {
   completeness: 'The base view is db_connection itself: every connection appears once.',
   clusterBy: ['dialect'],
   primaryKey: ['id'],
+  omittedFields: {
+    'db_connection.edit_link': 'a Looker UI link or URL derived from the row',
+    'db_connection.reg_key': 'may hold a credential: never read',
+  },
   fields: [
     { name: 'id', type: 'INTEGER', description: 'Connection ID.' },
     { name: 'name', type: 'STRING', description: 'Connection name (history.connection_name).' },
@@ -37,5 +41,20 @@ export const dbConnection: ExploreDefinition = {
     { name: 'created_time', type: 'DATETIME', description: 'When it was created (UTC).' },
     { name: 'last_regen_at_time', type: 'DATETIME', description: 'Last PDT regeneration (UTC).' },
     { name: 'last_reap_at_time', type: 'DATETIME', description: 'Last PDT clean-up (UTC).' },
+    {
+      name: 'user_attribute_fields',
+      type: 'STRING',
+      description: 'Looker field db_connection.user_attribute_fields (not described in the model facts).',
+    },
+    {
+      name: 'uses_tns',
+      type: 'BOOLEAN',
+      description: 'Looker field db_connection.uses_tns (not described in the model facts).',
+    },
+    {
+      name: 'schema_busted_time',
+      type: 'DATETIME',
+      description: 'Looker field db_connection.schema_busted_time (not described in the model facts).',
+    },
   ],
 };

@@ -33,5 +33,15 @@ export const folders: ExploreDefinition = {
     { name: 'is_embed', type: 'BOOLEAN', description: 'Whether it is an embed folder.' },
     { name: 'created_time', type: 'DATETIME', description: 'When it was created (UTC).' },
     { name: 'deleted_time', type: 'DATETIME', description: 'When it was deleted (UTC), if it was.' },
+    {
+      name: 'is_embed_shared_root',
+      type: 'BOOLEAN',
+      description: 'Looker field folders.is_embed_shared_root (not described in the model facts).',
+    },
+    {
+      name: 'is_embed_users_root',
+      type: 'BOOLEAN',
+      description: 'Looker field folders.is_embed_users_root (not described in the model facts).',
+    },
   ],
 };

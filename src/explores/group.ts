@@ -10,6 +10,9 @@ export const group: ExploreDefinition = {
   modeReason: 'A group is state: renamed and re-linked to the identity provider in place.',
   completeness: 'The base view is group itself: every group appears once.',
   primaryKey: ['id'],
+  omittedFields: {
+    'group.edit_link': 'a Looker UI link or URL derived from the row',
+  },
   fields: [
     { name: 'id', type: 'INTEGER', description: 'Group ID.' },
     { name: 'name', type: 'STRING', description: 'Group name.' },

@@ -16,6 +16,17 @@ export const history: ExploreDefinition = {
   clusterBy: ['source', 'status'],
   primaryKey: ['id'],
   actorField: 'user_id',
+  omittedFields: {
+    'history.runtime_under_10s': 'derived in LookML from exported columns',
+    'history.runtime_tiers': 'derived in LookML from exported columns',
+    'history.runtime_tiers_1': 'derived in LookML from exported columns',
+    'history.runtime_tiers_5': 'derived in LookML from exported columns',
+    'history.is_user_dashboard': 'derived in LookML from exported columns',
+    'history.most_recent_length': 'derived in LookML from exported columns',
+    'history.real_dash_id': 'derived in LookML from exported columns',
+    'history.dashboard_id_as_number': 'derived in LookML from exported columns',
+    'history.most_recent_run_at_time': 'derived in LookML from exported columns',
+  },
   fields: [
     { name: 'id', type: 'INTEGER', description: 'History row ID.' },
     { name: 'created_time', type: 'DATETIME', description: 'When the query run started (UTC).' },
@@ -77,6 +88,26 @@ export const history: ExploreDefinition = {
       name: 'server_table_calcs',
       type: 'BOOLEAN',
       description: 'Whether table calculations ran on the server.',
+    },
+    {
+      name: 'cache_key',
+      type: 'STRING',
+      description: 'Looker field history.cache_key (not described in the model facts).',
+    },
+    {
+      name: 'generate_links',
+      type: 'BOOLEAN',
+      description: 'Looker field history.generate_links (not described in the model facts).',
+    },
+    {
+      name: 'is_single_query',
+      type: 'BOOLEAN',
+      description: 'Looker field history.is_single_query (not described in the model facts).',
+    },
+    {
+      name: 'title',
+      type: 'STRING',
+      description: 'Looker field history.title (not described in the model facts).',
     },
   ],
 };

@@ -76,6 +76,8 @@ export function bigQueryType(dimension: LookerDimension): ColumnType | undefined
  * column named as the registry names columns (`name` for the table's view, `view_name` for
  * another); a time group adds only its `_time` (or `_date`). A table that reads a measure adds
  * nothing: Looker groups by the selected dimensions, so a new one would change what a row is.
+ * Only the table's own view grows: the fields it reads from joined views are a chosen few, and
+ * the entry's `omittedFields` are left out on purpose.
  */
 export function reconcileSchema(explore: ExploreDefinition, fields: LookerFieldset): LiveSchema {
   const dimensions = fields.dimensions ?? [];
@@ -98,7 +100,8 @@ export function reconcileSchema(explore: ExploreDefinition, fields: LookerFields
   for (const dimension of aggregates ? [] : dimensions) {
     if (committedFields.has(dimension.name) || dimension.hidden) continue;
     const [view, field] = dimension.name.split('.', 2) as [string, string | undefined];
-    if (!field || !views.has(view)) continue;
+    if (!field || !views.has(view) || view !== explore.view) continue;
+    if (explore.omittedFields && dimension.name in explore.omittedFields) continue;
     const type = bigQueryType(dimension);
     if (!type) continue;
     // A time group offers `x_date` next to `x_time`: keep the finer one only.

@@ -11,6 +11,10 @@ export const look: ExploreDefinition = {
   completeness: 'The base view is look itself: every look, deleted ones included, appears once.',
   clusterBy: ['id'],
   primaryKey: ['id'],
+  omittedFields: {
+    'look.link': 'a Looker UI link or URL derived from the row',
+    'look.public_embed_link': 'a Looker UI link or URL derived from the row',
+  },
   fields: [
     { name: 'id', type: 'INTEGER', description: 'Look ID.' },
     { name: 'created_time', type: 'DATETIME', description: 'When it was created (UTC).' },

@@ -14,6 +14,10 @@ export const pdtBuilds: ExploreDefinition = {
   cursorField: 'start_time',
   clusterBy: ['connection', 'model_name'],
   primaryKey: ['tid'],
+  omittedFields: {
+    'pdt_builds.elapsed_minutes_float': 'derived in LookML from exported columns',
+    'pdt_builds.elapsed_minutes': 'derived in LookML from exported columns',
+  },
   fields: [
     { name: 'tid', type: 'STRING', description: 'Transaction id of the build (pdt_event_log.tid).' },
     { name: 'start_time', type: 'DATETIME', description: 'When the build started (UTC).' },

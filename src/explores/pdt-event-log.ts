@@ -12,6 +12,11 @@ export const pdtEventLog: ExploreDefinition = {
   cursorField: 'created_time',
   clusterBy: ['connection', 'action'],
   primaryKey: ['id'],
+  omittedFields: {
+    'pdt_event_log.short_hash': 'derived in LookML from exported columns',
+    'pdt_event_log.extract_view_from_table': 'derived in LookML from exported columns',
+    'pdt_event_log.short_tid': 'derived in LookML from exported columns',
+  },
   fields: [
     { name: 'id', type: 'INTEGER', description: 'PDT event ID.' },
     { name: 'created_time', type: 'DATETIME', description: 'When the event happened (UTC).' },

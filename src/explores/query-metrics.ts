@@ -14,6 +14,38 @@ export const queryMetrics: ExploreDefinition = {
   cursorField: 'created_at_time',
   clusterBy: ['artifact_type'],
   primaryKey: ['id'],
+  omittedFields: {
+    'query_metrics.acquire_connection_recommendation':
+      'advice text or an average Looker derives from the exported timings',
+    'query_metrics.acquire_connection_warning':
+      'advice text or an average Looker derives from the exported timings',
+    'query_metrics.combo_warning': 'advice text or an average Looker derives from the exported timings',
+    'query_metrics.execute_main_query_recommendation':
+      'advice text or an average Looker derives from the exported timings',
+    'query_metrics.execute_main_query_warning':
+      'advice text or an average Looker derives from the exported timings',
+    'query_metrics.explore_init_recommendation':
+      'advice text or an average Looker derives from the exported timings',
+    'query_metrics.explore_init_warning':
+      'advice text or an average Looker derives from the exported timings',
+    'query_metrics.marshalled_cache_load_recommendation':
+      'advice text or an average Looker derives from the exported timings',
+    'query_metrics.marshalled_cache_load_warning':
+      'advice text or an average Looker derives from the exported timings',
+    'query_metrics.model_init_computed_recommendation':
+      'advice text or an average Looker derives from the exported timings',
+    'query_metrics.model_init_computed_warning':
+      'advice text or an average Looker derives from the exported timings',
+    'query_metrics.postprocessing_or_stream_to_cache_recommendation':
+      'advice text or an average Looker derives from the exported timings',
+    'query_metrics.postprocessing_warning':
+      'advice text or an average Looker derives from the exported timings',
+    'query_metrics.prepare_recommendation':
+      'advice text or an average Looker derives from the exported timings',
+    'query_metrics.prepare_warning': 'advice text or an average Looker derives from the exported timings',
+    'query_metrics.stream_to_cache_warning':
+      'advice text or an average Looker derives from the exported timings',
+  },
   fields: [
     { name: 'id', type: 'INTEGER', description: 'Query metrics row ID.' },
     { name: 'created_at_time', type: 'DATETIME', description: 'When the metrics were written (UTC).' },
@@ -45,5 +77,166 @@ export const queryMetrics: ExploreDefinition = {
     { name: 'stream_to_cache', type: 'FLOAT', description: 'Seconds to write results to the cache.' },
     { name: 'post_processing', type: 'FLOAT', description: 'Seconds of post-processing.' },
     { name: 'total_time', type: 'FLOAT', description: 'Total seconds.' },
+    {
+      name: 'async_processing',
+      type: 'FLOAT',
+      description: 'Looker field query_metrics.async_processing (not described in the model facts).',
+    },
+    {
+      name: 'bi_engine_reasons',
+      type: 'STRING',
+      description: 'Looker field query_metrics.bi_engine_reasons (not described in the model facts).',
+    },
+    {
+      name: 'combo_recommendations',
+      type: 'STRING',
+      description: 'Looker field query_metrics.combo_recommendations (not described in the model facts).',
+    },
+    {
+      name: 'execute_extents_query',
+      type: 'FLOAT',
+      description: 'Looker field query_metrics.execute_extents_query (not described in the model facts).',
+    },
+    {
+      name: 'execute_fill_max_query',
+      type: 'FLOAT',
+      description: 'Looker field query_metrics.execute_fill_max_query (not described in the model facts).',
+    },
+    {
+      name: 'execute_fill_min_query',
+      type: 'FLOAT',
+      description: 'Looker field query_metrics.execute_fill_min_query (not described in the model facts).',
+    },
+    {
+      name: 'execute_fill_pivot_max_query',
+      type: 'FLOAT',
+      description:
+        'Looker field query_metrics.execute_fill_pivot_max_query (not described in the model facts).',
+    },
+    {
+      name: 'execute_fill_pivot_min_query',
+      type: 'FLOAT',
+      description:
+        'Looker field query_metrics.execute_fill_pivot_min_query (not described in the model facts).',
+    },
+    {
+      name: 'execute_grand_totals_query',
+      type: 'FLOAT',
+      description:
+        'Looker field query_metrics.execute_grand_totals_query (not described in the model facts).',
+    },
+    {
+      name: 'execute_row_totals_query',
+      type: 'FLOAT',
+      description: 'Looker field query_metrics.execute_row_totals_query (not described in the model facts).',
+    },
+    {
+      name: 'execute_totals_query',
+      type: 'FLOAT',
+      description: 'Looker field query_metrics.execute_totals_query (not described in the model facts).',
+    },
+    {
+      name: 'explore_init_mode',
+      type: 'STRING',
+      description: 'Looker field query_metrics.explore_init_mode (not described in the model facts).',
+    },
+    {
+      name: 'extra_fields_json',
+      type: 'STRING',
+      description: 'Looker field query_metrics.extra_fields_json (not described in the model facts).',
+    },
+    {
+      name: 'load_extents_query_in_memory',
+      type: 'FLOAT',
+      description:
+        'Looker field query_metrics.load_extents_query_in_memory (not described in the model facts).',
+    },
+    {
+      name: 'load_fill_max_query_in_memory',
+      type: 'FLOAT',
+      description:
+        'Looker field query_metrics.load_fill_max_query_in_memory (not described in the model facts).',
+    },
+    {
+      name: 'load_fill_min_query_in_memory',
+      type: 'FLOAT',
+      description:
+        'Looker field query_metrics.load_fill_min_query_in_memory (not described in the model facts).',
+    },
+    {
+      name: 'load_fill_pivot_max_query_in_memory',
+      type: 'FLOAT',
+      description:
+        'Looker field query_metrics.load_fill_pivot_max_query_in_memory (not described in the model facts).',
+    },
+    {
+      name: 'load_fill_pivot_min_query_in_memory',
+      type: 'FLOAT',
+      description:
+        'Looker field query_metrics.load_fill_pivot_min_query_in_memory (not described in the model facts).',
+    },
+    {
+      name: 'load_grand_totals_query_in_memory',
+      type: 'FLOAT',
+      description:
+        'Looker field query_metrics.load_grand_totals_query_in_memory (not described in the model facts).',
+    },
+    {
+      name: 'load_main_query_in_memory',
+      type: 'FLOAT',
+      description: 'Looker field query_metrics.load_main_query_in_memory (not described in the model facts).',
+    },
+    {
+      name: 'load_row_totals_query_in_memory',
+      type: 'FLOAT',
+      description:
+        'Looker field query_metrics.load_row_totals_query_in_memory (not described in the model facts).',
+    },
+    {
+      name: 'load_totals_query_in_memory',
+      type: 'FLOAT',
+      description:
+        'Looker field query_metrics.load_totals_query_in_memory (not described in the model facts).',
+    },
+    {
+      name: 'marshalled_cache_load',
+      type: 'FLOAT',
+      description: 'Looker field query_metrics.marshalled_cache_load (not described in the model facts).',
+    },
+    {
+      name: 'model_init_cache',
+      type: 'FLOAT',
+      description: 'Looker field query_metrics.model_init_cache (not described in the model facts).',
+    },
+    {
+      name: 'model_init_mode',
+      type: 'STRING',
+      description: 'Looker field query_metrics.model_init_mode (not described in the model facts).',
+    },
+    {
+      name: 'pdt',
+      type: 'FLOAT',
+      description: 'Looker field query_metrics.pdt (not described in the model facts).',
+    },
+    {
+      name: 'project_init',
+      type: 'FLOAT',
+      description: 'Looker field query_metrics.project_init (not described in the model facts).',
+    },
+    {
+      name: 'sorted_warnings',
+      type: 'STRING',
+      description: 'Looker field query_metrics.sorted_warnings (not described in the model facts).',
+    },
+    {
+      name: 'temporary_dt',
+      type: 'FLOAT',
+      description: 'Looker field query_metrics.temporary_dt (not described in the model facts).',
+    },
+    {
+      name: 'view',
+      type: 'STRING',
+      description: 'Looker field query_metrics.view (not described in the model facts).',
+    },
   ],
 };

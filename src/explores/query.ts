@@ -14,6 +14,9 @@ export const query: ExploreDefinition = {
   cursorField: 'created_time',
   clusterBy: ['model', 'view'],
   primaryKey: ['id'],
+  omittedFields: {
+    'query.link': 'a Looker UI link or URL derived from the row',
+  },
   fields: [
     { name: 'id', type: 'INTEGER', description: 'Query ID (history.query_id refers to it).' },
     { name: 'created_time', type: 'DATETIME', description: 'When the query was first defined (UTC).' },
@@ -44,5 +47,10 @@ export const query: ExploreDefinition = {
     { name: 'vis_config', type: 'STRING', description: 'Visualisation settings, as JSON.' },
     { name: 'slug', type: 'STRING', description: 'Short id used in explore URLs.' },
     { name: 'hash', type: 'STRING', description: 'Hash of the definition.' },
+    {
+      name: 'visible_ui_sections',
+      type: 'STRING',
+      description: 'Looker field query.visible_ui_sections (not described in the model facts).',
+    },
   ],
 };

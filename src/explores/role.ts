@@ -11,6 +11,9 @@ export const role: ExploreDefinition = {
   completeness:
     'The base view is role; permission_set and model_set are joined many_to_one, so every role appears once with what it grants.',
   primaryKey: ['id'],
+  omittedFields: {
+    'role.edit_link': 'a Looker UI link or URL derived from the row',
+  },
   fields: [
     { name: 'id', type: 'INTEGER', description: 'Role ID.' },
     { name: 'name', type: 'STRING', description: 'Role name.' },

@@ -41,5 +41,20 @@ export const scheduledJob: ExploreDefinition = {
     { name: 'require_change', type: 'BOOLEAN', description: 'Sent only when the results changed.' },
     { name: 'run_once', type: 'BOOLEAN', description: 'Whether the schedule runs once only.' },
     { name: 'row_limit_reached', type: 'BOOLEAN', description: 'Whether the delivery hit its row limit.' },
+    {
+      name: 'include_links',
+      type: 'BOOLEAN',
+      description: 'Looker field scheduled_job.include_links (not described in the model facts).',
+    },
+    {
+      name: 'run_as_recipient',
+      type: 'BOOLEAN',
+      description: 'Looker field scheduled_job.run_as_recipient (not described in the model facts).',
+    },
+    {
+      name: 'send_all_results',
+      type: 'BOOLEAN',
+      description: 'Looker field scheduled_job.send_all_results (not described in the model facts).',
+    },
   ],
 };

@@ -13,6 +13,9 @@ export const scheduledPlanDestination: ExploreDefinition = {
   filters: { 'scheduled_plan_destination.id': 'NOT NULL' },
   clusterBy: ['scheduled_plan_id'],
   primaryKey: ['id'],
+  omittedFields: {
+    'scheduled_plan_destination.parameters': "may hold the destination's credentials: never read",
+  },
   fields: [
     { name: 'id', type: 'INTEGER', description: 'Destination ID.' },
     { name: 'scheduled_plan_id', type: 'INTEGER', description: 'Schedule it belongs to.' },
@@ -33,5 +36,15 @@ export const scheduledPlanDestination: ExploreDefinition = {
       personal: 'drop',
     },
     { name: 'created_time', type: 'DATETIME', description: 'When it was created (UTC).' },
+    {
+      name: 's3_region',
+      type: 'STRING',
+      description: 'Looker field scheduled_plan_destination.s3_region (not described in the model facts).',
+    },
+    {
+      name: 'slug',
+      type: 'STRING',
+      description: 'Looker field scheduled_plan_destination.slug (not described in the model facts).',
+    },
   ],
 };

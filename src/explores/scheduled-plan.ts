@@ -13,6 +13,11 @@ export const scheduledPlan: ExploreDefinition = {
     'The base view is scheduled_plan: every schedule appears once (only its many_to_one parents would be safe to add; its jobs and destinations fan out).',
   clusterBy: ['user_id'],
   primaryKey: ['id'],
+  omittedFields: {
+    'scheduled_plan.lookml_dashboard_link': 'a Looker UI link or URL derived from the row',
+    'scheduled_plan.content_link': 'a Looker UI link or URL derived from the row',
+    'scheduled_plan.space_link': 'a Looker UI link or URL derived from the row',
+  },
   fields: [
     { name: 'id', type: 'INTEGER', description: 'Scheduled plan ID.' },
     { name: 'name', type: 'STRING', description: 'Name of the schedule.' },
@@ -47,5 +52,10 @@ export const scheduledPlan: ExploreDefinition = {
     },
     { name: 'include_links', type: 'BOOLEAN', description: 'Whether links back to Looker are included.' },
     { name: 'run_as_recipient', type: 'BOOLEAN', description: 'Whether it runs as each recipient.' },
+    {
+      name: 'requirements',
+      type: 'STRING',
+      description: 'Looker field scheduled_plan.requirements (not described in the model facts).',
+    },
   ],
 };

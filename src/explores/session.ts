@@ -14,6 +14,9 @@ export const session: ExploreDefinition = {
   filters: { 'session.id': 'NOT NULL' },
   clusterBy: ['user_id'],
   primaryKey: ['id'],
+  omittedFields: {
+    'session.sudo_url': 'a Looker UI link or URL derived from the row',
+  },
   fields: [
     { name: 'id', type: 'INTEGER', description: 'Session ID.' },
     { name: 'user_id', type: 'INTEGER', description: 'User.' },
@@ -30,5 +33,10 @@ export const session: ExploreDefinition = {
     { name: 'state', type: 'STRING', description: 'State or region (from the IP address).' },
     { name: 'country', type: 'STRING', description: 'Country (from the IP address).' },
     { name: 'workspace_id', type: 'STRING', description: 'Workspace: production or dev.' },
+    {
+      name: 'user_overrides_workspace',
+      type: 'BOOLEAN',
+      description: 'Looker field session.user_overrides_workspace (not described in the model facts).',
+    },
   ],
 };

@@ -27,5 +27,10 @@ export const sqlQuery: ExploreDefinition = {
     { name: 'run_count', type: 'INTEGER', description: 'Times it ran.' },
     { name: 'last_runtime', type: 'FLOAT', description: 'Runtime of its last run, in seconds.' },
     { name: 'last_run_time', type: 'DATETIME', description: 'When it last ran (UTC).' },
+    {
+      name: 'result_set_metadata',
+      type: 'STRING',
+      description: 'Looker field sql_query.result_set_metadata (not described in the model facts).',
+    },
   ],
 };

@@ -65,6 +65,12 @@ export interface ExploreDefinition {
    */
   primaryKey: readonly string[];
   /**
+   * Fields of the table's own view that are deliberately not exported, each with why (derived in
+   * LookML from exported columns, a UI link, presentation, a possible secret). Schema
+   * reconciliation does not add them as new columns.
+   */
+  omittedFields?: Readonly<Record<string, string>>;
+  /**
    * The measure Looker counts the table's rows with, asked before every read and compared with
    * what the read returned. Default: `count` of the view that owns the cursor (or the key).
    * `null`: the view has no count measure, so snapshot reads of it are paged but not verified.

@@ -13,6 +13,10 @@ export const user: ExploreDefinition = {
     'The base view is user itself: every user that exists appears once. Roles, logins and Looker-employee flags are in user_facts (joined one_to_many, so kept apart).',
   clusterBy: ['id'],
   primaryKey: ['id'],
+  omittedFields: {
+    'user.edit_link': 'a Looker UI link or URL derived from the row',
+    'user.external_avatar_url': 'a Looker UI link or URL derived from the row',
+  },
   fields: [
     { name: 'id', type: 'INTEGER', description: 'User ID.' },
     { name: 'created_time', type: 'DATETIME', description: 'When the user was created (UTC).' },

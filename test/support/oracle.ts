@@ -45,18 +45,34 @@ export async function tableRows(
   return rows.map((row: Row) => Object.fromEntries(names.map((name) => [name, normalise(row[name])])));
 }
 
-/** The Looker fake's source of truth for `[from, to)`, in table form. */
+/**
+ * The Looker fake's source of truth for `[from, to)`, in table form: what Looker holds now, or
+ * (`ever`) every row it ever held, forgotten ones included: what the archive must keep.
+ */
 export function truthRows(
   harness: Harness,
   from: Date,
   to: Date,
   explore: ExploreDefinition = history,
+  options: { ever?: boolean; looker?: Harness['stack']['looker'] } = {},
 ): Row[] {
   // The exporter leaves its own API user's rows out (EXCLUDE_OWN_ACTIVITY, on by default).
+  const looker = options.looker ?? harness.stack.looker;
   const actor = explore.actorField && explore.fields.find((f) => f.name === explore.actorField);
   const own = harness.config.looker.excludeOwnActivity && actor ? lookerField(explore, actor) : undefined;
-  const apiUserId = String(harness.stack.looker.apiUserId);
-  return [...harness.stack.looker.truth(explore.name, from, to)]
+  const apiUserId = String(looker.apiUserId);
+  const fields = explore.fields.map((f) => lookerField(explore, f));
+  const on =
+    explore.mode === 'incremental'
+      ? lookerField(explore, explore.fields.find((f) => f.name === explore.cursorField)!)
+      : undefined;
+  const source = options.ever ? looker.everHeld.bind(looker) : looker.truth.bind(looker);
+  // The table's own filters (a child's id NOT NULL: a parent without children is no row).
+  const required = Object.entries(explore.filters ?? {})
+    .filter(([, value]) => /^(NOT NULL|-NULL)$/.test(value))
+    .map(([field]) => field);
+  return [...source(explore.explore, from, to, { fields, on })]
+    .filter((row: Row) => required.every((field) => row[field] !== null && row[field] !== undefined))
     .filter((row: Row) => own === undefined || row[own] === null || String(row[own]) !== apiUserId)
     .map((row: Row) =>
       Object.fromEntries(explore.fields.map((f) => [f.name, expected(f.type, row[lookerField(explore, f)])])),
@@ -82,17 +98,22 @@ export function assertSameRows(explore: ExploreDefinition, actual: Row[], expect
   assert.deepEqual(actual, expected, `${explore.name}: rows differ`);
 }
 
-/** Asserts the table holds exactly the source rows of `[from, to)`: each once, none missing, none extra. */
+/**
+ * Asserts the table holds exactly the source rows of `[from, to)`: each once, none missing, none
+ * extra. With `ever`, the source is every row Looker ever held: rows it has forgotten since must
+ * still be in the archive.
+ */
 export async function assertTableMatchesSource(
   harness: Harness,
   from: Date,
   to: Date,
   explore: ExploreDefinition = history,
+  options: { ever?: boolean } = {},
 ) {
   const actual = (await tableRows(harness.clients.bigquery, harness.config.bigquery.dataset, explore)).sort(
     byKey(explore),
   );
-  const expected = truthRows(harness, from, to, explore).sort(byKey(explore));
+  const expected = truthRows(harness, from, to, explore, options).sort(byKey(explore));
   assert.ok(expected.length > 0, 'the source window should not be empty');
   const keys = new Set(actual.map((row) => explore.primaryKey.map((k) => String(row[k])).join('|')));
   assert.equal(keys.size, actual.length, 'a source row is in the table more than once');

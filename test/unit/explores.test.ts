@@ -42,7 +42,7 @@ describe('the explore registry', () => {
       assert.match(partition?.type ?? '', /^(DATE|DATETIME)$/);
       if (explore.actorField) assert.ok(names.includes(explore.actorField));
       for (const column of explore.fields) {
-        assert.match(lookerField(explore, column), /^[a-z_]+\.[a-z_]+$/);
+        assert.match(lookerField(explore, column), /^[a-z_]+\.[a-z0-9_]+$/);
         if (explore.primaryKey.includes(column.name))
           assert.equal(column.personal, undefined, `${column.name} identifies the row and cannot be masked`);
         if (column.personal === 'hash')
@@ -88,7 +88,8 @@ describe('reconcileSchema', () => {
         ...offered,
         { name: 'history.created_date', type: 'date_date' },
         { name: 'history.created_week', type: 'date_week' },
-        { name: 'history.cache_key', type: 'string', description: 'Cache key.' },
+        { name: 'history.api_client', type: 'string', description: 'API client.' },
+        { name: 'history.runtime_tiers', type: 'tier' },
         { name: 'history.secret_sauce', type: 'string', hidden: true },
         { name: 'history.count', type: 'count' },
         { name: 'other_view.thing', type: 'string' },
@@ -97,7 +98,7 @@ describe('reconcileSchema', () => {
     assert.deepEqual(
       live.added.map((c) => [c.name, c.type, c.field]),
       [
-        ['cache_key', 'STRING', 'history.cache_key'],
+        ['api_client', 'STRING', 'history.api_client'],
         ['count', 'INTEGER', 'history.count'],
       ],
     );
@@ -129,15 +130,21 @@ describe('reconcileSchema', () => {
     assert.deepEqual(asDimension.removed, ['times_used']);
   });
 
-  it('adds new fields of a joined view the table reads, named after that view', () => {
+  it("grows only the table's own view: a joined view's new fields are not added, nor omitted ones", () => {
     const role = explores.get('role')!;
     const dimensions = role.fields.map((c) => ({ name: lookerField(role, c), type: 'string' }));
     const live = reconcileSchema(role, {
-      dimensions: [...dimensions, { name: 'permission_set.unlimited', type: 'yesno' }],
+      dimensions: [
+        ...dimensions,
+        { name: 'permission_set.unlimited', type: 'yesno' },
+        { name: 'role.edit_link', type: 'string' },
+        { name: 'role.workspace', type: 'string' },
+      ],
     });
+    assert.ok(role.omittedFields?.['role.edit_link']);
     assert.deepEqual(
       live.added.map((c) => [c.name, c.type, c.field]),
-      [['permission_set_unlimited', 'BOOLEAN', 'permission_set.unlimited']],
+      [['workspace', 'STRING', 'role.workspace']],
     );
   });
 

@@ -170,6 +170,19 @@ describe('the registry against the real system__activity model', () => {
     });
   }
 
+  for (const explore of [...explores.values()].filter((e) => e.omittedFields))
+    it(`${explore.name}: every field it leaves out on purpose is a field of its own view, with a reason`, () => {
+      for (const [field, reason] of Object.entries(explore.omittedFields!)) {
+        assert.ok(field.startsWith(`${explore.view}.`), `${field} is not of view ${explore.view}`);
+        assert.equal(typeof resolve(explore.explore, field), 'object', `${field} is not in the model`);
+        assert.ok(reason.length > 10, `${field}: say why it is left out`);
+        assert.ok(
+          !explore.fields.some((c) => lookerField(explore, c) === field),
+          `${field} is also exported`,
+        );
+      }
+    });
+
   for (const explore of explores.values()) {
     it(`${explore.name}: the count run before every read names fields the explore has`, () => {
       const query =

@@ -28,6 +28,7 @@ const lookerRow = {
   'content_usage.schedule_count': 7,
   'content_usage.other_count': 1,
   'content_usage.last_accessed_time': '2026-11-22 13:45:10',
+  'content_usage.prefetch_count': 4,
 };
 
 describe('row mapping', () => {
@@ -50,6 +51,7 @@ describe('row mapping', () => {
       schedule_count: 7,
       other_count: 1,
       last_accessed_time: '2026-11-22 13:45:10',
+      prefetch_count: 4,
       ...metadata,
     });
     assert.deepEqual(invalid, {});
