@@ -13,6 +13,9 @@ export const fieldUsage: ExploreDefinition = {
     'The base view is field_usage. times_used is a measure (a sum), so the query groups by the selected dimensions: one row per model, explore, view and field. The row id and the per-query dimensions of newer Looker (query_id, user_id, ...) are not selected: they would make a row per query. A field never used has no row.',
   clusterBy: ['model', 'explore'],
   primaryKey: ['model', 'explore', 'view', 'field'],
+  // A row is a group of the selected dimensions (times_used sums over it): no count measure counts
+  // groups, so the snapshot is read without a count to verify against.
+  countField: null,
   fields: [
     { name: 'model', type: 'STRING', description: 'LookML model.' },
     { name: 'explore', type: 'STRING', description: 'Explore.' },

@@ -13,6 +13,9 @@ export const groupUser: ExploreDefinition = {
   filters: { 'group_user.id': 'NOT NULL' },
   clusterBy: ['group_id'],
   primaryKey: ['id'],
+  // group_user.count is named by 2024 tools only; the 2020 model has no measure on this view, so the
+  // snapshot is paged by key without a count to verify against.
+  countField: null,
   fields: [
     { name: 'id', type: 'INTEGER', description: 'Membership row ID.' },
     { name: 'group_id', type: 'INTEGER', description: 'Group.' },

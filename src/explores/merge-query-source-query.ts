@@ -14,6 +14,8 @@ export const mergeQuerySourceQuery: ExploreDefinition = {
   cursorField: 'merge_query_created_time',
   clusterBy: ['merge_query_id'],
   primaryKey: ['id'],
+  // A merge query without source queries joins as one row of NULLs: not a row of this table.
+  filters: { 'merge_query_source_query.id': 'NOT NULL' },
   fields: [
     { name: 'id', type: 'INTEGER', description: 'Source query row ID.' },
     { name: 'merge_query_id', type: 'INTEGER', description: 'Merge query it belongs to.' },

@@ -106,7 +106,9 @@ export async function prepareExplore(
   return {
     explore,
     columns,
-    schema: bigQuerySchema(explore, added),
+    // The columns this run reads: a write never touches a column it did not read (a field Looker
+    // dropped, or one masking drops, keeps what the archive holds).
+    schema: bigQuerySchema({ ...explore, fields: columns.filter((c) => !added.includes(c)) }, added),
     mapRow: compileRowMapper(explore, columns, masking),
     filter,
     schemaReport,

@@ -242,8 +242,9 @@ describe('runs racing for the lease', () => {
       watermark: '2026-11-24T00:00:00.000Z',
     });
     assert.equal(await leaseHolder(), null);
-    // One run's jobs only: one initial load per explore.
-    assert.equal(h.stack.bigquery.jobs.length, 2);
+    // One run's jobs only: one initial-load window per explore, each a staging load, a key
+    // check and the MERGE.
+    assert.equal(h.stack.bigquery.jobs.length, 2 * 3);
   });
 });
 

@@ -48,7 +48,10 @@ describe('when Looker forgets', () => {
   it('a backfill of a partly forgotten day keeps the archived rows Looker no longer has', async () => {
     await archivedThenForgotten(6);
     // The clock moved 6 days: history before 2026-10-30 03:00 is gone from Looker.
-    assert.ok(held('2026-10-29', '2026-10-30') < everHeld('2026-10-29', '2026-10-30'), 'the day is partly forgotten');
+    assert.ok(
+      held('2026-10-29', '2026-10-30') < everHeld('2026-10-29', '2026-10-30'),
+      'the day is partly forgotten',
+    );
     assert.ok(held('2026-10-29', '2026-10-30') > 0, 'and partly still held');
     const before = (await tableRows(h.clients.bigquery, h.config.bigquery.dataset, history)).length;
     const res = await h.call({ explores: ['history'], from: '2026-10-25', to: '2026-10-30' });

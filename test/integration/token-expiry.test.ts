@@ -26,7 +26,12 @@ describe('a Looker token that expires mid-run', () => {
       times: 3,
       fault: { kind: 'delay', ms: 1200 },
     });
-    const res = await h.call({ explores: ['history'], from: '2026-11-20', to: '2026-11-22' });
+    // A window per day (each holds more than 100 rows): a count, then three reads.
+    const res = await h.instance({ WINDOW_MAX_ROWS: '100' })({
+      explores: ['history'],
+      from: '2026-11-20',
+      to: '2026-11-22',
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(
       res.body.instances[0].explores[0].windows.map((w: { status: string }) => w.status),

@@ -24,7 +24,13 @@ function normalise(value: unknown): unknown {
 function expected(type: ColumnType, value: unknown): unknown {
   if (value === null || value === undefined || value === '') return null;
   if (type === 'BOOLEAN') return value === true || value === 'Yes' || value === 'true';
-  if (type === 'INTEGER' || type === 'FLOAT') return Number(value);
+  if (type === 'INTEGER' || type === 'FLOAT') {
+    // A value that is no number is loaded as NULL (and counted in the window's invalidValues).
+    const number = Number(value);
+    return Number.isNaN(number) ? null : number;
+  }
+  // A number Looker sends for a STRING column is loaded as its text.
+  if (type === 'STRING' && typeof value === 'number') return String(value);
   return value;
 }
 
@@ -64,19 +70,48 @@ export function truthRows(
   const fields = explore.fields.map((f) => lookerField(explore, f));
   const on =
     explore.mode === 'incremental'
-      ? lookerField(explore, explore.fields.find((f) => f.name === explore.cursorField)!)
+      ? lookerField(
+          explore,
+          explore.fields.find((f) => f.name === explore.cursorField)!,
+        )
       : undefined;
   const source = options.ever ? looker.everHeld.bind(looker) : looker.truth.bind(looker);
   // The table's own filters (a child's id NOT NULL: a parent without children is no row).
   const required = Object.entries(explore.filters ?? {})
     .filter(([, value]) => /^(NOT NULL|-NULL)$/.test(value))
     .map(([field]) => field);
-  return [...source(explore.explore, from, to, { fields, on })]
+  return [...truthOf(source, explore.explore, from, to, fields, on)]
     .filter((row: Row) => required.every((field) => row[field] !== null && row[field] !== undefined))
     .filter((row: Row) => own === undefined || row[own] === null || String(row[own]) !== apiUserId)
     .map((row: Row) =>
       Object.fromEntries(explore.fields.map((f) => [f.name, expected(f.type, row[lookerField(explore, f)])])),
     );
+}
+
+/**
+ * The fake's rows for `fields`, leaving out fields its explore does not have (a field Looker
+ * dropped, or one only newer Looker has): the exporter does not ask for those, so their
+ * columns hold NULL, as the rows returned here do.
+ */
+function truthOf(
+  source: (explore: string, from: Date, to: Date, options: { fields: string[]; on?: string }) => Row[],
+  explore: string,
+  from: Date,
+  to: Date,
+  fields: string[],
+  on: string | undefined,
+): Row[] {
+  for (let asked = [...fields]; ;) {
+    try {
+      return source(explore, from, to, { fields: asked, on }).map((row) =>
+        Object.fromEntries(fields.map((field) => [field, row[field] ?? null])),
+      );
+    } catch (error) {
+      const unknown = /Unknown field "([^"]+)"/.exec(String((error as Error).message))?.[1];
+      if (!unknown || !asked.includes(unknown) || unknown === on) throw error;
+      asked = asked.filter((field) => field !== unknown);
+    }
+  }
 }
 
 const byKey = (explore: ExploreDefinition) => (a: Row, b: Row) => {

@@ -38,6 +38,12 @@ describe('the explore registry', () => {
           'dimension',
           `primary key ${key} must be a dimension`,
         );
+      if (explore.fields.some((c) => lookerKind(c) === 'measure'))
+        assert.equal(
+          explore.countField,
+          null,
+          'a row of an aggregating table is a group: no count counts groups',
+        );
       const partition = bigQuerySchema(explore).find((f) => f.name === partitionColumn(explore));
       assert.match(partition?.type ?? '', /^(DATE|DATETIME)$/);
       if (explore.actorField) assert.ok(names.includes(explore.actorField));

@@ -47,6 +47,12 @@ export interface MeasureModel {
   source?: number;
   /** Why the fake cannot compute it (the facts do not say what it aggregates). */
   unknown?: string;
+  /**
+   * The facts name no field it aggregates (e.g. `field_usage.times_used`, a sum): the fake
+   * aggregates a value it derives from each row's primary key instead, so the measure exists
+   * and aggregates exactly (symmetric under fan-out) while its values are invented.
+   */
+  synthetic?: boolean;
 }
 
 export interface ModelField {
@@ -257,8 +263,11 @@ export function compileExplore(explore: ExploreFact, catalogue: Catalogue, datas
         type === 'count_distinct'
       ) {
         measure.source = measureSource(fact.name, table);
-        if (measure.source === undefined)
-          measure.unknown = `the System Activity facts do not say which field ${alias.alias}.${fact.name} aggregates`;
+        if (measure.source === undefined) {
+          if (table.idColumn >= 0) measure.synthetic = true;
+          else
+            measure.unknown = `the System Activity facts do not say which field ${alias.alias}.${fact.name} aggregates`;
+        }
       } else if (type !== 'count')
         measure.unknown = `${alias.alias}.${fact.name} is a measure of type ${fact.type ?? 'unknown'}, whose SQL the facts do not give`;
       add({

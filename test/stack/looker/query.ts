@@ -590,7 +590,9 @@ function accumulator(field: ModelField, model: ExploreModel, symmetric: boolean)
   const alias = model.aliases[field.aliasIndex]!;
   const a = field.aliasIndex;
   const source = measure.source ?? -1;
-  const read = (slots: Slots) => slots[a]?.[source] ?? null;
+  const read = measure.synthetic
+    ? (slots: Slots) => (slots[a] ? syntheticValue(field.key, identityOf(alias, slots[a]!)) : null)
+    : (slots: Slots) => slots[a]?.[source] ?? null;
   switch (measure.type) {
     case 'count':
       if (!symmetric)
@@ -663,6 +665,13 @@ function accumulator(field: ModelField, model: ExploreModel, symmetric: boolean)
 }
 
 /** A joined row's identity in its view: the primary key (every generated view with one has `id`). */
+/** A measure's invented per-row value (see MeasureModel.synthetic): 0-99, stable per (measure, row key). */
+function syntheticValue(measure: string, id: Scalar): number {
+  let hash = 2166136261;
+  for (const char of `${measure}|${String(id)}`) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619);
+  return (hash >>> 0) % 100;
+}
+
 function identityOf(alias: AliasModel, values: Scalar[]): Scalar {
   const id = alias.table.idColumn;
   return id >= 0 ? values[id]! : JSON.stringify(values);

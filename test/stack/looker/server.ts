@@ -486,7 +486,6 @@ function me(id: number): Record<string, unknown> {
   };
 }
 
-
 function sendJson(
   res: ServerResponse,
   status: number,
