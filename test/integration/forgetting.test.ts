@@ -18,11 +18,11 @@ const event = explores.get('event')!;
 
 let h: Harness;
 before(async () => {
-  // 30 days of history and event rows; Looker keeps history 31 days and the newest 3000 events,
+  // 30 days of history and event rows; Looker keeps history 31 days and the newest 4000 events (all it has at first),
   // so nothing is forgotten before the first export and more is forgotten as the clock moves.
   h = await startHarness({
     now: NOW,
-    stack: { looker: { retention: { history: { days: 31 }, event: { rows: 3000 } } } },
+    stack: { looker: { retention: { history: { days: 31 }, event: { rows: 4000 } } } },
     env: { EXPORT_EXPLORES: 'history,event' },
   });
 });
@@ -49,10 +49,10 @@ describe('when Looker forgets', () => {
     await archivedThenForgotten(6);
     // The clock moved 6 days: history before 2026-10-30 03:00 is gone from Looker.
     assert.ok(
-      held('2026-10-29', '2026-10-30') < everHeld('2026-10-29', '2026-10-30'),
+      held('2026-10-30', '2026-10-31') < everHeld('2026-10-30', '2026-10-31'),
       'the day is partly forgotten',
     );
-    assert.ok(held('2026-10-29', '2026-10-30') > 0, 'and partly still held');
+    assert.ok(held('2026-10-30', '2026-10-31') > 0, 'and partly still held');
     const before = (await tableRows(h.clients.bigquery, h.config.bigquery.dataset, history)).length;
     const res = await h.call({ explores: ['history'], from: '2026-10-25', to: '2026-10-30' });
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -85,7 +85,7 @@ describe('when Looker forgets', () => {
     assert.deepEqual([...names].sort(), ['local', 'looker.acme.example']);
   });
 
-  it('daily runs keep every event although Looker keeps only the newest 3000', async () => {
+  it('daily runs keep every event although Looker keeps only the newest 4000', async () => {
     await h.call({});
     for (let d = 1; d <= 4; d++) {
       const date = new Date(NOW.getTime() + (d - 1) * 86_400_000).toISOString().slice(0, 10);
@@ -102,7 +102,7 @@ describe('when Looker forgets', () => {
       const res = await h.call({ explores: ['event'] });
       assert.equal(res.status, 200, JSON.stringify(res.body));
     }
-    assert.ok(h.stack.looker.truth('event', EPOCH, day('2026-11-28')).length <= 3000 + 400);
+    assert.ok(h.stack.looker.truth('event', EPOCH, day('2026-11-28')).length <= 4000 + 400);
     await assertTableMatchesSource(h, EPOCH, day('2026-11-28'), event, { ever: true });
     assert.equal((await progressDoc(h.clients.firestore, h, 'event'))?.watermark, '2026-11-28T00:00:00.000Z');
   });
