@@ -5,36 +5,26 @@
  * Prints the JSON report on stdout and one line per check on stderr. Exit status: 0 when nothing
  * failed (warnings included), 1 when a check failed, 2 for bad arguments or configuration.
  */
-import { parseArgs } from 'node:util';
 import { createClients } from '../clients.js';
 import { parseConfig } from '../config/index.js';
 import { ExportError } from '../errors.js';
 import { parseHttpRequest } from '../http/request.js';
 import { createLogger } from '../log.js';
 import { createPreflight, type PreflightReport } from '../preflight/index.js';
+import { parseCommandLine } from './args.js';
 
 const USAGE = 'usage: npm run check -- [--instance NAME]... [--explores a,b]';
 
 export async function main(argv = process.argv.slice(2), env = process.env): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        instance: { type: 'string', multiple: true },
-        explores: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const args = parseCommandLine(
+    argv,
+    {
+      instance: { type: 'string', multiple: true },
+      explores: { type: 'string' },
+    },
+    USAGE,
+  );
+  if (typeof args === 'number') return args;
   // Logs go to stderr at warn and above: stdout is the report.
   const logger = createLogger(process.stderr, env.LOG_LEVEL ?? 'error');
   let clients;

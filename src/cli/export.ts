@@ -13,7 +13,6 @@
  * the HMAC key itself when a rule hashes).
  */
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { readIniConfig } from '@looker/sdk-node';
 import { ExportError } from '../errors.js';
 import { parseRunRequest } from '../http/request.js';
@@ -28,36 +27,27 @@ import { readWindow, type ReadContext } from '../pipeline/read.js';
 import { newRunId, type RunContext } from '../pipeline/run.js';
 import { prepareExplore, windowMetadata } from '../pipeline/window.js';
 import { addDays, planSnapshot, startOfUtcDay } from '../pipeline/windows.js';
+import { parseCommandLine } from './args.js';
 import { FileStaging, localConfigEnv } from './local.js';
 
 const USAGE = `usage: npm run export -- --explore NAME --from YYYY-MM-DD --to YYYY-MM-DD --out FILE [--ini looker.ini] [--section Looker] [--instance NAME]`;
 
 export async function main(argv = process.argv.slice(2), env = process.env): Promise<number> {
   const logger = createLogger(undefined, env.LOG_LEVEL ?? 'info');
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        explore: { type: 'string', default: 'history' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        out: { type: 'string' },
-        ini: { type: 'string', default: 'looker.ini' },
-        section: { type: 'string', default: 'Looker' },
-        instance: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const args = parseCommandLine(
+    argv,
+    {
+      explore: { type: 'string', default: 'history' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      out: { type: 'string' },
+      ini: { type: 'string', default: 'looker.ini' },
+      section: { type: 'string', default: 'Looker' },
+      instance: { type: 'string' },
+    },
+    USAGE,
+  );
+  if (typeof args === 'number') return args;
   try {
     if (!args.out || !args.from || !args.to) throw new Error(`--from, --to and --out are required\n${USAGE}`);
     const request = parseRunRequest({ explores: [args.explore], from: args.from, to: args.to });

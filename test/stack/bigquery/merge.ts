@@ -27,7 +27,14 @@ import {
   type WhenClause,
 } from './merge-parser.js';
 import { partitionOfIngestion, partitionOfValue, UNPARTITIONED } from './partitions.js';
-import { findField, SQL_TYPE_NAMES, type Field, type FieldMode, type FieldType } from './schema.js';
+import {
+  findField,
+  satisfies,
+  SQL_TYPE_NAMES,
+  type Field,
+  type FieldMode,
+  type FieldType,
+} from './schema.js';
 import type { Literal, Token } from './sql-parser.js';
 import {
   convertScalar,
@@ -267,21 +274,7 @@ class Compiler {
     return bool((row) => {
       const [a, b] = [left.eval(row), right.eval(row)];
       if (a === null || b === null) return null;
-      const order = compareValues(type, a, b);
-      switch (op) {
-        case '=':
-          return order === 0;
-        case '!=':
-          return order !== 0;
-        case '<':
-          return order < 0;
-        case '<=':
-          return order <= 0;
-        case '>':
-          return order > 0;
-        case '>=':
-          return order >= 0;
-      }
+      return satisfies(op, compareValues(type, a, b));
     });
   }
 }

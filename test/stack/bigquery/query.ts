@@ -6,7 +6,7 @@
  */
 import { tableName, type Catalog } from './catalog.js';
 import { invalidQuery, notFound } from './errors.js';
-import { findField, SQL_TYPE_NAMES, type Field, type FieldType } from './schema.js';
+import { findField, satisfies, SQL_TYPE_NAMES, type Field, type FieldType } from './schema.js';
 import {
   parseSelect,
   unsupported,
@@ -106,20 +106,7 @@ function matches(type: FieldType, value: Stored, op: Condition['op'], literal: S
   if (op === 'IS NOT NULL') return value !== null;
   if (value === null || literal === null) return false;
   const order = compareStored(type, value, literal);
-  switch (op) {
-    case '=':
-      return order === 0;
-    case '!=':
-      return order !== 0;
-    case '<':
-      return order < 0;
-    case '<=':
-      return order <= 0;
-    case '>':
-      return order > 0;
-    case '>=':
-      return order >= 0;
-  }
+  return satisfies(op, order);
 }
 
 /** Resolves a table path against the job's project and default dataset. */

@@ -188,3 +188,21 @@ export function evolveSchema(
   };
   return merge(current, proposed, '');
 }
+
+/** Whether an ordering (`compare*` result: negative, 0, positive) satisfies a SQL comparison. */
+export function satisfies(op: '=' | '!=' | '<' | '<=' | '>' | '>=', order: number): boolean {
+  switch (op) {
+    case '=':
+      return order === 0;
+    case '!=':
+      return order !== 0;
+    case '<':
+      return order < 0;
+    case '<=':
+      return order <= 0;
+    case '>':
+      return order > 0;
+    case '>=':
+      return order >= 0;
+  }
+}
