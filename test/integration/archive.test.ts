@@ -116,40 +116,6 @@ describe('count first, read once', () => {
 });
 
 describe('a long initial load', () => {
-  it('lands window by window, and each next call resumes where the budget stopped the last', async () => {
-    const call = h.instance({ LOOKER_ROW_CAP: '40', WINDOW_MAX_ROWS: '1000', RUN_BUDGET_SECONDS: '1' });
-    // The count takes longer than the whole budget: no window starts, nothing is recorded.
-    h.stack.looker.faults.add({ match: 'POST /api/4.0/queries/run', fault: { kind: 'delay', ms: 1200 } });
-    const first = await call({ explores: ['history'] });
-    assert.equal(first.status, 200, JSON.stringify(first.body).slice(0, 3000));
-    assert.equal(first.body.status, 'partial');
-    const planned = explore(first.body as Body).windows;
-    assert.ok(planned.length >= 5, `${planned.length} windows`);
-    assert.ok(planned.every((w) => w.status === 'skipped'));
-    assert.equal(await progressDoc(h.clients.firestore, h), undefined);
-
-    // Each window takes longer than the budget here: every call lands one, and records it.
-    const watermarks: string[] = [];
-    for (let calls = 0; calls < planned.length + 2; calls++) {
-      const res = await call({ explores: ['history'] });
-      assert.equal(res.status, 200, JSON.stringify(res.body).slice(0, 3000));
-      const progress = await progressDoc(h.clients.firestore, h);
-      watermarks.push(progress!.watermark!);
-      if (res.body.status === 'succeeded') break;
-      assert.equal(res.body.status, 'partial');
-      assert.equal(progress!.initialLoadDone, false);
-    }
-    assert.deepEqual(
-      watermarks,
-      planned.map((w) => w.end),
-    );
-    assert.deepEqual(await progressDoc(h.clients.firestore, h), {
-      initialLoadDone: true,
-      watermark: '2026-11-24T00:00:00.000Z',
-    });
-    await assertTableMatchesSource(h, EPOCH, day('2026-11-24'));
-  });
-
   it('keeps what landed when a later window fails, and the rerun continues from there', async () => {
     const call = h.instance({ LOOKER_ROW_CAP: '40', WINDOW_MAX_ROWS: '1000' });
     // As soon as the first window is recorded, Looker starts failing for good.
@@ -218,7 +184,7 @@ describe('statuses Cloud Scheduler can act on', () => {
       LOOKER_CLIENT_SECRET_SECRET: '',
       LOOKER_INSTANCE_NAME: '',
       LOOKER_INSTANCES: instances,
-    })({ explores: ['history'] });
+    })({ explores: ['role'] });
     assert.equal(res.status, 409, JSON.stringify(res.body));
     assert.equal(res.body.status, 'busy');
     assert.deepEqual(
@@ -230,32 +196,35 @@ describe('statuses Cloud Scheduler can act on', () => {
   it('answers 503 when the budget skipped a snapshot (it can only be taken today), and the retry takes it', async () => {
     const call = h.instance({ RUN_BUDGET_SECONDS: '1', EXPLORE_CONCURRENCY: '1' });
     h.stack.looker.faults.add({ match: 'POST /api/4.0/queries/run', fault: { kind: 'delay', ms: 1200 } });
-    const first = await call({ explores: ['history', 'user'] });
+    const first = await call({ explores: ['merge_query', 'user'] });
     assert.equal(first.status, 503, JSON.stringify(first.body));
     const body = first.body as Body;
     // Snapshots go first: the budget ran out while user was being counted.
     assert.equal(body.instances[0]!.explores[0]!.explore, 'user');
     assert.equal(explore(body, 'user').windows[0]!.status, 'skipped');
-    const retry = await call({ explores: ['history', 'user'] });
+    const retry = await call({ explores: ['merge_query', 'user'] });
     assert.equal(retry.status, 200, JSON.stringify(retry.body));
     assert.equal(explore(retry.body as Body, 'user').windows[0]!.status, 'loaded');
   });
 
   it('answers 503 when BigQuery is unreachable, with nothing recorded', async () => {
-    const res = await h.instance({ BIGQUERY_API_ENDPOINT: 'http://127.0.0.1:9' })({ explores: ['history'] });
+    const res = await h.instance({ BIGQUERY_API_ENDPOINT: 'http://127.0.0.1:9' })({
+      explores: ['merge_query'],
+    });
     assert.equal(res.status, 503, JSON.stringify(res.body));
-    assert.equal(await progressDoc(h.clients.firestore, h), undefined);
+    assert.equal(await progressDoc(h.clients.firestore, h, 'merge_query'), undefined);
   });
 });
 
 describe('two deployments', () => {
   it('cannot share progress through one Firestore collection: the second is refused, the first untouched', async () => {
-    const first = await h.call({ explores: ['history'] });
+    const first = await h.call({ explores: ['merge_query'] });
     assert.equal(first.status, 200, JSON.stringify(first.body));
-    const progress = await progressDoc(h.clients.firestore, h);
-    const other = await h.instance({ BQ_DATASET: 'another_deployment' })({ explores: ['history'] });
+    const progress = await progressDoc(h.clients.firestore, h, 'merge_query');
+    assert.ok(progress);
+    const other = await h.instance({ BQ_DATASET: 'another_deployment' })({ explores: ['merge_query'] });
     assert.equal(other.status, 500, JSON.stringify(other.body));
     assert.match(other.body.error, /FIRESTORE_COLLECTION/);
-    assert.deepEqual(await progressDoc(h.clients.firestore, h), progress);
+    assert.deepEqual(await progressDoc(h.clients.firestore, h, 'merge_query'), progress);
   });
 });

@@ -119,6 +119,49 @@ describe('the scheduled run', () => {
   });
 });
 
+describe('a long initial load', () => {
+  it('lands window by window, and each next call resumes where the budget stopped the last', async () => {
+    const call = h.instance({ WINDOW_MAX_ROWS: '1000', RUN_BUDGET_SECONDS: '1' });
+    // The count takes longer than the whole budget: no window starts, nothing is recorded.
+    h.stack.looker.faults.add({ match: 'POST /api/4.0/queries/run', fault: { kind: 'delay', ms: 1200 } });
+    const first = await call({ explores: ['history'] });
+    assert.equal(first.status, 200, JSON.stringify(first.body).slice(0, 3000));
+    assert.equal(first.body.status, 'partial');
+    const planned = first.body.instances[0].explores[0].windows as { status: string; end: string }[];
+    assert.ok(planned.length >= 5, `${planned.length} windows`);
+    assert.ok(planned.every((w) => w.status === 'skipped'));
+    assert.equal(await progressDoc(h.clients.firestore, h), undefined);
+
+    // Each query now takes 0.6 s: a call's count and first window outlast its budget, so every
+    // call lands one window, records it, and leaves the rest to the next.
+    h.stack.looker.faults.add({
+      match: 'POST /api/4.0/queries/run',
+      times: 100,
+      fault: { kind: 'delay', ms: 600 },
+    });
+    const watermarks: string[] = [];
+    for (let calls = 0; calls < planned.length + 2; calls++) {
+      const res = await call({ explores: ['history'] });
+      assert.equal(res.status, 200, JSON.stringify(res.body).slice(0, 3000));
+      const progress = await progressDoc(h.clients.firestore, h);
+      watermarks.push(progress!.watermark!);
+      if (res.body.status === 'succeeded') break;
+      assert.equal(res.body.status, 'partial');
+      assert.equal(progress!.initialLoadDone, false);
+    }
+    h.stack.looker.faults.clear();
+    assert.deepEqual(
+      watermarks,
+      planned.map((w) => w.end),
+    );
+    assert.deepEqual(await progressDoc(h.clients.firestore, h), {
+      initialLoadDone: true,
+      watermark: '2026-11-24T00:00:00.000Z',
+    });
+    await assertTableMatchesSource(h, EPOCH, day('2026-11-24'));
+  });
+});
+
 describe('a backfill', () => {
   it('loads exactly the asked days and leaves the daily progress alone', async () => {
     const res = await h.call({ from: '2026-11-10', to: '2026-11-12' });

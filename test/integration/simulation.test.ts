@@ -82,11 +82,11 @@ describe('120 days of a forgetting Looker', () => {
         call = h.instance(env);
         calls.push(`${date}:renamed`);
       }
-      if (d > 0 && next() < 0.3) {
+      if (d > 0 && next() < 0.45) {
         calls.push(`${date}:skipped`);
         continue;
       }
-      const runs = next() < 0.15 ? 2 : 1;
+      const runs = next() < 0.1 ? 2 : 1;
       for (let r = 0; r < runs; r++) {
         const res = await call({});
         assert.equal(res.status, 200, `${date}: ${JSON.stringify(res.body).slice(0, 2000)}`);
