@@ -68,7 +68,7 @@ async function main() {
     );
     printSummary(await h.call({}));
 
-    section('Run 3, same day again: a rerun replaces, never duplicates');
+    section('Run 3, same day again: a rerun merges by key, never duplicates');
     printSummary(await h.call({}));
 
     section('BigQuery: rows per day partition of history');
