@@ -7,7 +7,7 @@
  * fake's own request log), Looker result bytes read per byte staged, rows, seconds, and whether
  * BigQuery holds exactly the source rows.
  *
- * Sizes: the BigQuery fake keeps tables in memory and fails near 2.3M rows, so history is 300k
+ * Sizes: the BigQuery fake keeps tables in memory and fails near 2.3M rows, so history is 200k
  * rows by default (BENCH_WINDOW_ROWS), content_usage 50k (BENCH_WINDOW_SNAPSHOT_ROWS).
  */
 import { createHash } from 'node:crypto';
@@ -42,7 +42,7 @@ export interface WindowPathResult {
   sourceRows: number;
 }
 
-const HISTORY_ROWS = Number(process.env.BENCH_WINDOW_ROWS ?? 300_000);
+const HISTORY_ROWS = Number(process.env.BENCH_WINDOW_ROWS ?? 200_000);
 const SNAPSHOT_ROWS = Number(process.env.BENCH_WINDOW_SNAPSHOT_ROWS ?? 50_000);
 const ROW_CAP = Number(process.env.BENCH_ROW_CAP ?? 5000);
 const CASES = (process.env.BENCH_WINDOW_CASES ?? 'uncapped,capped').split(',') as WindowPathResult['case'][];
