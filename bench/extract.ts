@@ -6,7 +6,7 @@
  *          continued after their last row, each a `pipeline()` into a GCS object, checked against
  *          Looker's count). Nothing here re-implements src/pipeline.
  * - naive: the reference pipeline's way: buffer the whole response, JSON.parse, map, stringify, upload.
- * - floor: the same bytes copied from Looker to GCS with no parsing at all.
+ * - floor: the same queries as ours (count, then one per planned window), bytes copied to GCS unparsed.
  * Prints one JSON line: {seconds, peakRssMb, rows, bytes, objects, lookerQueries, lookerBytes}.
  */
 import { Readable } from 'node:stream';
@@ -158,25 +158,41 @@ if (METHOD === 'ours') {
   );
   objects.push(OBJECT);
 } else {
-  await looker.streamQuery(
-    'json',
-    query,
-    (body) =>
-      pipeline(
-        Readable.from(
-          (async function* () {
-            for await (const chunk of body) {
-              stats.bytes += chunk.length;
-              yield chunk;
-            }
-          })(),
-        ),
-        staging.openWrite(OBJECT, {}),
-      ),
-    QUERY_PARAMS,
+  // The same queries as ours (one per planned window, after the same count), bytes copied as is.
+  const plan = await planExplore(
+    explore,
+    { dryRun: false },
+    { initialLoadDone: false, watermark: null },
+    ctx,
     [usage],
   );
-  objects.push(OBJECT);
+  for (const [index, planned] of plan.windows.entries()) {
+    if (planned.counted === 0 && explore.mode === 'incremental') continue;
+    const name = `${OBJECT}.${index}`;
+    await looker.streamQuery(
+      'json',
+      windowQuery(
+        explore,
+        explore.mode === 'snapshot' ? {} : { start: planned.start, end: planned.end },
+        prepared.columns,
+      ),
+      (body) =>
+        pipeline(
+          Readable.from(
+            (async function* () {
+              for await (const chunk of body) {
+                stats.bytes += chunk.length;
+                yield chunk;
+              }
+            })(),
+          ),
+          staging.openWrite(name, {}),
+        ),
+      QUERY_PARAMS,
+      [usage],
+    );
+    objects.push(name);
+  }
 }
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 await looker.logout();
