@@ -1,16 +1,22 @@
 /**
- * `npm run bench`: the extract path at 100k, 1M and 5M rows of content_usage and of history
- * (a wider explore), against the naive method and the copy floor, in one run. The Looker and GCS
- * fakes run here; each extract runs in a child process (compiled JS, as deployed) so its peak
- * RSS is the function's own. Prints a table, writes bench/results.json and bench/results.svg.
+ * `npm run bench`, in two parts (BENCH_PARTS=extract,window):
+ * - extract: the function's read path (count first, plan, readWindow into GCS) at 100k and 1M
+ *   rows of content_usage and of the wider history (BENCH_SIZES), against the naive method and
+ *   the copy floor. The Looker and GCS fakes run here; each extract runs in a child process
+ *   (compiled JS, as deployed) so its peak RSS is the function's own.
+ * - window: the whole window path through the exporter on the local stack (bench/window-path.ts).
+ * Prints tables, writes bench/results.json and bench/results.svg.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { startGcsFake } from '../test/stack/gcs/index.js';
 import { startLookerFake } from '../test/stack/looker/index.js';
 import { explores } from '../src/explores/index.js';
+import { startOfUtcDay } from '../src/pipeline/windows.js';
+import { runWindowPath, windowPathTable, type WindowPathResult } from './window-path.js';
 
 type Method = 'ours' | 'naive' | 'floor';
 interface Measure {
@@ -18,6 +24,9 @@ interface Measure {
   peakRssMb: number;
   rows: number;
   bytes: number;
+  objects: string[];
+  lookerQueries: number;
+  lookerBytes: number;
 }
 interface Result {
   explore: string;
@@ -29,37 +38,53 @@ interface Result {
   rowsPerSecond: number | null;
   mbPerSecond: number | null;
   peakRssMb: number | null;
+  /** Looker queries of one run (counts and pages), and result bytes read per byte staged. */
+  lookerQueries?: number;
+  readPerStaged?: number;
   note?: string;
   verified?: boolean;
 }
 
-const SIZES = (process.env.BENCH_SIZES ?? '100000,1000000,5000000').split(',').map(Number);
+const PARTS = (process.env.BENCH_PARTS ?? 'extract,window').split(',');
+const SIZES = (process.env.BENCH_SIZES ?? '100000,500000,1000000').split(',').map(Number);
 const EXPLORES = (process.env.BENCH_EXPLORES ?? 'content_usage,history').split(',');
-/** Runs per (size, method): medians where there are several; the largest size runs once to fit 10 minutes. */
+/**
+ * Runs per (size, method, explore), to fit the whole bench in about 12 minutes on 2 shared
+ * cores: medians of 2 at 100k; 500k only for content_usage, the largest size whose response the
+ * naive method can still hold (history's 45 columns pass V8's longest string before 500k);
+ * one run each at 1M and above, the floor at 5M (BENCH_SIZES only) once, on the first explore.
+ */
 function runsFor(size: number, method: Method, explore: string): number {
-  if (size <= 100_000) return 3;
-  if (size <= 1_000_000) return method === 'ours' ? 2 : 1;
+  if (size <= 100_000) return 2;
+  if (size < 1_000_000) return explore === 'content_usage' ? 1 : 0;
+  if (size <= 1_000_000) return 1;
   if (method === 'naive') return 0;
-  // One floor at the largest size is enough to show the ratio holds; the second would break 10 minutes.
   return method === 'floor' && explore !== EXPLORES[0] ? 0 : 1;
 }
 /** V8 cannot hold a string longer than 2^29 - 24 characters: the naive method's ceiling. */
 const V8_MAX_STRING = 2 ** 29 - 24;
 
 const now = new Date('2026-11-24T03:00:00Z');
+// The data ends at midnight: an initial load reads every complete day, so it reads every row.
+const dataEnd = startOfUtcDay(now);
+const dataStart = new Date('2026-10-25T00:00:00Z');
 const datasets = Object.fromEntries(
-  EXPLORES.map((name) => [name, { rows: 0, start: new Date('2026-10-25T00:00:00Z'), end: now }]),
+  EXPLORES.map((name) => [name, { rows: 0, start: dataStart, end: dataEnd }]),
 );
 const results: Result[] = [];
+let windowPath: WindowPathResult[] = [];
 const started = Date.now();
+const load = () => (process.platform === 'linux' ? loadAverage() : []);
+const loadAtStart = load();
 
-for (const size of SIZES) {
+for (const size of PARTS.includes('extract') ? SIZES : []) {
   for (const name of EXPLORES) {
+    if ((['ours', 'naive', 'floor'] as Method[]).every((m) => runsFor(size, m, name) === 0)) continue;
     const looker = await startLookerFake({
       clientId: 'bench',
       clientSecret: 'bench-secret',
       now,
-      datasets: { ...datasets, [name]: { rows: size, start: new Date('2026-10-25T00:00:00Z'), end: now } },
+      datasets: { ...datasets, [name]: { rows: size, start: dataStart, end: dataEnd } },
       // The bench's own logins and queries would become history rows, and the source it checks
       // the staged object against would grow while it runs.
       recordApiActivity: false,
@@ -67,7 +92,8 @@ for (const size of SIZES) {
     const gcs = await startGcsFake();
     gcs.createBucket('bench');
     try {
-      const sourceBytes = await probeBytes(looker.url, name, size);
+      // Looker's result size, as `ours` read it (it runs first): whether the naive method can hold it.
+      let sourceBytes = 0;
       for (const method of ['ours', 'naive', 'floor'] as Method[]) {
         const runs = runsFor(size, method, name);
         if (method === 'naive' && sourceBytes > V8_MAX_STRING) {
@@ -100,9 +126,15 @@ for (const size of SIZES) {
             await extract(method, name, looker.url, gcs.url, `${name}-${size}-${method}-${i}.jsonl`),
           );
         const result = row(name, size, method, measures);
-        if (method === 'ours' && size <= 1_000_000 && measures.length) {
-          result.verified = await verify(name, looker, gcs, `${name}-${size}-${method}-0.jsonl`, size);
+        // truth() materialises every source row: 1M rows of history's 47 columns exhaust the parent's heap.
+        if (
+          method === 'ours' &&
+          (size <= 500_000 || (size <= 1_000_000 && name === 'content_usage')) &&
+          measures.length
+        ) {
+          result.verified = await verify(name, looker, gcs, measures[0]!.objects, size);
         }
+        if (method === 'ours') sourceBytes = measures[0]!.lookerBytes;
         results.push(result);
         process.stderr.write(`${name} ${size} ${method}: ${JSON.stringify(result)}\n`);
       }
@@ -113,13 +145,38 @@ for (const size of SIZES) {
   }
 }
 
-printTable();
+const extractSeconds = Math.round((Date.now() - started) / 1000);
+if (PARTS.includes('window')) windowPath = await runWindowPath();
+
+if (results.length) printTable();
+if (windowPath.length) process.stdout.write('\n' + windowPathTable(windowPath) + '\n');
+const seconds = Math.round((Date.now() - started) / 1000);
+const loadAtEnd = load();
 await writeFile(
   new URL('./results.json', import.meta.url),
-  JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: 2, results }, null, 2) + '\n',
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: 2,
+      seconds,
+      extractSeconds,
+      loadAverage: { start: loadAtStart, end: loadAtEnd },
+      results,
+      windowPath,
+    },
+    null,
+    2,
+  ) + '\n',
 );
-await writeFile(new URL('./results.svg', import.meta.url), chart());
-process.stderr.write(`bench finished in ${Math.round((Date.now() - started) / 1000)} s\n`);
+if (results.length) await writeFile(new URL('./results.svg', import.meta.url), chart());
+process.stderr.write(
+  `bench finished in ${seconds} s; load average (1, 5, 15 min) at start ${loadAtStart.join(', ')}, at end ${loadAtEnd.join(', ')}\n`,
+);
+
+function loadAverage(): number[] {
+  return os.loadavg().map((v) => Math.round(v * 100) / 100);
+}
 
 function extract(
   method: Method,
@@ -136,6 +193,11 @@ function extract(
         env: {
           ...process.env,
           METHOD: method,
+          NOW: now.toISOString(),
+          // The function's pages sort by (cursor time, key); the Looker fake streams only a
+          // one-field sort and buffers this one, at most 250k rows (a 1M-row window of history's
+          // 47 columns runs the fake out of its 4 GB heap). Windows of 250k rows fit it.
+          WINDOW_MAX_ROWS: process.env.WINDOW_MAX_ROWS ?? '250000',
           EXPLORE: explore,
           LOOKER_URL: lookerUrl,
           GCS_URL: gcsUrl,
@@ -155,34 +217,12 @@ function extract(
   });
 }
 
-/** Size of the full JSON response, to know in advance whether the naive method can hold it. */
-async function probeBytes(url: string, explore: string, rows: number): Promise<number> {
-  const login = await fetch(`${url}/api/4.0/login`, {
-    method: 'POST',
-    body: new URLSearchParams({ client_id: 'bench', client_secret: 'bench-secret' }),
-  });
-  const token = ((await login.json()) as { access_token: string }).access_token;
-  const definition = explores.get(explore)!;
-  const res = await fetch(`${url}/api/4.0/queries/run/json?limit=1000`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}` },
-    body: JSON.stringify({
-      model: 'system__activity',
-      view: definition.view,
-      fields: definition.fields.map((f) => `${definition.view}.${f.name}`),
-    }),
-  });
-  const sample = Buffer.byteLength(await res.text());
-  await fetch(`${url}/api/4.0/logout`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
-  return Math.round((sample / 1000) * rows);
-}
-
-/** Row count and a hash of the canonical Looker columns of the staged object equal the source's. */
+/** Row count and a hash of the canonical Looker columns of the staged objects, in order, equal the source's. */
 async function verify(
   explore: string,
   looker: Awaited<ReturnType<typeof startLookerFake>>,
   gcs: Awaited<ReturnType<typeof startGcsFake>>,
-  object: string,
+  objects: string[],
   size: number,
 ): Promise<boolean> {
   const definition = explores.get(explore)!;
@@ -190,25 +230,37 @@ async function verify(
     JSON.stringify(definition.fields.map((f) => row[f.name] ?? null));
   const staged = createHash('sha256');
   let stagedRows = 0;
-  for await (const line of createInterface({ input: await gcs.openObject('bench', object) })) {
-    if (!line) continue;
-    staged.update(canonical(JSON.parse(line) as Record<string, unknown>) + '\n');
-    stagedRows += 1;
-  }
+  for (const object of objects)
+    for await (const line of createInterface({ input: await gcs.openObject('bench', object) })) {
+      if (!line) continue;
+      staged.update(canonical(JSON.parse(line) as Record<string, unknown>) + '\n');
+      stagedRows += 1;
+    }
   const source = createHash('sha256');
   let sourceRows = 0;
+  // The function leaves its own API user's rows out (EXCLUDE_OWN_ACTIVITY, on by default); the
+  // generated data holds some of them.
+  const actor = definition.actorField && definition.fields.find((f) => f.name === definition.actorField);
+  const actorKey = actor ? `${definition.view}.${actor.name}` : undefined;
+  const own = String(looker.apiUserId);
   for (const row of looker.truth(
     explore,
     new Date('2000-01-01T00:00:00Z'),
     new Date('2100-01-01T00:00:00Z'),
   )) {
+    if (actorKey && row[actorKey] !== null && String(row[actorKey]) === own) continue;
     const mapped = Object.fromEntries(
       definition.fields.map((f) => [f.name, normalise(f.type, row[`${definition.view}.${f.name}`])]),
     );
     source.update(canonical(mapped) + '\n');
     sourceRows += 1;
   }
-  return stagedRows === size && sourceRows === size && staged.digest('hex') === source.digest('hex');
+  const ok = stagedRows === sourceRows && staged.digest('hex') === source.digest('hex');
+  if (!ok)
+    process.stderr.write(
+      `verify ${explore}: staged ${stagedRows} rows, the source ${sourceRows} of ${size}\n`,
+    );
+  return ok;
 }
 
 function normalise(type: string, value: unknown): unknown {
@@ -239,6 +291,7 @@ function row(explore: string, rows: number, method: Method, measures: Measure[],
     };
   const seconds = median(measures.map((m) => m.seconds));
   const megabytes = measures[0]!.bytes / 1e6;
+  const first = measures[0]!;
   return {
     explore,
     rows,
@@ -249,6 +302,8 @@ function row(explore: string, rows: number, method: Method, measures: Measure[],
     rowsPerSecond: Math.round(rows / seconds),
     mbPerSecond: round(megabytes / seconds),
     peakRssMb: round(Math.max(...measures.map((m) => m.peakRssMb))),
+    lookerQueries: first.lookerQueries,
+    readPerStaged: Math.round((first.lookerBytes / first.bytes) * 1000) / 1000,
   };
 }
 
@@ -267,6 +322,8 @@ function printTable() {
     'rows/s',
     'MB/s',
     'peak RSS MB',
+    'Looker queries',
+    'read/staged',
     'ours/naive',
     'ours/floor',
     'check',
@@ -289,6 +346,8 @@ function printTable() {
       r.rowsPerSecond?.toLocaleString('en') ?? '-',
       r.mbPerSecond?.toFixed(1) ?? '-',
       r.peakRssMb?.toFixed(0) ?? '-',
+      r.lookerQueries === undefined ? '-' : String(r.lookerQueries),
+      r.readPerStaged === undefined ? '-' : r.readPerStaged.toFixed(2),
       ratio('naive'),
       ratio('floor'),
       r.verified === undefined ? (r.note ?? '') : r.verified ? 'rows+hash ok' : 'MISMATCH',
