@@ -1,18 +1,21 @@
 /**
- * Regenerates the Looker contract fixtures in test/fixtures/looker/ from the shared sources
- * (`../shared/looker/`, present on the team's machines and in CI, not in a user's clone):
+ * Regenerates the Looker contract fixtures in test/fixtures/looker/ from the team's shared Looker
+ * sources (present on the team's machines and in CI, not in a user's clone):
  *
  * - `system-activity-model.json`: the System Activity model facts, verbatim;
  * - `looker-4.0-oas-subset.json`: from Looker's OpenAPI 4.0 spec (MIT), the paths the exporter
  *   and the fake speak plus every component schema, which is what the specs check bodies against.
  *
- * Run: `node --import tsx scripts/looker-fixtures.ts [path/to/shared/looker]`. Nothing the README's
- * commands run reads `../shared`; they read these committed copies.
+ * Run: `node --import tsx scripts/looker-fixtures.ts PATH/TO/shared/looker`. Nothing the README's
+ * commands run reads those sources; they read these committed copies.
  */
 import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-const source = resolve(process.argv[2] ?? new URL('../../shared/looker', import.meta.url).pathname);
+// The team's shared Looker sources: on our machines and in CI, never in a user's clone.
+if (!process.argv[2])
+  throw new Error('usage: node --import tsx scripts/looker-fixtures.ts PATH/TO/shared/looker');
+const source = resolve(process.argv[2]);
 const target = new URL('../test/fixtures/looker/', import.meta.url).pathname;
 
 /** The endpoints the exporter calls and the fake serves. */
