@@ -87,11 +87,3 @@ function planned(start: Date, end: Date, counted: number, kind: ExtractWindow['k
     label: first === last ? `dt=${first}` : `dt=${first}..${last}`,
   };
 }
-
-/** Counted rows of the days in `[start, end)`. */
-export function countedIn(counts: DayCounts, start: Date, end: Date): number {
-  let total = 0;
-  for (let day = startOfUtcDay(start); day < end; day = addDays(day, 1))
-    total += counts.get(isoDay(day)) ?? 0;
-  return total;
-}

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
@@ -127,4 +128,18 @@ export function moduleSource(module: ParsedModule, name: string): string {
   const source = String(module.modules.get(name)?.source ?? '');
   if (!source.startsWith('.')) throw new Error(`module ${name} in ${module.dir} has a non-local source ${source}`);
   return resolve(module.dir, source);
+}
+
+/** A resource block of the module by address (`type.name`), asserting it is there. */
+export function resourceOf(module: ParsedModule, address: string): HclBody {
+  const body = module.resources.get(address);
+  assert.ok(body, `resource ${address} is missing`);
+  return body;
+}
+
+/** The first nested block `name` of a body, asserting it is a block. */
+export function blockOf(body: HclBody, name: string): HclBody {
+  const bodies = body[name];
+  assert.ok(Array.isArray(bodies), `${name} is not a block`);
+  return bodies[0] as HclBody;
 }

@@ -11,7 +11,7 @@ import { before, describe, it } from 'node:test';
 import sqlParser from 'node-sql-parser';
 import { parseConfig } from '../../src/config/index.js';
 import { evaluate, exampleInputs, MODULE, type ConsoleResult } from './console.js';
-import { parseModule, strings, type HclBody, type ParsedModule } from './hcl.js';
+import { parseModule, strings, blockOf, resourceOf, type HclBody, type ParsedModule } from './hcl.js';
 
 let tf: ParsedModule;
 let example: Record<string, unknown>;
@@ -37,16 +37,8 @@ before(async () => {
   defaults = value(await evaluate(example, `{ runtime = var.runtime, deadlines = ${DEADLINES}, firestore = ${FIRESTORE}, filters = ${filters} }`)) as typeof defaults;
 });
 
-const resource = (address: string) => {
-  const body = tf.resources.get(address);
-  assert.ok(body, `resource ${address} is missing`);
-  return body;
-};
-const block = (body: HclBody, name: string) => {
-  const bodies = body[name];
-  assert.ok(Array.isArray(bodies), `${name} is not a block`);
-  return bodies[0] as HclBody;
-};
+const resource = (address: string) => resourceOf(tf, address);
+const block = blockOf;
 
 function value(result: ConsoleResult): unknown {
   assert.ok(result.ok, `terraform refused the inputs:\n${result.ok ? '' : result.stderr}`);

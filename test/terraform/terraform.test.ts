@@ -13,7 +13,7 @@ import { before, describe, it } from 'node:test';
 import { CONFIG_VARIABLES } from '../../src/config/index.js';
 import { bigQuerySchema, explores, partitionColumn } from '../../src/explores/index.js';
 import { MODULE, ROOT } from './console.js';
-import { moduleDirs, moduleSource, parseModule, references, strings, type HclBody, type ParsedModule } from './hcl.js';
+import { moduleDirs, moduleSource, parseModule, references, strings, blockOf, resourceOf, type HclBody, type ParsedModule } from './hcl.js';
 import { checkBody, providerPackage, resourceSchema, unknownStep } from './provider-schema.js';
 
 const run = promisify(execFile);
@@ -27,16 +27,8 @@ before(async () => {
   assert.ok(modules.some((m) => m.dir === EXAMPLE), 'examples/simple is parsed too');
 });
 
-const resource = (address: string) => {
-  const body = tf.resources.get(address);
-  assert.ok(body, `resource ${address} is missing`);
-  return body;
-};
-const block = (body: HclBody, name: string) => {
-  const bodies = body[name];
-  assert.ok(Array.isArray(bodies), `${name} is not a block`);
-  return bodies[0] as HclBody;
-};
+const resource = (address: string) => resourceOf(tf, address);
+const block = blockOf;
 /** The APIs each resource type calls (create, read and IAM), as apis.tf must enable them. */
 const API_OF: Record<string, string[]> = {
   google_bigquery_dataset: ['bigquery.googleapis.com'],

@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { countedIn, packWindows, scheduledRange, type DayCounts } from '../../src/pipeline/plan.js';
+import { packWindows, scheduledRange, type DayCounts } from '../../src/pipeline/plan.js';
+import { addDays, isoDay } from '../../src/pipeline/windows.js';
 
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
 const counts = (entries: Record<string, number>): DayCounts => new Map(Object.entries(entries));
+/** Counted rows of the days in `[start, end)`. */
+function countedIn(counts: DayCounts, start: Date, end: Date): number {
+  let total = 0;
+  for (let d = start; d < end; d = addDays(d, 1)) total += counts.get(isoDay(d)) ?? 0;
+  return total;
+}
 const shape = (windows: { label: string; counted: number; kind: string }[]) =>
   windows.map((w) => `${w.kind}:${w.label}:${w.counted}`);
 
