@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { explores, type MaskAction } from '../explores/index.js';
+import { graceMs } from '../pipeline/budget.js';
 import { CONFIG_VARIABLES } from './variables.js';
 
 export { CONFIG_VARIABLES, type ConfigVariable } from './variables.js';
@@ -15,6 +16,24 @@ export interface LookerInstance {
   verifySsl: boolean;
   /** BigQuery dataset of this instance's tables: a day partition holds one instance's rows. */
   dataset: string;
+  /** Looker query calls this instance may spend per calendar month (UTC); 0: no limit. */
+  monthlyQueryBudget: number;
+  /** Fan-out mode: the full name of this instance's Cloud Tasks queue. */
+  queue?: string;
+}
+
+/** Fan-out mode: where tasks go and how they call back. */
+export interface TasksConfig {
+  /** `projects/P/locations/L`: the parent of every instance's queue. */
+  location: string;
+  /** The task function's URL; also the OIDC token's audience. */
+  handlerUrl: string;
+  /** The service account Cloud Tasks signs each call's OIDC token as. */
+  serviceAccount: string;
+  /** How long Cloud Tasks waits for one task call. */
+  dispatchDeadlineMs: number;
+  /** Local stack only: host:port of a plaintext gRPC Cloud Tasks. */
+  apiEndpoint?: string;
 }
 
 /** The validated, frozen configuration the whole run works from. */
@@ -49,6 +68,8 @@ export interface Config {
   secretManager: { apiEndpoint?: string };
   settleDays: number;
   runBudgetMs: number;
+  /** Set in fan-out mode (TASKS_QUEUE_PREFIX): Scheduler's call plans and enqueues, tasks work. */
+  tasks?: TasksConfig;
 }
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
@@ -120,6 +141,7 @@ const instancesSchema = z
         clientSecretSecret: secretName,
         verifySsl: z.boolean().optional(),
         dataset: datasetId.optional(),
+        monthlyQueryBudget: z.number().int().min(0).max(1_000_000_000).optional(),
       })
       .strict(),
   )
@@ -191,6 +213,33 @@ const schema = z.object({
     .refine((n) => n <= 30, 'must be between 0 and 30')
     .default(1),
   RUN_BUDGET_SECONDS: positiveInt(86_400).default(1500),
+  LOOKER_MONTHLY_QUERY_BUDGET: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number (0: no limit)')
+    .transform(Number)
+    .refine((n) => n <= 1_000_000_000, 'must be at most 1000000000')
+    .default(0),
+  TASKS_QUEUE_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,59}$/, 'must be 1-60 letters, digits and -, starting with a letter')
+    .optional(),
+  TASKS_LOCATION: z
+    .string()
+    .trim()
+    .regex(/^[a-z]+-[a-z]+\d+$/, 'must be a region such as us-central1')
+    .optional(),
+  TASK_HANDLER_URL: httpUrl.optional(),
+  TASKS_SERVICE_ACCOUNT: z
+    .string()
+    .trim()
+    .regex(/^[^@\s]+@[^@\s]+\.[a-z]+$/, 'must be a service account e-mail')
+    .optional(),
+  TASK_DISPATCH_DEADLINE_SECONDS: positiveInt(1800)
+    .refine((n) => n >= 15, 'must be between 15 and 1800')
+    .default(1800),
+  CLOUD_TASKS_API_ENDPOINT: hostPort.optional(),
   GCS_API_ENDPOINT: httpUrl.optional(),
   BIGQUERY_API_ENDPOINT: httpUrl.optional(),
   SECRET_MANAGER_API_ENDPOINT: hostPort.optional(),
@@ -224,6 +273,7 @@ export function parseConfig(env: RawEnv = process.env): Config {
   const problems: string[] = [];
   const instances = resolveInstances(v, problems);
   const masking = resolveMasking(v, problems);
+  const tasks = resolveTasks(v, instances, problems);
   if (v.SETTLE_DAYS === 0 && !v.ELITE_SYSTEM_ACTIVITY)
     problems.push(
       'SETTLE_DAYS is 0, which loses rows: outside Elite System Activity Looker serves System Activity from a cache up to 12 hours old, so yesterday is incomplete until it is re-read (set ELITE_SYSTEM_ACTIVITY=true only if every instance has Elite System Activity)',
@@ -248,7 +298,69 @@ export function parseConfig(env: RawEnv = process.env): Config {
     secretManager: { apiEndpoint: v.SECRET_MANAGER_API_ENDPOINT },
     settleDays: v.SETTLE_DAYS,
     runBudgetMs: v.RUN_BUDGET_SECONDS * 1000,
+    tasks,
   });
+}
+
+/** Cloud Tasks' limit on a queue id: letters, digits, hyphens, at most 100. */
+const QUEUE_ID_MAX = 100;
+
+/** The queue id of an instance: PREFIX-NAME with every character a queue id may not hold as `-`. */
+export function queueIdOf(prefix: string, instance: string): string {
+  return `${prefix}-${instance.replace(/[^A-Za-z0-9-]/g, '-')}`;
+}
+
+/**
+ * Fan-out mode, when TASKS_QUEUE_PREFIX is set: every other TASKS_ variable is then required,
+ * each instance gets its own queue (so one queue's concurrency limit is one Looker's), and a
+ * task's budget and grace must fit inside the dispatch deadline, or Cloud Tasks would give up
+ * on calls that are still working and dispatch them again.
+ */
+function resolveTasks(v: Parsed, instances: LookerInstance[], problems: string[]): TasksConfig | undefined {
+  const prefix = v.TASKS_QUEUE_PREFIX;
+  if (prefix === undefined) {
+    const stray = (['TASKS_LOCATION', 'TASK_HANDLER_URL', 'TASKS_SERVICE_ACCOUNT'] as const).filter(
+      (name) => v[name] !== undefined,
+    );
+    if (stray.length)
+      problems.push(
+        `${stray.join(', ')} only apply in fan-out mode: set TASKS_QUEUE_PREFIX too, or unset them`,
+      );
+    return undefined;
+  }
+  const missing = (['TASKS_LOCATION', 'TASK_HANDLER_URL', 'TASKS_SERVICE_ACCOUNT'] as const).filter(
+    (name) => v[name] === undefined,
+  );
+  for (const name of missing)
+    problems.push(`${name} is required in fan-out mode (TASKS_QUEUE_PREFIX is set)`);
+  const deadlineMs = v.TASK_DISPATCH_DEADLINE_SECONDS * 1000;
+  const neededMs = v.RUN_BUDGET_SECONDS * 1000 + graceMs(v.RUN_BUDGET_SECONDS * 1000);
+  if (neededMs > deadlineMs)
+    problems.push(
+      `RUN_BUDGET_SECONDS (${v.RUN_BUDGET_SECONDS}) plus its grace (${graceMs(v.RUN_BUDGET_SECONDS * 1000) / 1000} s) exceeds TASK_DISPATCH_DEADLINE_SECONDS (${v.TASK_DISPATCH_DEADLINE_SECONDS}): Cloud Tasks would retry calls that are still working`,
+    );
+  if (missing.length) return undefined;
+  const location = `projects/${v.GOOGLE_CLOUD_PROJECT}/locations/${v.TASKS_LOCATION}`;
+  const seen = new Map<string, string>();
+  for (const instance of instances) {
+    const id = queueIdOf(prefix, instance.name);
+    if (id.length > QUEUE_ID_MAX)
+      problems.push(
+        `the queue id ${id} of instance ${instance.name} is over ${QUEUE_ID_MAX} characters: shorten TASKS_QUEUE_PREFIX`,
+      );
+    const other = seen.get(id);
+    if (other)
+      problems.push(`instances ${other} and ${instance.name} would share the queue ${id}: rename one`);
+    seen.set(id, instance.name);
+    instance.queue = `${location}/queues/${id}`;
+  }
+  return {
+    location,
+    handlerUrl: v.TASK_HANDLER_URL!,
+    serviceAccount: v.TASKS_SERVICE_ACCOUNT!,
+    dispatchDeadlineMs: deadlineMs,
+    apiEndpoint: v.CLOUD_TASKS_API_ENDPOINT,
+  };
 }
 
 type Parsed = z.infer<typeof schema>;
@@ -275,6 +387,7 @@ function resolveInstances(v: Parsed, problems: string[]): LookerInstance[] {
       clientSecretSecret: entry.clientSecretSecret,
       verifySsl: entry.verifySsl ?? v.LOOKER_VERIFY_SSL,
       dataset: entry.dataset ?? v.BQ_DATASET,
+      monthlyQueryBudget: entry.monthlyQueryBudget ?? v.LOOKER_MONTHLY_QUERY_BUDGET,
     }));
     for (const key of ['name', 'dataset'] as const) {
       const seen = new Set<string>();
@@ -303,6 +416,7 @@ function resolveInstances(v: Parsed, problems: string[]): LookerInstance[] {
       clientSecretSecret: v.LOOKER_CLIENT_SECRET_SECRET!,
       verifySsl: v.LOOKER_VERIFY_SSL,
       dataset: v.BQ_DATASET,
+      monthlyQueryBudget: v.LOOKER_MONTHLY_QUERY_BUDGET,
     },
   ];
 }

@@ -110,6 +110,41 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       'true when every instance has Elite System Activity (refreshed every 10 minutes, no 12-hour cache): only then may SETTLE_DAYS be 0 (default false).',
   },
   {
+    name: 'LOOKER_MONTHLY_QUERY_BUDGET',
+    required: false,
+    description:
+      'Looker query calls an instance may spend per calendar month (UTC), counts and pages together; 0 (default): no limit. Each day gets an even share of what is left, explores that do not fit wait for the next day, and every summary reports the month\'s use. Per instance: "monthlyQueryBudget" in LOOKER_INSTANCES.',
+  },
+  {
+    name: 'TASKS_QUEUE_PREFIX',
+    required: false,
+    description:
+      "Turns on fan-out mode: Cloud Scheduler's call only plans and enqueues one Cloud Task per instance and explore; the task function does the work. Each instance has its own queue, PREFIX-INSTANCE (characters other than letters, digits and - become -), whose max_concurrent_dispatches bounds the System Activity queries that instance runs at once. Unset (default): single-call mode.",
+  },
+  {
+    name: 'TASKS_LOCATION',
+    required: false,
+    description: 'Fan-out mode: the region of the queues (required with TASKS_QUEUE_PREFIX).',
+  },
+  {
+    name: 'TASK_HANDLER_URL',
+    required: false,
+    description:
+      'Fan-out mode: the HTTPS URL of the task function that tasks are dispatched to (required with TASKS_QUEUE_PREFIX).',
+  },
+  {
+    name: 'TASKS_SERVICE_ACCOUNT',
+    required: false,
+    description:
+      "Fan-out mode: the service account Cloud Tasks signs each call's OIDC token as; it alone may invoke the task function (required with TASKS_QUEUE_PREFIX).",
+  },
+  {
+    name: 'TASK_DISPATCH_DEADLINE_SECONDS',
+    required: false,
+    description:
+      "Fan-out mode: how long Cloud Tasks waits for one task call (default 1800, between 15 and 1800, Cloud Tasks' limit for HTTP tasks). RUN_BUDGET_SECONDS plus its grace must fit inside it: a task whose budget runs out enqueues its own continuation and answers in time.",
+  },
+  {
     name: 'GOOGLE_CLOUD_PROJECT',
     required: true,
     description: 'Project that owns the bucket, dataset and jobs.',
@@ -165,6 +200,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     required: false,
     localOnly: true,
     description: 'Secret Manager host:port over plaintext gRPC (local stack).',
+  },
+  {
+    name: 'CLOUD_TASKS_API_ENDPOINT',
+    required: false,
+    localOnly: true,
+    description: 'Cloud Tasks host:port over plaintext gRPC (local stack).',
   },
   {
     name: 'FIRESTORE_EMULATOR_HOST',

@@ -7,7 +7,10 @@ import type { Logger } from '../log.js';
 import { memoizeAsync } from '../memo.js';
 import type { LookerClient } from '../looker/client.js';
 import type { StateStore } from '../state/store.js';
+import { graceMs } from './budget.js';
 import { describeError, exportExplore } from './explore.js';
+
+export { graceMs } from './budget.js';
 import type { Staging } from './read.js';
 import type { TableWriter, WindowResult } from './window.js';
 import type { ExtractWindow } from './windows.js';
@@ -313,14 +316,6 @@ function registryEntry(name: string): ExploreDefinition {
   const explore = exploreRegistry.get(name);
   if (!explore) throw new Error(`explore ${name} is not registered`);
   return explore;
-}
-
-/**
- * How long a running window may go on past the budget: a tenth of it, at least ten seconds and
- * at most five minutes (the function's timeout must leave this much after the budget).
- */
-export function graceMs(budgetMs: number): number {
-  return Math.min(Math.max(Math.round(budgetMs / 10), 10_000), 300_000);
 }
 
 /**

@@ -44,6 +44,8 @@ describe('the function environment Terraform computes', () => {
       verifySsl: true,
       // A single instance keeps the module's dataset.
       dataset: 'looker_system_activity',
+      // No budget unless asked: Looker editions differ in what they allow.
+      monthlyQueryBudget: 0,
     });
     assert.equal(config.gcs.bucket, `${project()}-looker-activity-export-staging`);
     assert.equal(config.gcs.prefix, value(await evaluate(example, 'local.staging_prefix')));

@@ -139,6 +139,7 @@ describe('parseConfig: instances', () => {
         clientSecretSecret: 'projects/p/secrets/looker-client-secret',
         verifySsl: true,
         dataset: 'looker_system_activity',
+        monthlyQueryBudget: 0,
       },
     ]);
   });
