@@ -97,6 +97,7 @@ const ctx: RunContext = {
   now: () => NOW,
   runAt: NOW,
   ownUserId: memoizeAsync(() => looker.myUserId()),
+  queriesLeft: () => Infinity,
   deps: {
     instance: config.instances[0]!,
     looker,

@@ -1,6 +1,8 @@
 import { BigQuery } from '@google-cloud/bigquery';
 import { Firestore } from '@google-cloud/firestore';
 import { Storage } from '@google-cloud/storage';
+import { CloudTasksClient } from '@google-cloud/tasks';
+import { credentials } from '@grpc/grpc-js';
 import { PassThroughClient } from 'google-auth-library';
 import type { Config } from './config/index.js';
 import { SecretManagerSource } from './secrets/index.js';
@@ -11,6 +13,8 @@ export interface GoogleClients {
   bigquery: BigQuery;
   firestore: Firestore;
   secrets: SecretManagerSource;
+  /** Fan-out mode only. */
+  tasks?: CloudTasksClient;
 }
 
 /**
@@ -41,5 +45,17 @@ export function createClients(config: Config): GoogleClients {
       ignoreUndefinedProperties: true,
     }),
     secrets: new SecretManagerSource({ projectId, apiEndpoint: config.secretManager.apiEndpoint }),
+    tasks: config.tasks ? tasksClient(config.tasks.apiEndpoint) : undefined,
   };
+}
+
+function tasksClient(endpoint: string | undefined): CloudTasksClient {
+  if (!endpoint) return new CloudTasksClient();
+  const separator = endpoint.lastIndexOf(':');
+  return new CloudTasksClient({
+    apiEndpoint: endpoint.slice(0, separator),
+    port: Number(endpoint.slice(separator + 1)),
+    // The local stack speaks plaintext gRPC.
+    sslCreds: credentials.createInsecure(),
+  });
 }

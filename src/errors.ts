@@ -39,11 +39,11 @@ export class ConflictError extends ExportError {
   readonly code = 'conflict';
 }
 
-/** A dependency (Looker, Secret Manager, GCS, BigQuery, Firestore) failed. */
+/** A dependency (Looker, Secret Manager, GCS, BigQuery, Firestore, Cloud Tasks) failed. */
 export class DependencyError extends ExportError {
   readonly code: string;
   constructor(
-    readonly service: 'looker' | 'secret-manager' | 'gcs' | 'bigquery' | 'firestore',
+    readonly service: 'looker' | 'secret-manager' | 'gcs' | 'bigquery' | 'firestore' | 'cloud-tasks',
     message: string,
     readonly transient: boolean,
     options?: { cause?: unknown; status?: number; retryAfterMs?: number },

@@ -8,9 +8,26 @@ import { runExport, type InstanceDependencies, type RunRequest, type RunSummary 
 import { BigQueryLoader } from './sinks/bigquery.js';
 import { GcsStaging } from './sinks/gcs.js';
 import { StateStore } from './state/store.js';
+import { ConfigError } from './errors.js';
+import type { TaskPayload } from './tasks/payload.js';
+import { planFanOut, type PlanSummary } from './tasks/planner.js';
+import { CloudTasksQueue, type TaskQueue } from './tasks/queue.js';
+import { runTask, type TaskResult } from './tasks/worker.js';
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  logger?: Logger;
+}
 
 export interface Exporter {
-  run(request: RunRequest, options?: { signal?: AbortSignal; logger?: Logger }): Promise<RunSummary>;
+  /** `fan-out` when a queue is configured: a Scheduler call plans, task calls work. */
+  readonly mode: 'single-call' | 'fan-out';
+  /** Single-call mode's run: every instance, every selected explore, in this call. */
+  run(request: RunRequest, options?: RunOptions): Promise<RunSummary>;
+  /** Fan-out mode's Scheduler call: enqueue one task per instance and explore. */
+  plan(request: RunRequest, options?: RunOptions): Promise<PlanSummary>;
+  /** Fan-out mode's task call. */
+  runTask(payload: TaskPayload, options?: RunOptions): Promise<TaskResult>;
 }
 
 export interface ExporterOptions {
@@ -42,6 +59,8 @@ export function createExporter(
       loader: new BigQueryLoader(clients.bigquery, instance.dataset, config.bigquery.location),
       state: new StateStore(clients.firestore, config.firestore.collection, instance.name, {
         owner: `${config.projectId}.${instance.dataset}`,
+        // Fan-out: tasks of different explores of one instance may run side by side.
+        leasePerExplore: config.tasks !== undefined,
       }),
     };
   });
@@ -50,10 +69,17 @@ export function createExporter(
       ? clients.secrets.read(config.masking.keySecret)
       : Promise.reject(new Error('no MASKING_KEY_SECRET is configured')),
   );
-  return {
-    run(request, runOptions = {}) {
-      const runLogger = runOptions.logger ?? logger;
-      const instances: InstanceDependencies[] = wired.map((w) => ({
+  const queue = config.tasks && clients.tasks ? new CloudTasksQueue(clients.tasks, config.tasks) : undefined;
+  const needQueue = (): TaskQueue => {
+    if (!queue)
+      throw new ConfigError(['fan-out mode needs TASKS_QUEUE_PREFIX and the other TASKS_ variables']);
+    return queue;
+  };
+  const run = (request: RunRequest, runOptions: RunOptions, only?: string): Promise<RunSummary> => {
+    const runLogger = runOptions.logger ?? logger;
+    const instances: InstanceDependencies[] = wired
+      .filter((w) => only === undefined || w.instance.name === only)
+      .map((w) => ({
         instance: w.instance,
         loader: w.loader,
         state: w.state,
@@ -68,11 +94,29 @@ export function createExporter(
           retry: options.lookerRetry,
         }),
       }));
-      return runExport(
-        request,
-        { config, logger: runLogger, staging, instances, now: options.now },
-        runOptions.signal,
-      );
-    },
+    return runExport(
+      request,
+      { config, logger: runLogger, staging, instances, now: options.now },
+      runOptions.signal,
+    );
+  };
+  return {
+    mode: config.tasks ? 'fan-out' : 'single-call',
+    run: (request, runOptions = {}) => run(request, runOptions),
+    plan: (request, runOptions = {}) =>
+      planFanOut(request, {
+        config,
+        logger: runOptions.logger ?? logger,
+        queue: needQueue(),
+        instances: wired,
+        now: options.now,
+      }),
+    runTask: (payload, runOptions = {}) =>
+      runTask(payload, {
+        run: (request, instance) => run(request, runOptions, instance),
+        queue: needQueue(),
+        queueOf: (name) => config.instances.find((i) => i.name === name)?.queue,
+        logger: runOptions.logger ?? logger,
+      }),
   };
 }

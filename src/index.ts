@@ -3,6 +3,7 @@ import { createClients, type GoogleClients } from './clients.js';
 import { parseConfig, type Config } from './config/index.js';
 import { createExporter, type Exporter } from './exporter.js';
 import { createHttpHandler } from './http/handler.js';
+import { createTaskHandler } from './http/task-handler.js';
 import { createLogger } from './log.js';
 import { createPreflight, type Preflight } from './preflight/index.js';
 
@@ -34,6 +35,18 @@ functions.http(
       const w = instance();
       return (w.preflight ??= createPreflight(w.config, w.clients, logger));
     },
+    logger,
+    projectId: process.env.GOOGLE_CLOUD_PROJECT,
+  }),
+);
+
+// Fan-out mode's task function: the same source deployed a second time, invocable only by the
+// tasks service account (see terraform/tasks.tf).
+functions.http(
+  'exportSystemActivityTask',
+  createTaskHandler({
+    exporter: () => instance().exporter,
+    queuePrefix: () => instance().config.tasks?.queuePrefix,
     logger,
     projectId: process.env.GOOGLE_CLOUD_PROJECT,
   }),

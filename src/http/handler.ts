@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { summaryStatusCode, type RunSummary } from '../pipeline/run.js';
 import { httpStatusOf, type Preflight } from '../preflight/index.js';
 import { bodyProblem, installBodyGuard, MAX_BODY_BYTES } from './body-guard.js';
+import { planStatusCode } from '../tasks/planner.js';
 import { parseHttpRequest, queryToBody } from './request.js';
 
 export interface HandlerOptions {
@@ -39,7 +40,14 @@ export function createHttpHandler(options: HandlerOptions): HttpFunction {
         res.status(httpStatusOf(report)).json(report);
         return;
       }
-      const summary = await options.exporter().run(request.run, { logger });
+      const exporter = options.exporter();
+      if (exporter.mode === 'fan-out') {
+        // Fan-out mode: this call plans and enqueues; task calls do the work.
+        const plan = await exporter.plan(request.run, { logger });
+        res.status(planStatusCode(plan)).json(plan);
+        return;
+      }
+      const summary = await exporter.run(request.run, { logger });
       res.status(statusOf(summary)).json(summary);
     } catch (error) {
       const { status, body } = errorResponse(error);
@@ -55,7 +63,7 @@ class UnsupportedMediaType extends BadRequestError {}
 class PayloadTooLarge extends BadRequestError {}
 class PreflightUnavailable extends BadRequestError {}
 
-function readBody(req: Request): unknown {
+export function readBody(req: Request): unknown {
   if (req.method === 'GET') return queryToBody(req.query as Record<string, unknown>);
   if (req.method !== 'POST')
     throw new MethodNotAllowed([`method ${req.method} is not allowed; use POST (or GET)`]);
@@ -86,7 +94,7 @@ function statusOf(summary: RunSummary): number {
   return summaryStatusCode(summary);
 }
 
-function errorResponse(error: unknown): {
+export function errorResponse(error: unknown): {
   status: number;
   body: { error: string; code: string; problems?: readonly string[] };
 } {
@@ -108,7 +116,7 @@ function errorResponse(error: unknown): {
   return { status: 500, body: { error: 'internal error; see the function logs', code: 'internal' } };
 }
 
-function traceFields(req: Request, projectId?: string): Record<string, string> {
+export function traceFields(req: Request, projectId?: string): Record<string, string> {
   const header = req.get('x-cloud-trace-context');
   const trace = header?.split('/')[0];
   return trace && projectId

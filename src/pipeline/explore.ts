@@ -7,6 +7,7 @@ import type { ExploreDefinition } from '../explores/index.js';
 import type { Logger } from '../log.js';
 import type { LookerUsage } from '../looker/client.js';
 import { countAll, countByDay } from './count.js';
+import { MIN_EXPLORE_QUERIES } from './query-budget.js';
 import { packWindows, scheduledRange, type PlannedWindow, type ScheduledRange } from './plan.js';
 import type { ExploreSummary, RunContext, RunRequest } from './run.js';
 import { exportWindow, prepareExplore } from './window.js';
@@ -44,6 +45,12 @@ export async function exportExplore(
   let progress = await state.readProgress(explore.name);
   result.watermark = iso(progress.watermark);
 
+  if (ctx.queriesLeft() < MIN_EXPLORE_QUERIES) {
+    result.status = 'deferred';
+    result.note = deferralNote(ctx.queriesLeft());
+    logger.warn({ queriesLeft: ctx.queriesLeft() }, `${explore.name} deferred: ${result.note}`);
+    return settle();
+  }
   let plan: ExplorePlan;
   try {
     plan = await planExplore(explore, request, progress, ctx, [usage]);
@@ -79,6 +86,10 @@ export async function exportExplore(
   let prepared: Awaited<ReturnType<typeof prepareExplore>> | undefined;
   for (const window of plan.windows) {
     const base = windowBase(window);
+    if (result.status === 'succeeded' && ctx.queriesLeft() <= 0) {
+      result.status = 'deferred';
+      result.note = deferralNote(ctx.queriesLeft());
+    }
     if (budget.aborted || deadline.aborted || result.status !== 'succeeded') {
       result.windows.push({ ...base, counted: window.counted, status: 'skipped' });
       if (result.status === 'succeeded') result.status = 'partial';
@@ -194,6 +205,10 @@ export async function planExplore(
       note: 'Looker holds no rows yet',
     };
   return { windows, completesInitialLoad: initial };
+}
+
+function deferralNote(left: number): string {
+  return `the monthly Looker query budget leaves ${Math.max(0, left)} call(s) today; the rest waits for tomorrow's share`;
 }
 
 function windowBase(window: ExtractWindow) {

@@ -8,6 +8,7 @@ import { memoizeAsync } from '../memo.js';
 import type { LookerClient } from '../looker/client.js';
 import type { StateStore } from '../state/store.js';
 import { graceMs } from './budget.js';
+import { allowanceOf, type QueryAllowance } from './query-budget.js';
 import { describeError, exportExplore } from './explore.js';
 
 export { graceMs } from './budget.js';
@@ -39,7 +40,11 @@ export interface WindowSummary extends WindowResult {
 export interface ExploreSummary {
   explore: string;
   mode: ExploreDefinition['mode'];
-  status: 'succeeded' | 'failed' | 'partial';
+  /**
+   * `partial`: the time budget ran out (what is left is read next). `deferred`: the instance's
+   * monthly query budget allows no more today. `busy`: another run holds this explore's lease.
+   */
+  status: 'succeeded' | 'failed' | 'partial' | 'deferred' | 'busy';
   rows: number;
   /** Looker query calls this explore spent (counts and pages, retried attempts included). */
   lookerQueries: number;
@@ -61,7 +66,20 @@ export interface InstanceSummary {
   status: 'succeeded' | 'failed' | 'partial' | 'busy';
   /** Set when the instance failed before any explore ran (lease, state, session). */
   error?: string;
+  /** The instance's monthly Looker query budget, after this run (absent when state was unreadable). */
+  queryBudget?: QueryBudgetReport;
   explores: ExploreSummary[];
+}
+
+/** What a summary says of the monthly budget; `null` stands for "no limit". */
+export interface QueryBudgetReport {
+  month: string;
+  limit: number | null;
+  usedThisMonth: number;
+  usedToday: number;
+  allowanceToday: number | null;
+  /** Query calls this run spent on the instance. */
+  spent: number;
 }
 
 export interface RunSummary {
@@ -113,6 +131,8 @@ export interface RunContext {
   runAt: Date;
   /** The exporter's own Looker user id, asked once per run and instance. */
   ownUserId: () => Promise<string>;
+  /** Query calls the instance may still spend today (monthly budget); Infinity without one. */
+  queriesLeft: () => number;
 }
 
 /**
@@ -163,6 +183,7 @@ export async function runExport(
       now,
       runAt,
       ownUserId: memoizeAsync(() => instance.looker.myUserId()),
+      queriesLeft: () => Infinity,
     };
     const instanceLogger = logger.child({ instance: instance.instance.name });
     try {
@@ -239,16 +260,19 @@ async function exportInstance(
   deadline: AbortSignal,
 ): Promise<InstanceSummary> {
   const { instance, state, looker } = ctx.deps;
-  if (!request.dryRun) {
-    // The lease outlives the budget by a margin so a run finishing its last window keeps it.
-    await state.acquireLease(ctx.runId, ctx.config.runBudgetMs + 10 * 60_000, ctx.now());
-  }
+  // The lease outlives the budget by a margin so a run finishing its last window keeps it.
+  const leaseTtlMs = ctx.config.runBudgetMs + 10 * 60_000;
+  const perExplore = state.leasePerExplore;
+  if (!request.dryRun && !perExplore) await state.acquireLease(ctx.runId, leaseTtlMs, ctx.now());
+  let queryBudget: QueryBudgetReport | undefined;
   try {
+    const allowance = allowanceOf(instance.monthlyQueryBudget, await state.readQueryUsage(), ctx.now());
+    ctx.queriesLeft = () => allowance.leftToday - looker.usage.queries;
     const limit = pLimit(ctx.config.exploreConcurrency);
     const explores = await Promise.all(
       selected.map((explore) =>
         limit(() =>
-          exportExplore(
+          exportLeased(
             explore,
             request,
             ctx,
@@ -261,14 +285,8 @@ async function exportInstance(
             (error: unknown): ExploreSummary => {
               logger.error({ err: error, explore: explore.name }, 'explore not exported');
               return {
-                explore: explore.name,
-                mode: explore.mode,
-                status: 'failed',
-                rows: 0,
-                lookerQueries: 0,
-                lookerBytes: 0,
-                windows: [],
-                watermark: null,
+                ...emptyExplore(explore),
+                status: error instanceof ConflictError ? 'busy' : 'failed',
                 error: describeError(error),
               };
             },
@@ -288,15 +306,23 @@ async function exportInstance(
         },
         'explore finished',
       );
+    queryBudget = await recordQueryUsage(ctx, allowance, logger);
     const statuses = explores.map((e) => e.status);
     return {
       instance: instance.name,
       dataset: instance.dataset,
-      status: statuses.includes('failed') ? 'failed' : statuses.includes('partial') ? 'partial' : 'succeeded',
+      status: statuses.includes('failed')
+        ? 'failed'
+        : statuses.includes('busy')
+          ? 'busy'
+          : statuses.some((s) => s === 'partial' || s === 'deferred')
+            ? 'partial'
+            : 'succeeded',
+      ...(queryBudget && { queryBudget }),
       explores,
     };
   } finally {
-    if (!request.dryRun) {
+    if (!request.dryRun && !perExplore) {
       await state
         .releaseLease(ctx.runId)
         .catch((error: unknown) =>
@@ -305,6 +331,76 @@ async function exportInstance(
     }
     await looker.logout();
   }
+}
+
+/**
+ * One explore under the lease that covers it: the instance's (taken by exportInstance), or in
+ * fan-out mode its own, taken here and given back when it ends.
+ */
+async function exportLeased(
+  explore: ExploreDefinition,
+  request: RunRequest,
+  ctx: RunContext,
+  logger: Logger,
+  budget: AbortSignal,
+  deadline: AbortSignal,
+): Promise<ExploreSummary> {
+  const { state } = ctx.deps;
+  if (request.dryRun || !state.leasePerExplore)
+    return exportExplore(explore, request, ctx, logger, budget, deadline);
+  await state.acquireLease(ctx.runId, ctx.config.runBudgetMs + 10 * 60_000, ctx.now(), explore.name);
+  try {
+    return await exportExplore(explore, request, ctx, logger, budget, deadline);
+  } finally {
+    await state
+      .releaseLease(ctx.runId, explore.name)
+      .catch((error: unknown) => logger.warn({ err: error }, 'lease release failed; it expires on its own'));
+  }
+}
+
+/**
+ * Adds what the run spent to the month's count. Failing to record is logged, not fatal: the
+ * rows are loaded, and the budget undercounts by one run at most.
+ */
+async function recordQueryUsage(
+  ctx: RunContext,
+  allowance: QueryAllowance,
+  logger: Logger,
+): Promise<QueryBudgetReport> {
+  const spent = ctx.deps.looker.usage.queries;
+  let usage = { calls: allowance.usedThisMonth, dayCalls: allowance.usedToday, month: allowance.month };
+  if (spent > 0) {
+    try {
+      usage = await ctx.deps.state.addQueryUsage(spent, ctx.now());
+    } catch (error) {
+      logger.warn(
+        { err: error, spent },
+        'recording the query usage failed; the monthly budget misses this run',
+      );
+      usage = { ...usage, calls: usage.calls + spent, dayCalls: usage.dayCalls + spent };
+    }
+  }
+  return {
+    month: usage.month,
+    limit: allowance.limit > 0 ? allowance.limit : null,
+    usedThisMonth: usage.calls,
+    usedToday: usage.dayCalls,
+    allowanceToday: Number.isFinite(allowance.allowanceToday) ? allowance.allowanceToday : null,
+    spent,
+  };
+}
+
+export function emptyExplore(explore: ExploreDefinition): ExploreSummary {
+  return {
+    explore: explore.name,
+    mode: explore.mode,
+    status: 'succeeded',
+    rows: 0,
+    lookerQueries: 0,
+    lookerBytes: 0,
+    windows: [],
+    watermark: null,
+  };
 }
 
 /** `20261124T031500-1a2b3c`: sortable, unique enough, valid in job ids and object metadata. */

@@ -1,6 +1,7 @@
 import { FieldValue, Timestamp, type Firestore, type DocumentReference } from '@google-cloud/firestore';
 import pTimeout, { TimeoutError } from 'p-timeout';
 import { ConfigError, ConflictError, DependencyError } from '../errors.js';
+import { addUsage, type QueryUsage } from '../pipeline/query-budget.js';
 import type { ExploreProgress } from '../pipeline/windows.js';
 
 interface LeaseDoc {
@@ -26,6 +27,12 @@ export interface StateStoreOptions {
    * a collection by accident never share (and corrupt) each other's progress.
    */
   owner?: string;
+  /**
+   * Fan-out mode: each explore has its own lease (`{instance}/leases/{explore}`), so tasks of
+   * different explores of one instance may run side by side while two tasks of one explore
+   * never do. Single-call mode: one lease for the instance.
+   */
+  leasePerExplore?: boolean;
 }
 
 export const DEFAULT_STATE_TIMEOUT_MS = 15_000;
@@ -62,6 +69,7 @@ export class StateStore {
   readonly #instanceDoc: DocumentReference;
   readonly #timeoutMs: number;
   readonly #owner: string | undefined;
+  readonly leasePerExplore: boolean;
 
   constructor(
     private readonly firestore: Firestore,
@@ -72,6 +80,14 @@ export class StateStore {
     this.#instanceDoc = firestore.collection(collection).doc(documentId(instance));
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_STATE_TIMEOUT_MS;
     this.#owner = options.owner;
+    this.leasePerExplore = options.leasePerExplore ?? false;
+  }
+
+  /** The document holding the lease a run takes for `explore` (see leasePerExplore). */
+  #leaseDoc(explore: string | undefined): DocumentReference {
+    if (!this.leasePerExplore) return this.#instanceDoc;
+    if (explore === undefined) throw new Error('a per-explore lease needs the explore');
+    return this.#instanceDoc.collection('leases').doc(explore);
   }
 
   /**
@@ -90,20 +106,24 @@ export class StateStore {
    * The holder itself accepts the lease only when the commit was acknowledged before the
    * deadline, so a lease its holder runs under is never void for others.
    */
-  async acquireLease(runId: string, ttlMs: number, now = new Date()): Promise<void> {
+  async acquireLease(runId: string, ttlMs: number, now = new Date(), explore?: string): Promise<void> {
+    const leaseDoc = this.#leaseDoc(explore);
     await this.#transaction(
       'acquiring the run lease',
       async (tx, deadline) => {
-        const snapshot = await tx.get(this.#instanceDoc);
+        const [snapshot, leaseSnapshot] =
+          leaseDoc === this.#instanceDoc
+            ? await tx.get(this.#instanceDoc).then((s) => [s, s] as const)
+            : await Promise.all([tx.get(this.#instanceDoc), tx.get(leaseDoc)]);
         const owner = snapshot.get('owner') as string | undefined;
         if (this.#owner && owner && owner !== this.#owner)
           throw new ConfigError([
             `Firestore ${this.#instanceDoc.path} holds the progress of a deployment exporting into ${owner}, not ${this.#owner}: give each deployment its own FIRESTORE_COLLECTION (nothing was exported)`,
           ]);
-        const lease = snapshot.get('lease') as LeaseDoc | null | undefined;
+        const lease = leaseSnapshot.get('lease') as LeaseDoc | null | undefined;
         if (lease && lease.holder !== runId && isLive(lease, now)) {
           throw new ConflictError(
-            `Another export run (${lease.holder}) holds the lease until ${lease.expiresAt.toDate().toISOString()}; this call did nothing`,
+            `Another export run (${lease.holder}) holds the lease${explore && this.leasePerExplore ? ` of ${explore}` : ''} until ${lease.expiresAt.toDate().toISOString()}; this call did nothing`,
           );
         }
         // Writes are only buffered until the body returns: throwing here commits nothing. The
@@ -117,20 +137,50 @@ export class StateStore {
           committedAt: FieldValue.serverTimestamp(),
         };
         // The whole map replaces the old lease: merge would keep fields of the previous holder.
-        if (this.#owner && !owner)
-          tx.set(this.#instanceDoc, { lease: next, owner: this.#owner }, { mergeFields: ['lease', 'owner'] });
-        else tx.set(this.#instanceDoc, { lease: next }, { mergeFields: ['lease'] });
+        if (leaseDoc === this.#instanceDoc) {
+          if (this.#owner && !owner)
+            tx.set(
+              this.#instanceDoc,
+              { lease: next, owner: this.#owner },
+              { mergeFields: ['lease', 'owner'] },
+            );
+          else tx.set(this.#instanceDoc, { lease: next }, { mergeFields: ['lease'] });
+        } else {
+          if (this.#owner && !owner)
+            tx.set(this.#instanceDoc, { owner: this.#owner }, { mergeFields: ['owner'] });
+          tx.set(leaseDoc, { lease: next }, { mergeFields: ['lease'] });
+        }
       },
-      () => this.releaseLease(runId),
+      () => this.releaseLease(runId, explore),
     );
   }
 
   /** Gives the lease back if this run still holds it (a release that lands late only frees it sooner). */
-  async releaseLease(runId: string): Promise<void> {
+  async releaseLease(runId: string, explore?: string): Promise<void> {
+    const leaseDoc = this.#leaseDoc(explore);
     await this.#transaction('releasing the run lease', async (tx) => {
-      const snapshot = await tx.get(this.#instanceDoc);
+      const snapshot = await tx.get(leaseDoc);
       const lease = snapshot.get('lease') as LeaseDoc | undefined;
-      if (lease?.holder === runId) tx.update(this.#instanceDoc, { lease: null });
+      if (lease?.holder === runId) tx.update(leaseDoc, { lease: null });
+    });
+  }
+
+  /** What the instance spent of Looker's query calls this month (see query-budget.ts). */
+  async readQueryUsage(): Promise<QueryUsage | undefined> {
+    const snapshot = await this.#bounded('reading the query usage', this.#instanceDoc.get());
+    return snapshot.get('queryUsage') as QueryUsage | undefined;
+  }
+
+  /**
+   * Adds query calls a run spent. Not tied to a lease: the calls were spent whatever became of
+   * the run, and the budget must count them.
+   */
+  async addQueryUsage(calls: number, now = new Date()): Promise<QueryUsage> {
+    return this.#transaction('recording the query usage', async (tx) => {
+      const snapshot = await tx.get(this.#instanceDoc);
+      const usage = addUsage(snapshot.get('queryUsage') as QueryUsage | undefined, calls, now);
+      tx.set(this.#instanceDoc, { queryUsage: usage }, { mergeFields: ['queryUsage'] });
+      return usage;
     });
   }
 
@@ -151,11 +201,11 @@ export class StateStore {
     now = new Date(),
   ): Promise<ExploreProgress> {
     return this.#transaction('recording export progress', async (tx) => {
-      const [instance, current] = await Promise.all([
-        tx.get(this.#instanceDoc),
+      const [leaseHolder, current] = await Promise.all([
+        tx.get(this.#leaseDoc(explore)),
         tx.get(this.#progressDoc(explore)),
       ]);
-      const lease = instance.get('lease') as LeaseDoc | undefined;
+      const lease = leaseHolder.get('lease') as LeaseDoc | undefined;
       if (lease?.holder !== runId || lease.expiresAt.toMillis() <= now.getTime()) {
         throw new ConflictError(`Run ${runId} no longer holds the lease; its progress was not recorded`);
       }

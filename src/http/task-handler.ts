@@ -1,0 +1,89 @@
+import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
+import { queueIdOf } from '../config/index.js';
+import { BadRequestError, ExportError } from '../errors.js';
+import type { Exporter } from '../exporter.js';
+import type { Logger } from '../log.js';
+import { describeError } from '../pipeline/explore.js';
+import { parseTaskPayload, taskId } from '../tasks/payload.js';
+import { taskStatusCode } from '../tasks/worker.js';
+import { installBodyGuard } from './body-guard.js';
+import { errorResponse, readBody, traceFields } from './handler.js';
+
+export interface TaskHandlerOptions {
+  exporter: () => Exporter;
+  logger: Logger;
+  /** TASKS_QUEUE_PREFIX: a task must come from its instance's queue. */
+  queuePrefix: () => string | undefined;
+  projectId?: string;
+}
+
+/**
+ * The task function's only HTTP-aware code. Who may call it is the platform's business (only
+ * the tasks service account may invoke it, and only from inside Google); this checks the call
+ * is a task from the queue of the instance it names, then maps the outcome to a status Cloud
+ * Tasks understands. Cloud Tasks retries every answer outside 2xx, so: 200 done (or failed
+ * for good: see taskStatusCode), 409 another task of the explore is running, 503 transient,
+ * 400 a malformed task (retried only up to the queue's max attempts, and it costs Looker nothing).
+ */
+export function createTaskHandler(options: TaskHandlerOptions): HttpFunction {
+  installBodyGuard();
+  return async (req: Request, res: Response) => {
+    const queueName = req.get('x-cloudtasks-queuename');
+    const logger = options.logger.child({
+      ...traceFields(req, options.projectId),
+      task: req.get('x-cloudtasks-taskname'),
+      queue: queueName,
+      retryCount: numberOr(req.get('x-cloudtasks-taskretrycount')),
+      executionCount: numberOr(req.get('x-cloudtasks-taskexecutioncount')),
+    });
+    try {
+      if (req.method !== 'POST')
+        throw new BadRequestError([`method ${req.method} is not allowed; tasks POST`]);
+      if (!queueName)
+        throw new BadRequestError([
+          'this function runs Cloud Tasks calls only (no X-CloudTasks-QueueName header): call the export function instead',
+        ]);
+      const payload = parseTaskPayload(readBody(req));
+      const prefix = options.queuePrefix();
+      if (!prefix)
+        throw new BadRequestError([
+          'fan-out mode is off (TASKS_QUEUE_PREFIX is not set): no task is expected',
+        ]);
+      const expected = queueIdOf(prefix, payload.instance);
+      if (queueName !== expected)
+        throw new BadRequestError([
+          `task for instance ${payload.instance} came from queue ${queueName}, not from its own queue ${expected}`,
+        ]);
+      const result = await options
+        .exporter()
+        .runTask(payload, { logger: logger.child({ taskId: taskId(payload) }) });
+      const status = taskStatusCode(result);
+      if (result.status === 'failed')
+        logger.error(
+          { task: result.task, summary: result.summary },
+          `task ${result.task} failed in a way no retry fixes; not retried (progress unchanged: tomorrow's plan repeats it)`,
+        );
+      res.status(status).json(result);
+    } catch (error) {
+      if (
+        error instanceof ExportError &&
+        !error.transient &&
+        !(error instanceof BadRequestError) &&
+        error.code !== 'conflict'
+      ) {
+        // Terminal: a retry would fail the same way and spend Looker queries doing so.
+        logger.error({ err: error }, 'task failed in a way no retry fixes; not retried');
+        res.status(200).json({ status: 'failed', error: describeError(error), code: error.code });
+        return;
+      }
+      const { status, body } = errorResponse(error);
+      if (status >= 500) logger.error({ err: error }, 'task failed; the queue retries it');
+      else logger.warn({ status, error: body.error }, 'task refused');
+      res.status(status >= 500 && !(error instanceof ExportError) ? 503 : status).json(body);
+    }
+  };
+}
+
+function numberOr(value: string | undefined): number | undefined {
+  return value === undefined || !/^\d+$/.test(value) ? undefined : Number(value);
+}

@@ -1,0 +1,181 @@
+/**
+ * Fan-out mode's Scheduler call: plan, do not work. One task per instance and explore goes to
+ * the instance's own queue; the task function exports it. Planning asks Looker nothing (each
+ * query belongs to the instance's queue, whose concurrency limit protects Looker), only the
+ * state store for the month's query budget.
+ */
+import pLimit from 'p-limit';
+import type { Config, LookerInstance } from '../config/index.js';
+import { explores as registry, type ExploreDefinition } from '../explores/index.js';
+import type { Logger } from '../log.js';
+import { describeError } from '../pipeline/explore.js';
+import { allowanceOf, MIN_EXPLORE_QUERIES, type QueryAllowance } from '../pipeline/query-budget.js';
+import { newRunId, type RunRequest } from '../pipeline/run.js';
+import type { StateStore } from '../state/store.js';
+import { TASK_PAYLOAD_VERSION, taskId, type TaskPayload } from './payload.js';
+import type { TaskQueue } from './queue.js';
+
+export interface PlannedTask {
+  instance: string;
+  explore: string;
+  /** The task id in the instance's queue. */
+  task: string;
+  /**
+   * `duplicate`: a task of that name exists or ran recently (a repeated Scheduler delivery).
+   * `deferred`: the monthly query budget leaves no room today. `skipped`: nothing to do
+   * (a snapshot cannot be backfilled). `planned`: a dry run.
+   */
+  status: 'enqueued' | 'duplicate' | 'deferred' | 'skipped' | 'planned' | 'failed';
+  note?: string;
+  error?: string;
+}
+
+export interface PlanSummary {
+  runId: string;
+  mode: 'fan-out';
+  request: 'scheduled' | 'backfill';
+  planDay: string;
+  dryRun: boolean;
+  status: 'succeeded' | 'failed';
+  /** True when every failure may pass on its own (Cloud Scheduler should retry). */
+  retryable: boolean;
+  /** The planner asks Looker nothing. */
+  lookerQueries: 0;
+  tasks: PlannedTask[];
+  queryBudgets: ({ instance: string } & Omit<QueryAllowance, 'leftToday' | 'allowanceToday'> & {
+      allowanceToday: number | null;
+      leftToday: number | null;
+    })[];
+  durationMs: number;
+}
+
+export interface PlanDependencies {
+  config: Config;
+  logger: Logger;
+  queue: TaskQueue;
+  instances: readonly { instance: LookerInstance; state: StateStore }[];
+  now?: () => Date;
+}
+
+export async function planFanOut(request: RunRequest, deps: PlanDependencies): Promise<PlanSummary> {
+  const now = deps.now ?? (() => new Date());
+  const started = Date.now();
+  const runAt = now();
+  const runId = newRunId(runAt);
+  const logger = deps.logger.child({ runId });
+  const planDay = runAt.toISOString().slice(0, 10);
+  // Snapshots first, as in single-call mode: a snapshot can only be taken today.
+  const selected = [...(request.explores ?? deps.config.explores.map((name) => registry.get(name)!))].sort(
+    (a, b) => Number(a.mode === 'incremental') - Number(b.mode === 'incremental'),
+  );
+  const backfill = request.backfill && {
+    from: request.backfill.from.toISOString().slice(0, 10),
+    to: request.backfill.to.toISOString().slice(0, 10),
+  };
+  const tasks: PlannedTask[] = [];
+  const queryBudgets: PlanSummary['queryBudgets'] = [];
+  const enqueueLimit = pLimit(8);
+  await Promise.all(
+    deps.instances.map(async ({ instance, state }) => {
+      const entries = selected.map((explore) => {
+        const payload: TaskPayload = {
+          v: TASK_PAYLOAD_VERSION,
+          instance: instance.name,
+          explore: explore.name,
+          planDay,
+          part: 1,
+          ...(backfill && { backfill }),
+        };
+        const task: PlannedTask = {
+          instance: instance.name,
+          explore: explore.name,
+          task: taskId(payload),
+          status: 'planned',
+        };
+        tasks.push(task);
+        return { explore, payload, task };
+      });
+      let allowance: QueryAllowance;
+      try {
+        allowance = allowanceOf(instance.monthlyQueryBudget, await state.readQueryUsage(), runAt);
+      } catch (error) {
+        for (const { task } of entries)
+          Object.assign(task, { status: 'failed', error: describeError(error) });
+        return;
+      }
+      queryBudgets.push({
+        instance: instance.name,
+        ...allowance,
+        allowanceToday: finite(allowance.allowanceToday),
+        leftToday: finite(allowance.leftToday),
+      });
+      let left = allowance.leftToday;
+      await Promise.all(
+        entries.map(({ explore, payload, task }) => {
+          const skip = skipReason(explore, request);
+          if (skip) return Object.assign(task, { status: 'skipped', note: skip });
+          if (left < MIN_EXPLORE_QUERIES)
+            return Object.assign(task, {
+              status: 'deferred',
+              note: `the monthly Looker query budget leaves ${left} call(s) today (an explore takes at least ${MIN_EXPLORE_QUERIES})`,
+            });
+          left -= MIN_EXPLORE_QUERIES;
+          if (request.dryRun) return task;
+          return enqueueLimit(async () => {
+            try {
+              task.status = await deps.queue.enqueue(instance.queue!, payload);
+            } catch (error) {
+              task.status = 'failed';
+              task.error = describeError(error);
+              logger.error(
+                { err: error, task: task.task, instance: instance.name },
+                'enqueuing a task failed',
+              );
+            }
+          });
+        }),
+      );
+    }),
+  );
+  const failed = tasks.filter((t) => t.status === 'failed');
+  const summary: PlanSummary = {
+    runId,
+    mode: 'fan-out',
+    request: backfill ? 'backfill' : 'scheduled',
+    planDay,
+    dryRun: request.dryRun,
+    status: failed.length ? 'failed' : 'succeeded',
+    retryable: failed.every((t) => t.error?.startsWith('[transient]') ?? true),
+    lookerQueries: 0,
+    tasks,
+    queryBudgets,
+    durationMs: Date.now() - started,
+  };
+  const counts = Object.fromEntries(
+    ['enqueued', 'duplicate', 'deferred', 'skipped', 'planned', 'failed'].map((s) => [
+      s,
+      tasks.filter((t) => t.status === s).length,
+    ]),
+  );
+  (failed.length ? logger.error.bind(logger) : logger.info.bind(logger))(
+    { status: summary.status, tasks: counts, planDay, summary },
+    `fan-out plan ${summary.status}: ${counts.enqueued} enqueued, ${counts.duplicate} already queued, ${counts.deferred} deferred`,
+  );
+  return summary;
+}
+
+/** 200 when every task is queued (or need not be), 503 to have Scheduler retry, 500 otherwise. */
+export function planStatusCode(summary: PlanSummary): number {
+  if (summary.status === 'failed') return summary.retryable ? 503 : 500;
+  return 200;
+}
+
+function skipReason(explore: ExploreDefinition, request: RunRequest): string | undefined {
+  if (request.backfill && explore.mode === 'snapshot')
+    return 'a snapshot explore holds current state only: past days cannot be backfilled';
+  return undefined;
+}
+
+function finite(n: number): number | null {
+  return Number.isFinite(n) ? n : null;
+}
