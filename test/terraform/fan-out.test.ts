@@ -184,7 +184,7 @@ describe('who may do what in fan-out mode', () => {
     const runtime = '${google_service_account.runtime.member}';
     const tasks = '${google_service_account.tasks[0].member}';
     const grants = [...tf.resources]
-      .filter(([address, body]) => /tasks|task\[/.test([...strings(body)].join(' ')) && 'role' in body)
+      .filter(([, body]) => /tasks|task\[/.test([...strings(body)].join(' ')) && 'role' in body)
       .map(([address, body]) => `${address} ${String(body.role)} ${String(body.member)}`)
       .sort();
     assert.deepEqual(grants, [
@@ -199,7 +199,7 @@ describe('who may do what in fan-out mode', () => {
     const invoke = resource('google_cloud_run_service_iam_member.tasks_call_task_function');
     assert.equal(invoke.service, '${google_cloudfunctions2_function.task[0].service_config[0].service}');
     // Nobody else is granted anything on the task function, and the tasks account nothing else.
-    const onTaskFunction = [...tf.resources].filter(([address, body]) => 'role' in body && [...strings(body)].some((s) => s.includes('google_cloudfunctions2_function.task')));
+    const onTaskFunction = [...tf.resources].filter(([, body]) => 'role' in body && [...strings(body)].some((s) => s.includes('google_cloudfunctions2_function.task')));
     assert.deepEqual(onTaskFunction.map(([address]) => address), ['google_cloud_run_service_iam_member.tasks_call_task_function']);
     const ofTasksAccount = [...tf.resources].filter(([, body]) => body.member === tasks);
     assert.deepEqual(ofTasksAccount.map(([address]) => address), ['google_cloud_run_service_iam_member.tasks_call_task_function']);
