@@ -450,7 +450,7 @@ variable "settle_days" {
 
 variable "elite_system_activity" {
   type        = bool
-  description = "Every Looker instance has Elite System Activity (refreshed every 10 minutes, no 12-hour cache); only then may settle_days be 0."
+  description = "Every Looker instance has Elite System Activity (refreshed every 10 minutes, no 12-hour cache, several queries at once); only then may settle_days be 0 and, in fan-out mode, an instance run more than one System Activity query at a time."
   default     = false
 }
 

@@ -331,6 +331,16 @@ describe('storage, BigQuery and Firestore', () => {
       seen.add(from);
       return [...(graph.get(from) ?? [])].some((next) => reaches(next, target, seen));
     };
+    // Terraform refuses a plan whose references and depends_on form a cycle.
+    const cycle = (from: string, path: string[] = []): string[] | undefined => {
+      if (path.includes(from)) return [...path.slice(path.indexOf(from)), from];
+      for (const next of graph.get(from) ?? []) {
+        const found = cycle(next, [...path, from]);
+        if (found) return found;
+      }
+      return undefined;
+    };
+    for (const address of graph.keys()) assert.equal(cycle(address)?.join(' -> '), undefined, 'a dependency cycle');
     const late = [...tf.resources.keys()].filter((a) => a.startsWith('google_') && a !== 'google_project_service.required' && !reaches(a, 'google_project_service.required'));
     assert.deepEqual(late, [], 'these resources may be created before the APIs they call are enabled');
     // The checker sees a missing edge: a resource that names no other and no API is caught.
