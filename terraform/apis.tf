@@ -13,6 +13,7 @@ locals {
     "cloudfunctions.googleapis.com",       # the function
     "cloudresourcemanager.googleapis.com", # project IAM members
     "cloudscheduler.googleapis.com",       # the daily job
+    "cloudtasks.googleapis.com",           # fan-out mode's queues (enabled either way: it costs nothing idle)
     "firestore.googleapis.com",            # the export state
     "iam.googleapis.com",                  # service accounts
     "logging.googleapis.com",              # log-based metrics, the run history sink

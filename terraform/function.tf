@@ -24,6 +24,13 @@ resource "google_storage_bucket_object" "source" {
   source = data.archive_file.source.output_path
 }
 
+# The task function (tasks.tf) is built from the same zip, runs as the same account with the
+# same environment: only the entry point, the timeout and the scaling differ.
+locals {
+  # Null: the project's default build account (see README, "Build service account").
+  function_build_service_account = var.build_service_account != "" ? "projects/${var.project_id}/serviceAccounts/${var.build_service_account}" : null
+}
+
 resource "google_cloudfunctions2_function" "export" {
   project     = var.project_id
   name        = var.name
@@ -32,10 +39,10 @@ resource "google_cloudfunctions2_function" "export" {
   labels      = local.labels
 
   build_config {
-    runtime     = var.runtime
-    entry_point = "exportSystemActivity"
-    # Null: the project's default build account (see README, "Build service account").
-    service_account = var.build_service_account != "" ? "projects/${var.project_id}/serviceAccounts/${var.build_service_account}" : null
+    runtime = var.runtime
+    # In fan-out mode it only plans and enqueues the tasks.
+    entry_point     = "exportSystemActivity"
+    service_account = local.function_build_service_account
 
     source {
       storage_source {
@@ -70,5 +77,8 @@ resource "google_cloudfunctions2_function" "export" {
     google_project_iam_member.runtime_runs_jobs,
     google_project_iam_member.runtime_uses_firestore_database,
     google_firestore_database.state,
+    # Fan-out mode (none otherwise): the queues it enqueues to, and its right to.
+    google_cloud_tasks_queue_iam_member.runtime_enqueues_tasks,
+    google_service_account_iam_member.runtime_acts_as_tasks_account,
   ]
 }

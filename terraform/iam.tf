@@ -19,6 +19,21 @@ resource "google_service_account" "invoker" {
   depends_on   = [google_project_service.required]
 }
 
+# Fan-out mode: Cloud Tasks signs each task call's OIDC token as this account, the only one
+# that may invoke the task function. The tokens are minted by Google's Cloud Tasks service
+# agent (service-PROJECT_NUMBER@gcp-sa-cloudtasks.iam.gserviceaccount.com), whose
+# roles/cloudtasks.serviceAgent holds iam.serviceAccounts.getOpenIdToken: Google grants it on
+# the project when the API is enabled (on every project since 2019), so nothing is granted here.
+resource "google_service_account" "tasks" {
+  count = var.fan_out ? 1 : 0
+
+  project      = var.project_id
+  account_id   = local.tasks_account_id
+  display_name = "${var.name} task caller"
+  description  = "Cloud Tasks calls the task function as this account (OIDC), in fan-out mode."
+  depends_on   = [google_project_service.required]
+}
+
 resource "google_secret_manager_secret_iam_member" "runtime_reads_looker_api_key" {
   for_each = google_secret_manager_secret.looker_api_key
 
@@ -115,4 +130,42 @@ resource "google_cloudfunctions2_function_iam_member" "operators_read_function" 
   cloud_function = google_cloudfunctions2_function.export.name
   role           = "roles/cloudfunctions.viewer"
   member         = each.value
+}
+
+# ---------------------------------------------------------------------------------------------
+# Fan-out mode: the runtime account (both functions) creates tasks on each instance's queue,
+# the planner's and the continuations; nothing else on the queues (no listing, purging, IAM).
+# ---------------------------------------------------------------------------------------------
+
+resource "google_cloud_tasks_queue_iam_member" "runtime_enqueues_tasks" {
+  for_each = google_cloud_tasks_queue.instance
+
+  project  = var.project_id
+  location = each.value.location
+  name     = each.value.name
+  role     = "roles/cloudtasks.enqueuer"
+  member   = google_service_account.runtime.member
+}
+
+# Creating a task that carries an OIDC token for an account is acting as that account
+# (iam.serviceAccounts.actAs): granted on the tasks account alone, not on the project, so the
+# runtime account can mint calls as no other account.
+resource "google_service_account_iam_member" "runtime_acts_as_tasks_account" {
+  count = var.fan_out ? 1 : 0
+
+  service_account_id = google_service_account.tasks[0].name
+  role               = "roles/iam.serviceAccountUser"
+  member             = google_service_account.runtime.member
+}
+
+# The tasks account may call the task function's Cloud Run service and nothing else; it is the
+# only invoker there (operators and the scheduler call the planner, the export function).
+resource "google_cloud_run_service_iam_member" "tasks_call_task_function" {
+  count = var.fan_out ? 1 : 0
+
+  project  = var.project_id
+  location = var.region
+  service  = google_cloudfunctions2_function.task[0].service_config[0].service
+  role     = "roles/run.invoker"
+  member   = google_service_account.tasks[0].member
 }

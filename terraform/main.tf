@@ -62,6 +62,10 @@ locals {
         length(var.looker_instances) == 1 ? var.dataset_id : "${var.dataset_id}_${replace(name, "-", "_")}",
       )
       verify_ssl = instance.verify_ssl != null ? instance.verify_ssl : var.looker_verify_ssl
+      # Fan-out mode: how many tasks its queue dispatches at once (System Activity queries).
+      max_concurrent_queries = coalesce(instance.max_concurrent_queries, var.looker_max_concurrent_queries)
+      # Null: the module-wide LOOKER_MONTHLY_QUERY_BUDGET applies (the code's default).
+      monthly_query_budget = instance.monthly_query_budget
       # The Secret Manager secrets of its API key, by half.
       secret_ids = {
         client_id     = "${name}-looker-client-id"
@@ -87,18 +91,23 @@ locals {
   # -------------------------------------------------------------------------------------------
   function_environment = {
     LOOKER_INSTANCES = jsonencode([
-      for name, instance in local.instances : {
-        name               = name
-        baseUrl            = instance.base_url
-        clientIdSecret     = "projects/${var.project_id}/secrets/${instance.secret_ids.client_id}"
-        clientSecretSecret = "projects/${var.project_id}/secrets/${instance.secret_ids.client_secret}"
-        dataset            = instance.dataset_id
-        verifySsl          = instance.verify_ssl
-      }
+      for name, instance in local.instances : merge(
+        {
+          name               = name
+          baseUrl            = instance.base_url
+          clientIdSecret     = "projects/${var.project_id}/secrets/${instance.secret_ids.client_id}"
+          clientSecretSecret = "projects/${var.project_id}/secrets/${instance.secret_ids.client_secret}"
+          dataset            = instance.dataset_id
+          verifySsl          = instance.verify_ssl
+        },
+        # Only when set: the code takes a number or nothing, not null.
+        { for key, budget in { monthlyQueryBudget = instance.monthly_query_budget } : key => budget if budget != null },
+      )
     ])
-    LOOKER_VERIFY_SSL      = tostring(var.looker_verify_ssl)
-    LOOKER_TIMEOUT_SECONDS = tostring(var.looker_timeout_seconds)
-    LOOKER_ROW_CAP         = tostring(var.looker_row_cap)
+    LOOKER_MONTHLY_QUERY_BUDGET = tostring(var.looker_monthly_query_budget)
+    LOOKER_VERIFY_SSL           = tostring(var.looker_verify_ssl)
+    LOOKER_TIMEOUT_SECONDS      = tostring(var.looker_timeout_seconds)
+    LOOKER_ROW_CAP              = tostring(var.looker_row_cap)
     # Empty counts as unset in the code: every registered explore.
     EXPORT_EXPLORES      = join(",", var.explores)
     EXPLORE_CONCURRENCY  = tostring(var.explore_concurrency)
@@ -119,7 +128,40 @@ locals {
     WINDOW_MAX_ROWS       = tostring(var.window_max_rows)
     # Validated against the scheduler's attempt deadline and the function timeout (variables.tf).
     RUN_BUDGET_SECONDS = tostring(var.run_budget_seconds)
+    # Fan-out mode; empty strings count as unset, which is single-call mode.
+    TASKS_QUEUE_PREFIX             = var.fan_out ? local.tasks_queue_prefix : ""
+    TASKS_LOCATION                 = var.fan_out ? var.region : ""
+    TASK_HANDLER_URL               = var.fan_out ? local.task_handler_url : ""
+    TASKS_SERVICE_ACCOUNT          = var.fan_out ? local.tasks_service_account_email : ""
+    TASK_DISPATCH_DEADLINE_SECONDS = tostring(var.task_dispatch_deadline_seconds)
   }
+
+  # -------------------------------------------------------------------------------------------
+  # Fan-out mode (tasks.tf): one queue per instance, a task function, an account that Cloud
+  # Tasks signs the calls' OIDC tokens as. Every name is computed here from inputs, because the
+  # environment above names them and the task function's own environment cannot read its URL.
+  # -------------------------------------------------------------------------------------------
+  task_function_name = "${var.name}-task"
+  # The gen2 function's cloudfunctions.net URL, https://REGION-PROJECT.cloudfunctions.net/NAME,
+  # known before apply (the run.app URL holds a hash Cloud Run picks at creation). Tasks are
+  # sent there and it is their OIDC audience: for functions, Google's samples give the function's
+  # full cloudfunctions.net URL as the audience. tasks.tf checks it against the deployed URL.
+  task_handler_url = "https://${var.region}-${var.project_id}.cloudfunctions.net/${local.task_function_name}"
+  # Like the other accounts (iam.tf): account IDs are at most 30 characters.
+  tasks_account_id            = "${substr(var.name, 0, 22)}-tasks"
+  tasks_service_account_email = "${local.tasks_account_id}@${var.project_id}.iam.gserviceaccount.com"
+  # The code names each instance's queue PREFIX-NAME, every character a queue ID cannot hold
+  # replaced by - (queueIdOf in src/config); a spec compares the two for every instance.
+  tasks_queue_prefix = var.name
+  task_queues = var.fan_out ? {
+    for name, instance in local.instances : name => {
+      queue_id                  = "${local.tasks_queue_prefix}-${replace(name, "/[^A-Za-z0-9-]/", "-")}"
+      max_concurrent_dispatches = instance.max_concurrent_queries
+    }
+  } : {}
+  # Every queue may dispatch its K tasks at once, one request per instance of the function: with
+  # fewer instances Cloud Run would answer 429 and the queue would back off for nothing.
+  task_max_instances = sum(concat([0], [for queue in values(local.task_queues) : queue.max_concurrent_dispatches]))
 
   # -------------------------------------------------------------------------------------------
   # One table per explore, in every instance's dataset. The schema files and tables.json (each
@@ -203,11 +245,18 @@ locals {
 # ---------------------------------------------------------------------------------------------
 # What the function logs, as Cloud Logging stores it (one JSON line on stdout becomes
 # jsonPayload), and the filters, metrics and queries built on it (monitoring.tf,
-# run_history.tf). Gen2 functions log as their Cloud Run service, named like the function.
+# run_history.tf). Gen2 functions log as their Cloud Run service, named like the function; in
+# fan-out mode the task function logs the explores it exports, so both are read.
 # ---------------------------------------------------------------------------------------------
 
 locals {
-  function_logs = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"${var.name}\""
+  function_services = var.fan_out ? [var.name, local.task_function_name] : [var.name]
+  function_logs = (var.fan_out
+    ? "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=~\"^(${join("|", local.function_services)})$\""
+    : "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"${var.name}\""
+  )
+  # The same choice as a PromQL label matcher (whose regular expressions are anchored).
+  function_service_matcher = var.fan_out ? "service_name=~\"${join("|", local.function_services)}\"" : "service_name=\"${var.name}\""
 
   # One entry per run: "export run succeeded" / "export run partial" / "export run failed".
   run_summary_filter = "${local.function_logs} AND jsonPayload.message=~\"^export run (succeeded|partial|failed)$\""
@@ -224,8 +273,17 @@ locals {
   explore_succeeded_promql = "logging_googleapis_com:user_${replace(local.explore_succeeded_metric, "/[^A-Za-z0-9_]/", "_")}"
   stale_explores_query = join(" or ", [
     for key, table in local.instance_tables :
-    "absent_over_time(${local.explore_succeeded_promql}{monitored_resource=\"cloud_run_revision\",service_name=\"${var.name}\",looker_instance=\"${table.instance}\",explore=\"${table.table_id}\"}[${var.stale_explore_hours}h])"
+    "absent_over_time(${local.explore_succeeded_promql}{monitored_resource=\"cloud_run_revision\",${local.function_service_matcher},looker_instance=\"${table.instance}\",explore=\"${table.table_id}\"}[${var.stale_explore_hours}h])"
   ])
+
+  # Fan-out mode: Cloud Tasks logs every attempt's response on the queue (tasks.tf samples them
+  # all) as jsonPayload.attemptResponseLog, with status (a google.rpc code name, OK for 2xx) and
+  # dispatchCount (a string). A failed attempt whose count reached task_max_attempts is the last
+  # one: the task is dropped. (The queues' max_retry_duration of a day is never reached first:
+  # ten attempts with their backoffs take a few hours at most.)
+  task_logs            = "resource.type=\"cloud_tasks_queue\" AND resource.labels.queue_id=~\"^(${join("|", [for queue in values(local.task_queues) : queue.queue_id])})$\""
+  dropped_task_filter  = "${local.task_logs} AND jsonPayload.attemptResponseLog.dispatchCount=\"${var.task_max_attempts}\" AND jsonPayload.attemptResponseLog.status!=\"OK\""
+  dropped_tasks_metric = "${var.name}-dropped-tasks"
 
   # Logging names the table after the log (run.googleapis.com/stdout); with partitioned tables
   # it is one table, partitioned by the entries' timestamp.

@@ -5,7 +5,8 @@
 #   explore and instance, and one PromQL condition that finds each exported explore of each
 #   instance with no success in stale_explore_hours. Metric-absence conditions stop at 23.5
 #   hours, so a 36-hour absence needs absent_over_time().
-# Both notify alert_notification_channels (none: incidents show in the console only).
+# - fan-out mode: a task dropped after task_max_attempts, from the queues' attempt logs.
+# All notify alert_notification_channels (none: incidents show in the console only).
 # ---------------------------------------------------------------------------------------------
 
 resource "google_logging_metric" "failed_runs" {
@@ -146,4 +147,73 @@ resource "google_monitoring_alert_policy" "stale_explore" {
   }
 
   depends_on = [google_logging_metric.explore_succeeded]
+}
+
+resource "google_logging_metric" "dropped_tasks" {
+  count = var.fan_out ? 1 : 0
+
+  project     = var.project_id
+  name        = local.dropped_tasks_metric
+  description = "Cloud Tasks of ${var.name} dropped after their last failed attempt (fan-out mode)."
+  filter      = local.dropped_task_filter
+
+  metric_descriptor {
+    metric_kind  = "DELTA"
+    value_type   = "INT64"
+    unit         = "1"
+    display_name = "${var.name} dropped tasks"
+  }
+
+  depends_on = [google_project_service.required]
+}
+
+resource "google_monitoring_alert_policy" "dropped_task" {
+  count = var.fan_out ? 1 : 0
+
+  project               = var.project_id
+  display_name          = "${var.name}: a task was dropped after ${var.task_max_attempts} attempts"
+  combiner              = "OR"
+  severity              = "ERROR"
+  notification_channels = var.alert_notification_channels
+  user_labels           = local.labels
+
+  conditions {
+    display_name = "task dropped"
+
+    condition_threshold {
+      filter          = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.dropped_tasks[0].name}\" AND resource.type=\"cloud_tasks_queue\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+
+      trigger {
+        count = 1
+      }
+    }
+  }
+
+  alert_strategy {
+    auto_close = "86400s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    subject   = "${var.name}: a task was dropped after ${var.task_max_attempts} attempts"
+    content   = <<-EOT
+      Cloud Tasks gave up on a task of `${var.name}` after ${var.task_max_attempts} failed
+      attempts (the incident's `queue_id` names the Looker instance's queue). Its attempts:
+
+      `${local.dropped_task_filter}`
+
+      The explore's watermark did not move, so the next day's plan enqueues it again; until then
+      that explore of that instance is not exported. The task function's logs say why each
+      attempt failed (409: another task held the explore's lease; 503: a transient failure).
+    EOT
+  }
 }

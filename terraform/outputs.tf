@@ -69,14 +69,31 @@ output "firestore_database" {
 }
 
 output "alert_policies" {
-  description = "Cloud Monitoring alert policies: a failed run, and an explore with no successful run in stale_explore_hours."
+  description = "Cloud Monitoring alert policies: a failed run, an explore with no successful run in stale_explore_hours, and (fan-out mode) a task dropped after task_max_attempts."
   value = {
     failed_run    = google_monitoring_alert_policy.failed_run.name
     stale_explore = google_monitoring_alert_policy.stale_explore.name
+    # Fan-out mode only (null otherwise).
+    dropped_task = one(google_monitoring_alert_policy.dropped_task[*].name)
   }
 }
 
 output "run_history_dataset" {
   description = "BigQuery dataset the run summaries are routed to (table run_googleapis_com_stdout, view runs_per_day once create_run_history_view is on)."
   value       = google_bigquery_dataset.run_history.dataset_id
+}
+
+output "task_queues" {
+  description = "Fan-out mode: each Looker instance's Cloud Tasks queue ID (in region); empty otherwise."
+  value       = { for name, queue in google_cloud_tasks_queue.instance : name => queue.name }
+}
+
+output "task_function_uri" {
+  description = "Fan-out mode: the task function's URL, where the tasks are sent (null otherwise)."
+  value       = one(google_cloudfunctions2_function.task[*].url)
+}
+
+output "tasks_service_account" {
+  description = "Fan-out mode: email of the account Cloud Tasks calls the task function as (null otherwise)."
+  value       = one(google_service_account.tasks[*].email)
 }

@@ -39,6 +39,11 @@ resource "google_cloud_scheduler_job" "daily" {
     }
   }
 
-  # The first call must not race the grant that lets it in.
-  depends_on = [google_project_service.required, google_cloud_run_service_iam_member.invoker_calls_function]
+  # The first call must not race the grant that lets it in, nor (fan-out mode) the task
+  # function and the grant that lets its tasks in.
+  depends_on = [
+    google_project_service.required,
+    google_cloud_run_service_iam_member.invoker_calls_function,
+    google_cloud_run_service_iam_member.tasks_call_task_function,
+  ]
 }

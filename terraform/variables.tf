@@ -56,9 +56,11 @@ variable "labels" {
 
 variable "looker_instances" {
   type = map(object({
-    base_url   = string
-    dataset_id = optional(string)
-    verify_ssl = optional(bool)
+    base_url               = string
+    dataset_id             = optional(string)
+    verify_ssl             = optional(bool)
+    max_concurrent_queries = optional(number)
+    monthly_query_budget   = optional(number)
   }))
   description = <<-EOT
     Looker instances to export, by name: the name is the looker_instance column and keys the
@@ -66,7 +68,9 @@ variable "looker_instances" {
     <name>-looker-client-secret (containers only: you add the versions), and its own dataset:
     dataset_id, by default the module's dataset_id for a single instance and
     <dataset_id>_<name> (hyphens as underscores) for several. verify_ssl defaults to
-    looker_verify_ssl. Example: { acme = { base_url = "https://acme.cloud.looker.com" } }.
+    looker_verify_ssl, max_concurrent_queries (fan-out mode: the size of the instance's queue) to
+    looker_max_concurrent_queries, monthly_query_budget to looker_monthly_query_budget.
+    Example: { acme = { base_url = "https://acme.cloud.looker.com" } }.
   EOT
 
   validation {
@@ -94,6 +98,33 @@ variable "looker_instances" {
   validation {
     condition     = length(distinct([for name, instance in var.looker_instances : lower(coalesce(instance.dataset_id, length(var.looker_instances) == 1 ? var.dataset_id : "${var.dataset_id}_${replace(name, "-", "_")}"))])) == length(var.looker_instances)
     error_message = "looker_instances must load each instance into its own dataset: a load replaces a whole day partition, so two instances in one table would replace each other's rows. Give each a different dataset_id."
+  }
+
+  validation {
+    condition     = alltrue([for name, instance in var.looker_instances : instance.max_concurrent_queries == null || try(instance.max_concurrent_queries >= 1 && instance.max_concurrent_queries <= 8 && floor(instance.max_concurrent_queries) == instance.max_concurrent_queries, false)])
+    error_message = "looker_instances max_concurrent_queries must be a whole number between 1 and 8."
+  }
+
+  # Outside Elite System Activity, Looker refuses a second System Activity query while one runs.
+  validation {
+    condition     = var.elite_system_activity || alltrue([for name, instance in var.looker_instances : coalesce(instance.max_concurrent_queries, 1) <= 1])
+    error_message = "looker_instances max_concurrent_queries above 1 needs elite_system_activity = true: outside Elite System Activity Looker runs one System Activity query at a time and refuses a second one."
+  }
+
+  validation {
+    condition     = alltrue([for name, instance in var.looker_instances : instance.monthly_query_budget == null || try(instance.monthly_query_budget >= 0 && instance.monthly_query_budget <= 1000000000 && floor(instance.monthly_query_budget) == instance.monthly_query_budget, false)])
+    error_message = "looker_instances monthly_query_budget must be a whole number between 0 (no limit) and 1000000000."
+  }
+}
+
+variable "looker_monthly_query_budget" {
+  type        = number
+  description = "Looker query API calls each instance may spend per calendar month (UTC), counts and pages together; an instance's monthly_query_budget overrides it. Each day gets an even share of what is left, and explores that do not fit wait for the next day. Looker (Google Cloud core) Standard edition allows 1,000 query API calls a month: set a little under that there. 0 (default): no limit."
+  default     = 0
+
+  validation {
+    condition     = var.looker_monthly_query_budget >= 0 && var.looker_monthly_query_budget <= 1000000000 && floor(var.looker_monthly_query_budget) == var.looker_monthly_query_budget
+    error_message = "looker_monthly_query_budget must be a whole number between 0 (no limit) and 1000000000."
   }
 }
 
@@ -419,7 +450,7 @@ variable "settle_days" {
 
 variable "elite_system_activity" {
   type        = bool
-  description = "Every Looker instance has Elite System Activity (refreshed every 10 minutes, no 12-hour cache); only then may settle_days be 0."
+  description = "Every Looker instance has Elite System Activity (refreshed every 10 minutes, no 12-hour cache, several queries at once); only then may settle_days be 0 and, in fan-out mode, an instance run more than one System Activity query at a time."
   default     = false
 }
 
@@ -545,4 +576,103 @@ variable "create_run_history_view" {
   type        = bool
   description = "Create the runs_per_day view over the run history. Cloud Logging creates the table it reads with the first run summary it routes, and BigQuery refuses a view over a missing table: set this to true and apply again after the first run."
   default     = false
+}
+
+# ---------------------------------------------------------------------------------------------
+# Fan-out mode (tasks.tf, README.md "Fan-out mode")
+# ---------------------------------------------------------------------------------------------
+
+variable "fan_out" {
+  type        = bool
+  description = "Fan-out mode: the scheduler's call only plans and enqueues one Cloud Task per instance and explore on the instance's own queue, and a second function (<name>-task) exports each explore, continuing itself when its budget runs out. Off (default): one call exports everything."
+  default     = false
+}
+
+variable "looker_max_concurrent_queries" {
+  type        = number
+  description = "Fan-out mode: System Activity queries one Looker instance runs at once, i.e. its queue's max_concurrent_dispatches (an instance's max_concurrent_queries overrides it). Above 1 only with elite_system_activity: outside Elite System Activity Looker runs one System Activity query at a time."
+  default     = 1
+
+  validation {
+    condition     = var.looker_max_concurrent_queries >= 1 && var.looker_max_concurrent_queries <= 8 && floor(var.looker_max_concurrent_queries) == var.looker_max_concurrent_queries
+    error_message = "looker_max_concurrent_queries must be a whole number between 1 and 8."
+  }
+
+  validation {
+    condition     = var.looker_max_concurrent_queries <= 1 || var.elite_system_activity
+    error_message = "looker_max_concurrent_queries above 1 needs elite_system_activity = true: outside Elite System Activity Looker runs one System Activity query at a time and refuses a second one."
+  }
+}
+
+# A task's budget, the dispatch deadline and the task function's timeout, tied like the
+# scheduler's (README.md, "Deadlines"): Cloud Tasks waits this long for a call, then counts it
+# failed and dispatches it again; the function gets exactly as long.
+variable "task_dispatch_deadline_seconds" {
+  type        = number
+  description = "Fan-out mode: how long Cloud Tasks waits for one task call (at most 1800, its limit for HTTP targets); also the task function's timeout. At least run_budget_seconds + 300 (the window in flight finishes and the task answers in time) and at most run_budget_seconds + 600 (a task's Firestore lease lasts its budget plus 10 minutes)."
+  default     = 1800
+
+  validation {
+    condition     = var.task_dispatch_deadline_seconds >= 15 && var.task_dispatch_deadline_seconds <= 1800 && floor(var.task_dispatch_deadline_seconds) == var.task_dispatch_deadline_seconds
+    error_message = "task_dispatch_deadline_seconds must be a whole number between 15 and 1800: Cloud Tasks waits at most 30 minutes for an HTTP task."
+  }
+
+  validation {
+    condition     = !var.fan_out || var.run_budget_seconds <= var.task_dispatch_deadline_seconds - local.deadline_margin_seconds
+    error_message = "run_budget_seconds (${var.run_budget_seconds}) must be at most task_dispatch_deadline_seconds minus ${local.deadline_margin_seconds} (${var.task_dispatch_deadline_seconds - local.deadline_margin_seconds}) in fan-out mode: the window in flight when a task's budget runs out needs that margin to finish before Cloud Tasks stops waiting and dispatches the task again."
+  }
+
+  validation {
+    condition     = !var.fan_out || var.task_dispatch_deadline_seconds <= var.run_budget_seconds + local.lease_slack_seconds
+    error_message = "task_dispatch_deadline_seconds (${var.task_dispatch_deadline_seconds}) must be at most run_budget_seconds plus ${local.lease_slack_seconds} (${var.run_budget_seconds + local.lease_slack_seconds}) in fan-out mode: it is the task function's timeout, and a task's Firestore lease lasts its budget plus 10 minutes, so a task still running after that could be overtaken by its own retry."
+  }
+}
+
+variable "task_max_attempts" {
+  type        = number
+  description = "Fan-out mode: dispatches of one task before Cloud Tasks drops it (a 409 while another task of the explore holds its lease, or a 503, is retried; the code answers 2xx to what a retry cannot fix)."
+  default     = 10
+
+  validation {
+    condition     = var.task_max_attempts >= 1 && var.task_max_attempts <= 100 && floor(var.task_max_attempts) == var.task_max_attempts
+    error_message = "task_max_attempts must be a whole number between 1 and 100."
+  }
+}
+
+variable "task_min_backoff_seconds" {
+  type        = number
+  description = "Fan-out mode: wait before the first retry of a task; it doubles on each retry (a few times) up to task_max_backoff_seconds."
+  default     = 60
+
+  validation {
+    condition     = var.task_min_backoff_seconds >= 1 && var.task_min_backoff_seconds <= 3600 && floor(var.task_min_backoff_seconds) == var.task_min_backoff_seconds
+    error_message = "task_min_backoff_seconds must be a whole number between 1 and 3600."
+  }
+}
+
+variable "task_max_backoff_seconds" {
+  type        = number
+  description = "Fan-out mode: longest wait between two retries of a task."
+  default     = 3600
+
+  validation {
+    condition     = var.task_max_backoff_seconds >= 1 && var.task_max_backoff_seconds <= 86400 && floor(var.task_max_backoff_seconds) == var.task_max_backoff_seconds
+    error_message = "task_max_backoff_seconds must be a whole number between 1 and 86400."
+  }
+
+  validation {
+    condition     = var.task_max_backoff_seconds >= var.task_min_backoff_seconds
+    error_message = "task_max_backoff_seconds (${var.task_max_backoff_seconds}) must be at least task_min_backoff_seconds (${var.task_min_backoff_seconds})."
+  }
+}
+
+variable "task_ingress_settings" {
+  type        = string
+  description = "Fan-out mode: network ingress of the task function. ALLOW_INTERNAL_ONLY (default): only sources Google counts as internal, among them Cloud Tasks in the same project; only the tasks account may invoke it either way (README.md, \"Fan-out mode\")."
+  default     = "ALLOW_INTERNAL_ONLY"
+
+  validation {
+    condition     = contains(["ALLOW_ALL", "ALLOW_INTERNAL_ONLY", "ALLOW_INTERNAL_AND_GCLB"], var.task_ingress_settings)
+    error_message = "task_ingress_settings must be ALLOW_ALL, ALLOW_INTERNAL_ONLY or ALLOW_INTERNAL_AND_GCLB."
+  }
 }

@@ -58,6 +58,8 @@ describe('the function environment Terraform computes', () => {
     assert.deepEqual(config.masking, { rules: {}, keySecret: undefined }, 'nothing masked unless asked');
     // The run stops starting windows in time to answer Cloud Scheduler (operations.test.ts).
     assert.equal(config.runBudgetMs, 1500 * 1000);
+    // Single-call mode unless fan_out (fan-out.test.ts).
+    assert.equal(config.tasks, undefined);
   });
 
   it('is accepted with every input set away from its default, and keeps the run inside the timeout', async () => {

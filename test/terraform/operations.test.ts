@@ -12,6 +12,7 @@ import sqlParser from 'node-sql-parser';
 import { parseConfig } from '../../src/config/index.js';
 import { evaluate, exampleInputs, MODULE, type ConsoleResult } from './console.js';
 import { parseModule, strings, blockOf, resourceOf, type HclBody, type ParsedModule } from './hcl.js';
+import { functionEntry as entry, logFilterMatches } from './log-filter.js';
 
 let tf: ParsedModule;
 let example: Record<string, unknown>;
@@ -177,26 +178,6 @@ describe('who may do what', () => {
     assert.equal(block(firestore, 'condition').expression, '${local.firestore_condition}');
   });
 });
-
-/**
- * The Logging query language subset the module's filters use: terms joined by AND, each
- * `field="text"` (equality) or `field=~"re2"` (a regular expression search).
- */
-function logFilterMatches(filter: string, entry: Record<string, unknown>): boolean {
-  return filter.split(' AND ').every((term) => {
-    const m = /^([\w.]+)(=~|=)"((?:[^"\\]|\\.)*)"$/.exec(term.trim());
-    assert.ok(m, `filter term ${term} is outside the subset this check reads`);
-    const actual = m[1]!.split('.').reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], entry);
-    const expected = JSON.parse(`"${m[3]!}"`) as string;
-    if (typeof actual !== 'string') return false;
-    return m[2] === '=' ? actual === expected : new RegExp(expected).test(actual);
-  });
-}
-
-/** A log entry as Cloud Logging stores a line the function wrote on stdout. */
-function entry(jsonPayload: Record<string, unknown>, service = 'looker-activity-export') {
-  return { resource: { type: 'cloud_run_revision', labels: { service_name: service, revision_name: `${service}-00001-abc` } }, jsonPayload };
-}
 
 describe('alerts', () => {
   const filters = () => defaults.filters;

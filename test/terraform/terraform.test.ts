@@ -36,6 +36,8 @@ const API_OF: Record<string, string[]> = {
   google_bigquery_table: ['bigquery.googleapis.com'],
   google_cloud_run_service_iam_member: ['run.googleapis.com'],
   google_cloud_scheduler_job: ['cloudscheduler.googleapis.com'],
+  google_cloud_tasks_queue: ['cloudtasks.googleapis.com'],
+  google_cloud_tasks_queue_iam_member: ['cloudtasks.googleapis.com'],
   google_cloudfunctions2_function: ['cloudfunctions.googleapis.com', 'run.googleapis.com', 'cloudbuild.googleapis.com', 'artifactregistry.googleapis.com'],
   google_cloudfunctions2_function_iam_member: ['cloudfunctions.googleapis.com'],
   google_firestore_database: ['firestore.googleapis.com'],
@@ -46,6 +48,7 @@ const API_OF: Record<string, string[]> = {
   google_secret_manager_secret: ['secretmanager.googleapis.com'],
   google_secret_manager_secret_iam_member: ['secretmanager.googleapis.com'],
   google_service_account: ['iam.googleapis.com'],
+  google_service_account_iam_member: ['iam.googleapis.com'],
   google_storage_bucket: ['storage.googleapis.com'],
   google_storage_bucket_iam_member: ['storage.googleapis.com'],
   google_storage_bucket_object: ['storage.googleapis.com'],
@@ -139,13 +142,21 @@ describe('access', () => {
     assert.ok(job.attempt_deadline, 'the job sets attempt_deadline');
     assert.ok(Array.isArray(job.retry_config), 'the job has a retry_config block');
 
-    const invokers = [...tf.resources].filter(([, body]) => body.role === 'roles/run.invoker');
-    assert.ok(invokers.length > 0);
-    for (const [address, body] of invokers) {
-      // Granted on the function's Cloud Run service only, never on the project.
+    const exportService = '${google_cloudfunctions2_function.export.service_config[0].service}';
+    const taskService = '${google_cloudfunctions2_function.task[0].service_config[0].service}';
+    const allInvokers = [...tf.resources].filter(([, body]) => body.role === 'roles/run.invoker');
+    for (const [address, body] of allInvokers) {
+      // Granted on one function's Cloud Run service only, never on the project.
       assert.match(address, /^google_cloud_run_service_iam_member\./, `${address} grants run.invoker beyond one service`);
-      assert.equal(body.service, '${google_cloudfunctions2_function.export.service_config[0].service}');
+      assert.ok([exportService, taskService].includes(String(body.service)), `${address} grants run.invoker on ${String(body.service)}`);
     }
+    // The task function (fan-out mode) has one invoker, the account Cloud Tasks signs as.
+    assert.deepEqual(
+      allInvokers.filter(([, body]) => body.service === taskService).map(([address, body]) => `${address} ${String(body.member)}`),
+      ['google_cloud_run_service_iam_member.tasks_call_task_function ${google_service_account.tasks[0].member}'],
+    );
+    const invokers = allInvokers.filter(([, body]) => body.service === exportService);
+    assert.ok(invokers.length > 0);
     const members = invokers.map(([, body]) => String(body.member));
     assert.ok(members.includes('${google_service_account.invoker.member}'), 'the invoker account has roles/run.invoker');
     assert.ok(!members.some((m) => m.includes('google_service_account.runtime')), 'the runtime account can call its own function');
@@ -165,10 +176,13 @@ describe('access', () => {
       .sort();
     assert.deepEqual(grants, [
       'google_bigquery_dataset_iam_member.runtime_edits_dataset roles/bigquery.dataEditor',
+      // Fan-out mode: tasks on each instance's queue, carrying the tasks account's OIDC token.
+      'google_cloud_tasks_queue_iam_member.runtime_enqueues_tasks roles/cloudtasks.enqueuer',
       'google_project_iam_member.runtime_runs_jobs roles/bigquery.jobUser',
       'google_project_iam_member.runtime_uses_firestore_database roles/datastore.user',
       'google_secret_manager_secret_iam_member.runtime_reads_looker_api_key roles/secretmanager.secretAccessor',
       'google_secret_manager_secret_iam_member.runtime_reads_masking_key roles/secretmanager.secretAccessor',
+      'google_service_account_iam_member.runtime_acts_as_tasks_account roles/iam.serviceAccountUser',
       'google_storage_bucket_iam_member.runtime_stages_objects roles/storage.objectUser',
     ]);
     // Each grant is on one of the module's own resources: one per secret, the bucket, one per dataset.
@@ -317,6 +331,16 @@ describe('storage, BigQuery and Firestore', () => {
       seen.add(from);
       return [...(graph.get(from) ?? [])].some((next) => reaches(next, target, seen));
     };
+    // Terraform refuses a plan whose references and depends_on form a cycle.
+    const cycle = (from: string, path: string[] = []): string[] | undefined => {
+      if (path.includes(from)) return [...path.slice(path.indexOf(from)), from];
+      for (const next of graph.get(from) ?? []) {
+        const found = cycle(next, [...path, from]);
+        if (found) return found;
+      }
+      return undefined;
+    };
+    for (const address of graph.keys()) assert.equal(cycle(address)?.join(' -> '), undefined, 'a dependency cycle');
     const late = [...tf.resources.keys()].filter((a) => a.startsWith('google_') && a !== 'google_project_service.required' && !reaches(a, 'google_project_service.required'));
     assert.deepEqual(late, [], 'these resources may be created before the APIs they call are enabled');
     // The checker sees a missing edge: a resource that names no other and no API is caught.
@@ -395,7 +419,7 @@ describe('variables, references and outputs', () => {
   });
 
   it('outputs what an operator needs', () => {
-    for (const name of ['function_uri', 'function_name', 'runtime_service_account', 'invoker_service_account', 'staging_bucket', 'datasets', 'tables', 'views', 'scheduler_job', 'secret_ids']) {
+    for (const name of ['function_uri', 'function_name', 'runtime_service_account', 'invoker_service_account', 'staging_bucket', 'datasets', 'tables', 'views', 'scheduler_job', 'secret_ids', 'task_queues', 'task_function_uri', 'tasks_service_account']) {
       assert.ok(tf.outputs.has(name), `missing output ${name}`);
     }
   });
