@@ -72,7 +72,7 @@ export interface TasksRequest {
   queue?: QueueInput;
   updateMask?: { paths?: string[] };
   task?: TaskInput;
-  responseView?: string;
+  responseView?: string | number;
 }
 
 const METHODS_WITH_BODY: HttpMethod[] = ['POST', 'PUT', 'PATCH'];
@@ -316,9 +316,10 @@ function camel(path: string): string {
   return path.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-function parseView(view: string | undefined): View {
-  if (!view || view === 'VIEW_UNSPECIFIED' || view === 'BASIC') return 'BASIC';
-  if (view === 'FULL') return 'FULL';
+function parseView(view: string | number | undefined): View {
+  // Proto3 JSON accepts an enum by name or by number (the client's fallback mode sends numbers).
+  if (!view || view === 'VIEW_UNSPECIFIED' || view === 'BASIC' || String(view) === '1') return 'BASIC';
+  if (view === 'FULL' || String(view) === '2') return 'FULL';
   throw invalid(`Unknown response_view ${view}.`);
 }
 
