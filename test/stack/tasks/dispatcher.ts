@@ -44,7 +44,6 @@ export interface DroppedTask {
 interface QueueRuntime {
   bucket: TokenBucket;
   inFlight: number;
-  maxInFlight: number;
   timer?: NodeJS.Timeout;
 }
 
@@ -168,7 +167,6 @@ export class Dispatcher {
       runtime = {
         bucket: new TokenBucket(maxDispatchesPerSecond, maxBurstSize),
         inFlight: 0,
-        maxInFlight: 0,
       };
       this.#runtimes.set(queue.name, runtime);
     }
@@ -208,7 +206,6 @@ export class Dispatcher {
     task.running += 1;
     runtime.inFlight += 1;
     this.#inFlight += 1;
-    runtime.maxInFlight = Math.max(runtime.maxInFlight, runtime.inFlight);
     this.#maxInFlight.set(queue.id, Math.max(this.maxInFlight(queue.id), runtime.inFlight));
 
     const record: DispatchRecord = {
