@@ -16,6 +16,7 @@ import {
   type SecretManagerFake,
   type SecretManagerFakeOptions,
 } from './secrets/index.js';
+import { startCloudTasksFake, type CloudTasksFake } from './tasks/index.js';
 
 export const PROJECT_ID = 'looker-export-local';
 export const BUCKET = 'looker-export-staging';
@@ -36,6 +37,7 @@ export interface StackOptions {
   /** `secrets.secrets` are added beside the two Looker credential secrets. */
   secrets?: Partial<Omit<SecretManagerFakeOptions, 'projectId'>>;
   firestore?: FirestoreEmulatorOptions;
+  tasks?: OptionsOf<typeof startCloudTasksFake>;
 }
 
 export interface Stack {
@@ -48,6 +50,8 @@ export interface Stack {
   bigquery: BigQueryFake;
   secrets: SecretManagerFake;
   firestore: FirestoreEmulator;
+  /** Cloud Tasks: no queues until a spec creates them (Terraform does in the cloud). */
+  tasks: CloudTasksFake;
   /** Forgets data and armed faults everywhere; the bucket, the dataset and the seeded secrets stay. */
   reset(): Promise<void>;
   /** Stops every part, the Firestore JVM included; idempotent. */
@@ -59,7 +63,7 @@ interface Closable {
 }
 
 /**
- * Starts the five parts in parallel on free 127.0.0.1 ports. The Looker fake gets fresh random
+ * Starts the six parts in parallel on free 127.0.0.1 ports. The Looker fake gets fresh random
  * credentials, stored only as the `looker-client-id` / `looker-client-secret` secrets; the
  * staging bucket and the dataset are created as Terraform creates them in the cloud. If any part
  * fails to start, the others are stopped and the error names the part.
@@ -88,6 +92,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
     }),
     firestore: startFirestoreEmulator(options.firestore),
+    tasks: startCloudTasksFake(options.tasks),
   };
   const names = Object.keys(parts) as (keyof typeof parts)[];
   const settled = await Promise.allSettled(names.map((name) => parts[name] as Promise<Closable>));
@@ -107,9 +112,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw new Error(`The local stack did not start (${failures.join('; ')})`, { cause: first.reason });
   }
 
-  const [looker, gcs, bigquery, secrets, firestore] = (settled as PromiseFulfilledResult<unknown>[]).map(
-    (result) => result.value,
-  ) as [LookerFake, GcsFake, BigQueryFake, SecretManagerFake, FirestoreEmulator];
+  const [looker, gcs, bigquery, secrets, firestore, tasks] = (
+    settled as PromiseFulfilledResult<unknown>[]
+  ).map((result) => result.value) as [
+    LookerFake,
+    GcsFake,
+    BigQueryFake,
+    SecretManagerFake,
+    FirestoreEmulator,
+    CloudTasksFake,
+  ];
 
   const provision = async () => {
     await gcs.createBucket(BUCKET);
@@ -136,6 +148,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     BIGQUERY_API_ENDPOINT: bigquery.url,
     SECRET_MANAGER_API_ENDPOINT: secrets.address,
     FIRESTORE_EMULATOR_HOST: firestore.host,
+    CLOUD_TASKS_API_ENDPOINT: tasks.address,
     METADATA_SERVER_DETECTION: 'none',
   };
 
@@ -148,6 +161,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     bigquery,
     secrets,
     firestore,
+    tasks,
     async reset() {
       await Promise.all([
         looker.reset(),
@@ -155,6 +169,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         bigquery.reset(),
         secrets.reset(),
         firestore.reset(PROJECT_ID),
+        tasks.reset(),
       ]);
       await provision();
     },
