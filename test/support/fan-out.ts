@@ -46,13 +46,14 @@ export async function startFanOut(
   queue: QueueSettings = {},
   exporterOptions: ExporterOptions = {},
 ): Promise<FanOut> {
-  let wired: { config: Config; exporter: ReturnType<typeof createExporter> } | undefined;
+  // The task function's URL goes into the config, so the handler is served before it is wired.
+  const wired: { current?: { config: Config; exporter: ReturnType<typeof createExporter> } } = {};
   const taskFunction = `task_${randomUUID().slice(0, 8)}`;
   functions.http(
     taskFunction,
     createTaskHandler({
-      exporter: () => wired!.exporter,
-      queuePrefix: () => wired!.config.tasks?.queuePrefix,
+      exporter: () => wired.current!.exporter,
+      queuePrefix: () => wired.current!.config.tasks?.queuePrefix,
       logger: h.logger,
       projectId: h.stack.projectId,
     }),
@@ -76,7 +77,7 @@ export async function startFanOut(
     now: () => h.clock.now,
     ...exporterOptions,
   });
-  wired = { config, exporter };
+  wired.current = { config, exporter };
   const planner = `plan_${randomUUID().slice(0, 8)}`;
   functions.http(
     planner,
