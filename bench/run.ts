@@ -1,10 +1,12 @@
 /**
- * `npm run bench`, in two parts (BENCH_PARTS=extract,window):
+ * `npm run bench`, in four parts (BENCH_PARTS=extract,window,fanout,initial):
  * - extract: the function's read path (count first, plan, readWindow into GCS) at 100k and 1M
  *   rows of content_usage and of the wider history (BENCH_SIZES), against the naive method and
  *   the copy floor. The Looker and GCS fakes run here; each extract runs in a child process
  *   (compiled JS, as deployed) so its peak RSS is the function's own.
  * - window: the whole window path through the exporter on the local stack (bench/window-path.ts).
+ * - fanout, initial: fan-out mode on Cloud Tasks, five instances against one, and a first load
+ *   through continuations (bench/fan-out.ts).
  * Prints tables, writes bench/results.json and bench/results.svg.
  */
 import { execFile } from 'node:child_process';
@@ -17,6 +19,14 @@ import { startLookerFake } from '../test/stack/looker/index.js';
 import { explores } from '../src/explores/index.js';
 import { startOfUtcDay } from '../src/pipeline/windows.js';
 import { runWindowPath, windowPathTable, type WindowPathResult } from './window-path.js';
+import {
+  initialLoadTable,
+  runInitialLoad,
+  runScale,
+  scaleTable,
+  type InitialLoadResult,
+  type ScaleResult,
+} from './fan-out.js';
 
 type Method = 'ours' | 'naive' | 'floor';
 interface Measure {
@@ -45,7 +55,7 @@ interface Result {
   verified?: boolean;
 }
 
-const PARTS = (process.env.BENCH_PARTS ?? 'extract,window').split(',');
+const PARTS = (process.env.BENCH_PARTS ?? 'extract,window,fanout,initial').split(',');
 const SIZES = (process.env.BENCH_SIZES ?? '100000,500000,1000000').split(',').map(Number);
 const EXPLORES = (process.env.BENCH_EXPLORES ?? 'content_usage,history').split(',');
 /**
@@ -147,9 +157,15 @@ for (const size of PARTS.includes('extract') ? SIZES : []) {
 
 const extractSeconds = Math.round((Date.now() - started) / 1000);
 if (PARTS.includes('window')) windowPath = await runWindowPath();
+const fanOut: ScaleResult[] = PARTS.includes('fanout') ? await runScale() : [];
+const initialLoad: InitialLoadResult | undefined = PARTS.includes('initial')
+  ? await runInitialLoad()
+  : undefined;
 
 if (results.length) printTable();
 if (windowPath.length) process.stdout.write('\n' + windowPathTable(windowPath) + '\n');
+if (fanOut.length) process.stdout.write('\n' + scaleTable(fanOut) + '\n');
+if (initialLoad) process.stdout.write('\n' + initialLoadTable(initialLoad) + '\n');
 const seconds = Math.round((Date.now() - started) / 1000);
 const loadAtEnd = load();
 await writeFile(
@@ -164,6 +180,8 @@ await writeFile(
       loadAverage: { start: loadAtStart, end: loadAtEnd },
       results,
       windowPath,
+      fanOut,
+      initialLoad,
     },
     null,
     2,

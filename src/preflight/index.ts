@@ -6,6 +6,7 @@ import type { ExploreDefinition } from '../explores/types.js';
 import type { Logger } from '../log.js';
 import { checkBucket, checkDataset, checkFirestore } from './google.js';
 import { checkLookerInstance, checkSecret } from './looker.js';
+import { checkQueue } from './tasks.js';
 import { summarise, type PreflightReport } from './report.js';
 
 export { httpStatusOf, type CheckResult, type CheckStatus, type PreflightReport } from './report.js';
@@ -64,11 +65,18 @@ export function createPreflight(
         timeoutMs: Math.min(timeoutMs, config.looker.timeoutMs),
       };
       const perInstance = instances.map(async (instance) => {
-        const [looker, dataset] = await Promise.all([
+        const [looker, dataset, queue] = await Promise.all([
           checkLookerInstance(instance, lookerContext),
           checkDataset(clients.bigquery, config, instance.dataset),
+          clients.tasks && instance.queue
+            ? checkQueue(clients.tasks, config, instance, timeoutMs)
+            : undefined,
         ]);
-        return [...looker, { instance: instance.name, ...dataset }];
+        return [
+          ...looker,
+          { instance: instance.name, ...dataset },
+          ...(queue ? [{ ...queue, instance: instance.name }] : []),
+        ];
       });
       const shared = [
         checkBucket(clients.storage, config),

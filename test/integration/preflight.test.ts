@@ -12,6 +12,8 @@ import { promisify } from 'node:util';
 import { after, afterEach, before, describe, it } from 'node:test';
 import * as functions from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { CloudTasksClient } from '@google-cloud/tasks';
+import * as grpc from '@grpc/grpc-js';
 import request from 'supertest';
 import { main } from '../../src/cli/check.js';
 import { createClients, type GoogleClients } from '../../src/clients.js';
@@ -307,6 +309,56 @@ describe('preflight names each failing dependency and what to fix', () => {
     assert.match(dataset.detail, /looker-export-local:no_such_dataset/);
     assert.match(dataset.fix, /Create the dataset no_such_dataset in US/);
     assert.deepEqual(notOk(report), [dataset]);
+  });
+
+  it("fan-out mode: each instance's queue exists and lets Looker run one query at a time", async () => {
+    const fanOut = {
+      TASKS_QUEUE_PREFIX: 'preflight',
+      TASKS_LOCATION: 'us-central1',
+      TASK_HANDLER_URL: 'https://us-central1-looker-export-local.cloudfunctions.net/x-task',
+      TASKS_SERVICE_ACCOUNT: 'tasks@looker-export-local.iam.gserviceaccount.com',
+    };
+    const missing = await check(fanOut);
+    assert.equal(missing.status, 500);
+    const queue = find(missing.report, 'tasks.queue');
+    assert.equal(queue.status, 'failed');
+    assert.match(
+      queue.detail,
+      /projects\/looker-export-local\/locations\/us-central1\/queues\/preflight-local/,
+    );
+    assert.match(queue.fix, /Create the queue/);
+    assert.deepEqual(notOk(missing.report), [queue]);
+
+    const [host, port] = stack.env.CLOUD_TASKS_API_ENDPOINT!.split(':') as [string, string];
+    const tasks = new CloudTasksClient({
+      apiEndpoint: host,
+      port: Number(port),
+      sslCreds: grpc.credentials.createInsecure(),
+    });
+    try {
+      const name = 'projects/looker-export-local/locations/us-central1/queues/preflight-local';
+      await tasks.createQueue({
+        parent: 'projects/looker-export-local/locations/us-central1',
+        queue: { name, rateLimits: { maxConcurrentDispatches: 3 } },
+      });
+      const tooMany = await check(fanOut);
+      assert.equal(tooMany.status, 500);
+      assert.match(find(tooMany.report, 'tasks.queue').detail, /up to 3 tasks at once/);
+      // With Elite System Activity Looker runs queries side by side: K = 3 is the user's choice.
+      assert.equal((await check({ ...fanOut, ELITE_SYSTEM_ACTIVITY: 'true' })).status, 200);
+      await tasks.updateQueue({
+        queue: { name, rateLimits: { maxConcurrentDispatches: 1 } },
+        updateMask: { paths: ['rate_limits.max_concurrent_dispatches'] },
+      });
+      const healthy = await check(fanOut);
+      assert.equal(healthy.status, 200, healthy.text);
+      assert.match(find(healthy.report, 'tasks.queue').detail, /at most 1 task call/);
+    } finally {
+      await tasks
+        .deleteQueue({ name: 'projects/looker-export-local/locations/us-central1/queues/preflight-local' })
+        .catch(() => undefined);
+      await tasks.close();
+    }
   });
 
   it('a dataset in another location than BQ_LOCATION: 500 naming both', async () => {

@@ -25,6 +25,8 @@ export interface QueueSettings {
   /** K: System Activity queries one Looker runs at once. */
   maxConcurrentDispatches?: number;
   maxAttempts?: number;
+  /** Terraform sets 1; specs dispatch faster. */
+  maxDispatchesPerSecond?: number;
 }
 
 export interface FanOut {
@@ -103,7 +105,7 @@ export async function startFanOut(
         name: instance.queue,
         rateLimits: {
           maxConcurrentDispatches: queue.maxConcurrentDispatches ?? 1,
-          maxDispatchesPerSecond: 100,
+          maxDispatchesPerSecond: queue.maxDispatchesPerSecond ?? 100,
         },
         retryConfig: {
           maxAttempts: queue.maxAttempts ?? 5,
