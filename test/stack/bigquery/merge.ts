@@ -47,14 +47,7 @@ import {
 } from './schema.js';
 import type { Literal, Token } from './sql-parser.js';
 import { scan, type Segment } from './storage.js';
-import {
-  convertScalar,
-  normalizeDecimal,
-  rowSize,
-  ValueError,
-  type Stored,
-  type StoredRecord,
-} from './values.js';
+import { convertScalar, normalizeDecimal, ValueError, type Stored, type StoredRecord } from './values.js';
 
 export interface DmlStats {
   insertedRowCount: number;

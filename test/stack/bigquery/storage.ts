@@ -313,7 +313,10 @@ function* mergeGroup(
   };
   const swap = (i: number, j: number) => ([heap[i], heap[j]] = [heap[j]!, heap[i]!]);
   const up = (i: number) => {
-    while (i > 0 && heap[(i - 1) >> 1]!.seq > heap[i]!.seq) (swap(i, (i - 1) >> 1), (i = (i - 1) >> 1));
+    while (i > 0 && heap[(i - 1) >> 1]!.seq > heap[i]!.seq) {
+      swap(i, (i - 1) >> 1);
+      i = (i - 1) >> 1;
+    }
   };
   const down = (i: number) => {
     for (;;) {
@@ -327,7 +330,11 @@ function* mergeGroup(
     }
   };
   try {
-    for (const cursor of cursors) if (advance(cursor)) (heap.push(cursor), up(heap.length - 1));
+    for (const cursor of cursors)
+      if (advance(cursor)) {
+        heap.push(cursor);
+        up(heap.length - 1);
+      }
     while (heap.length) {
       const top = heap[0]!;
       yield made(top.segment, top.line, top.seq);
