@@ -1,17 +1,13 @@
 /**
- * Datasets and tables of every project, in memory, with the API's resources and validation.
- * Rows are kept per table with the partition each belongs to, so decorators can address them.
+ * Datasets and tables of every project, with the API's resources and validation. Metadata is
+ * in memory; each table's rows are on disk, per partition (storage.ts), so decorators can
+ * address them and a job reads only the partitions it needs.
  */
 import { createHash } from 'node:crypto';
 import { ApiError, duplicate, invalid, notFound } from './errors.js';
 import { normalizePartitioning, type TimePartitioning } from './partitions.js';
 import { findField, normalizeSchema, schemaResource, type Field, type SchemaFieldInput } from './schema.js';
-import { rowSize, type StoredRecord } from './values.js';
-
-export interface StoredRow {
-  values: StoredRecord;
-  partition: string;
-}
+import { TableData, type TableStore } from './storage.js';
 
 export interface Clustering {
   fields: string[];
@@ -32,7 +28,8 @@ export interface Table {
   lastModifiedTime: number;
   /** Bumped on every change; the etag derives from it. */
   version: number;
-  rows: StoredRow[];
+  /** The rows: segment files by partition, and their metadata. */
+  data: TableData;
 }
 
 export interface Dataset {
@@ -77,6 +74,8 @@ export function normalizeLocation(location: unknown): string {
 export class Catalog {
   readonly #datasets = new Map<string, Dataset>();
 
+  constructor(readonly store: TableStore) {}
+
   datasets(projectId: string): Dataset[] {
     return [...this.#datasets.values()]
       .filter((d) => d.projectId === projectId)
@@ -89,7 +88,7 @@ export class Catalog {
 
   findDataset(projectId: string, datasetId: string): Dataset | undefined {
     const dataset = this.#datasets.get(`${projectId}:${datasetId}`);
-    if (dataset) dropExpiredTables(dataset);
+    if (dataset) this.#dropExpiredTables(dataset);
     return dataset;
   }
 
@@ -140,6 +139,7 @@ export class Catalog {
     const dataset = this.dataset(projectId, datasetId);
     if (dataset.tables.size && !deleteContents)
       throw new ApiError(400, 'resourceInUse', `Dataset ${projectId}:${datasetId} is still in use`);
+    for (const table of dataset.tables.values()) this.store.discard(table.data.clear());
     this.#datasets.delete(`${projectId}:${datasetId}`);
   }
 
@@ -179,28 +179,33 @@ export class Catalog {
       creationTime: now,
       lastModifiedTime: now,
       version: 1,
-      rows: [],
+      data: new TableData(),
     };
     dataset.tables.set(tableId, table);
     return table;
   }
 
   deleteTable(projectId: string, datasetId: string, tableId: string): void {
-    this.table(projectId, datasetId, tableId);
+    const table = this.table(projectId, datasetId, tableId);
     this.dataset(projectId, datasetId).tables.delete(tableId);
+    this.store.discard(table.data.clear());
   }
 
   /** All data and metadata go. */
   clear(): void {
+    for (const dataset of this.#datasets.values())
+      for (const table of dataset.tables.values()) this.store.discard(table.data.clear());
     this.#datasets.clear();
   }
-}
 
-/** BigQuery deletes a table once its `expirationTime` (epoch ms) has passed; here, when next looked at. */
-function dropExpiredTables(dataset: Dataset, now = Date.now()): void {
-  for (const [tableId, table] of dataset.tables)
-    if (table.expirationTime !== undefined && Number(table.expirationTime) <= now)
-      dataset.tables.delete(tableId);
+  /** BigQuery deletes a table once its `expirationTime` (epoch ms) has passed; here, when next looked at. */
+  #dropExpiredTables(dataset: Dataset, now = Date.now()): void {
+    for (const [tableId, table] of dataset.tables)
+      if (table.expirationTime !== undefined && Number(table.expirationTime) <= now) {
+        dataset.tables.delete(tableId);
+        this.store.discard(table.data.clear());
+      }
+  }
 }
 
 /** Marks a table changed (new etag, lastModifiedTime). */
@@ -246,8 +251,8 @@ export function etagOfDataset(dataset: Dataset): string {
 
 /** The table resource of tables.get (of one partition when `partition` is given). */
 export function tableResource(table: Table, location: string, partition?: string) {
-  const rows = partition === undefined ? table.rows : table.rows.filter((r) => r.partition === partition);
-  const numBytes = rows.reduce((sum, row) => sum + rowSize(table.schema, row.values), 0);
+  const numBytes = table.data.bytes({ partition });
+  const numRows = table.data.count(partition);
   const id = tableName(table.projectId, table.datasetId, table.tableId);
   return {
     kind: 'bigquery#table',
@@ -263,7 +268,7 @@ export function tableResource(table: Table, location: string, partition?: string
     ...(table.clustering ? { clustering: table.clustering } : {}),
     numBytes: String(numBytes),
     numLongTermBytes: '0',
-    numRows: String(rows.length),
+    numRows: String(numRows),
     creationTime: String(table.creationTime),
     ...(table.expirationTime !== undefined ? { expirationTime: table.expirationTime } : {}),
     lastModifiedTime: String(table.lastModifiedTime),

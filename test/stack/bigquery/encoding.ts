@@ -81,9 +81,15 @@ export interface PageRequest {
   startIndex?: string | number | null;
 }
 
+/** Rows that can be counted and sliced: an array, or rows read from disk on demand. */
+export interface RowSlicer {
+  readonly length: number;
+  slice(start: number, end: number): readonly StoredRecord[];
+}
+
 /** One page of rows: `totalRows` (string), `pageToken` while more remain, `rows` unless empty. */
 export function page(
-  rows: readonly StoredRecord[],
+  rows: RowSlicer,
   fields: readonly Field[],
   request: PageRequest,
   options: EncodeOptions,

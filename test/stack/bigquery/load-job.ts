@@ -1,7 +1,8 @@
 /**
  * A load job from `gs://` newline-delimited JSON, run the way BigQuery runs it: sources are
- * streamed line by line, each row checked with the JSON load rules of values.ts; the job is
- * atomic, so the destination changes only when every check passed, in one synchronous commit.
+ * streamed line by line, each row checked with the JSON load rules of values.ts and written to
+ * new segment files on disk (storage.ts) as it comes; the job is atomic, so the destination
+ * changes only when every check passed, in one synchronous commit that swaps the segments in.
  */
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -11,7 +12,6 @@ import {
   touch,
   type Catalog,
   type Clustering,
-  type StoredRow,
   type Table,
 } from './catalog.js';
 import { ApiError, duplicate, invalid, notFound, type JobError } from './errors.js';
@@ -28,7 +28,8 @@ import {
   type TimePartitioning,
 } from './partitions.js';
 import { evolveSchema, findField, normalizeSchema, type Field, type SchemaFieldInput } from './schema.js';
-import { convertRow, rowSize, ValueError } from './values.js';
+import type { Batch } from './storage.js';
+import { convertRow, ValueError } from './values.js';
 
 /** Reads `gs://bucket/name` (the GCS fake's `openObject`); rejects when the object does not exist. */
 export type ReadObject = (bucket: string, name: string) => Promise<Readable>;
@@ -213,139 +214,157 @@ async function load(config: LoadConfig, context: LoadContext): Promise<LoadOutco
   } catch (error) {
     return fail(error as ApiError);
   }
+  // Rows go to new files as they are read; they are swapped in at commit, or removed.
+  const batch = catalog.store.batch(plan.schema);
+  try {
+    return await loadRows(batch);
+  } finally {
+    batch.abort();
+  }
 
-  const startedAt = new Date();
-  const partitionField = plan.partitioning?.field
-    ? findField(plan.schema, plan.partitioning.field)
-    : undefined;
-  const rows: StoredRow[] = [];
-  const rowErrors: JobError[] = [];
-  let badRecords = 0;
-  let inputBytes = 0;
-  let inputFiles = 0;
+  async function loadRows(batch: Batch): Promise<LoadOutcome> {
+    const startedAt = new Date();
+    const partitionField = plan.partitioning?.field
+      ? findField(plan.schema, plan.partitioning.field)
+      : undefined;
+    let rows = 0;
+    const rowErrors: JobError[] = [];
+    let badRecords = 0;
+    let inputBytes = 0;
+    let inputFiles = 0;
 
-  for (const uri of uris!) {
-    for (const source of await expand(uri, context)) {
-      const stream = await open(source, context);
-      inputFiles += 1;
-      let decoded: Readable | undefined;
-      let rowNumber = 0;
-      try {
-        decoded = await decompressIfGzip(countBytes(stream, (n) => (inputBytes += n)));
-        for await (const line of readLines(decoded)) {
-          if (context.isCancelled())
-            fail({ reason: 'stopped', message: 'Job execution was cancelled: User requested cancellation' });
-          const text = line.start === 0 ? line.text.replace(/^\uFEFF/, '') : line.text;
-          if (text.trim() === '') continue;
-          rowNumber += 1;
-          try {
-            const parsed = parseJsonLine(text);
-            if (!(parsed instanceof Map))
-              throw new ValueError('Only JSON objects are accepted as rows; found a non-object value.');
-            const values = convertRow(plan.schema, parsed, {
-              ignoreUnknownValues: config.ignoreUnknownValues === true,
-            });
-            let partition = UNPARTITIONED;
-            if (plan.partitioning) {
-              partition = partitionField
-                ? partitionOfValue(plan.partitioning, partitionField, values[partitionField.name] ?? null)
-                : (decorator ?? partitionOfIngestion(plan.partitioning, startedAt));
-            }
-            if (decorator && partition !== decorator) {
-              fail(
-                invalid(
-                  `Some rows belong to different partitions rather than destination partition ${decorator}`,
-                  source.uri,
-                ),
-              );
-            }
-            rows.push({ values, partition });
-          } catch (error) {
-            if (!(error instanceof ValueError || error instanceof JsonSyntaxError)) throw error;
-            badRecords += 1;
-            if (rowErrors.length < MAX_LISTED_ROW_ERRORS) {
-              rowErrors.push({
-                reason: 'invalid',
-                location: source.uri,
-                message: `${READ_PREFIX}JSON parsing error in row starting at position ${line.start}: ${error.message}`,
+    for (const uri of uris!) {
+      for (const source of await expand(uri, context)) {
+        const stream = await open(source, context);
+        inputFiles += 1;
+        let decoded: Readable | undefined;
+        let rowNumber = 0;
+        try {
+          decoded = await decompressIfGzip(countBytes(stream, (n) => (inputBytes += n)));
+          for await (const line of readLines(decoded)) {
+            if (context.isCancelled())
+              fail({
+                reason: 'stopped',
+                message: 'Job execution was cancelled: User requested cancellation',
               });
-            }
-            if (badRecords > maxBad) {
-              const summary: JobError = {
-                reason: 'invalid',
-                location: source.uri,
-                message: `${READ_PREFIX}JSON table encountered too many errors, giving up. Rows: ${rowNumber}; errors: ${badRecords}. Please look into the errors[] collection for more details.`,
-              };
-              const processing: JobError = {
-                reason: 'invalid',
-                message: `${READ_PREFIX}JSON processing encountered too many errors, giving up. Rows: ${rowNumber}; errors: ${badRecords}; max bad: ${maxBad}; error percent: 0`,
-              };
-              fail(summary, [processing, ...rowErrors]);
+            const text = line.start === 0 ? line.text.replace(/^\uFEFF/, '') : line.text;
+            if (text.trim() === '') continue;
+            rowNumber += 1;
+            try {
+              const parsed = parseJsonLine(text);
+              if (!(parsed instanceof Map))
+                throw new ValueError('Only JSON objects are accepted as rows; found a non-object value.');
+              const values = convertRow(plan.schema, parsed, {
+                ignoreUnknownValues: config.ignoreUnknownValues === true,
+              });
+              let partition = UNPARTITIONED;
+              if (plan.partitioning) {
+                partition = partitionField
+                  ? partitionOfValue(plan.partitioning, partitionField, values[partitionField.name] ?? null)
+                  : (decorator ?? partitionOfIngestion(plan.partitioning, startedAt));
+              }
+              if (decorator && partition !== decorator) {
+                fail(
+                  invalid(
+                    `Some rows belong to different partitions rather than destination partition ${decorator}`,
+                    source.uri,
+                  ),
+                );
+              }
+              batch.add(partition, rows, values);
+              rows += 1;
+            } catch (error) {
+              if (!(error instanceof ValueError || error instanceof JsonSyntaxError)) throw error;
+              badRecords += 1;
+              if (rowErrors.length < MAX_LISTED_ROW_ERRORS) {
+                rowErrors.push({
+                  reason: 'invalid',
+                  location: source.uri,
+                  message: `${READ_PREFIX}JSON parsing error in row starting at position ${line.start}: ${error.message}`,
+                });
+              }
+              if (badRecords > maxBad) {
+                const summary: JobError = {
+                  reason: 'invalid',
+                  location: source.uri,
+                  message: `${READ_PREFIX}JSON table encountered too many errors, giving up. Rows: ${rowNumber}; errors: ${badRecords}. Please look into the errors[] collection for more details.`,
+                };
+                const processing: JobError = {
+                  reason: 'invalid',
+                  message: `${READ_PREFIX}JSON processing encountered too many errors, giving up. Rows: ${rowNumber}; errors: ${badRecords}; max bad: ${maxBad}; error percent: 0`,
+                };
+                fail(summary, [processing, ...rowErrors]);
+              }
             }
           }
-        }
-      } catch (error) {
-        if (error instanceof JobFailure) throw error;
-        const code = (error as { code?: string }).code ?? '';
-        if (code.startsWith('Z_'))
+        } catch (error) {
+          if (error instanceof JobFailure) throw error;
+          const code = (error as { code?: string }).code ?? '';
+          if (code.startsWith('Z_'))
+            fail({
+              reason: 'invalid',
+              location: source.uri,
+              message: `${READ_PREFIX}Failed to decompress gzip data: ${(error as Error).message}`,
+            });
           fail({
-            reason: 'invalid',
+            reason: 'backendError',
             location: source.uri,
-            message: `${READ_PREFIX}Failed to decompress gzip data: ${(error as Error).message}`,
+            message: `${READ_PREFIX}${(error as Error).message}`,
           });
-        fail({
-          reason: 'backendError',
-          location: source.uri,
-          message: `${READ_PREFIX}${(error as Error).message}`,
-        });
-      } finally {
-        decoded?.destroy();
-        stream.destroy();
+        } finally {
+          decoded?.destroy();
+          stream.destroy();
+        }
       }
     }
-  }
-  if (context.isCancelled())
-    fail({ reason: 'stopped', message: 'Job execution was cancelled: User requested cancellation' });
+    if (context.isCancelled())
+      fail({ reason: 'stopped', message: 'Job execution was cancelled: User requested cancellation' });
 
-  // Commit, synchronously: nothing above changed the catalog.
-  let table = catalog.findTable(projectId, datasetId, tableId);
-  let final: Plan;
-  try {
-    final = makePlan(table);
-  } catch (error) {
-    return fail(error as ApiError);
-  }
-  if (JSON.stringify(final.schema) !== JSON.stringify(plan.schema))
-    fail({ reason: 'backendError', message: `Table ${name} changed while the job ran; retry the job.` });
-  const inTarget = (row: StoredRow) => decorator === undefined || row.partition === decorator;
-  if (write === 'WRITE_EMPTY' && table?.rows.some(inTarget)) fail(duplicate(`Already Exists: Table ${name}`));
-  if (!table) {
+    // Commit, synchronously: nothing above changed the catalog.
+    let table = catalog.findTable(projectId, datasetId, tableId);
+    let final: Plan;
     try {
-      table = catalog.createTable(projectId, datasetId, tableId, {
-        schema: { fields: final.schema },
-        timePartitioning: final.partitioning,
-        clustering: final.clustering,
-      });
+      final = makePlan(table);
     } catch (error) {
       return fail(error as ApiError);
     }
-  }
-  if (write === 'WRITE_TRUNCATE') table.rows = table.rows.filter((row) => !inTarget(row));
-  table.schema = final.schema;
-  table.clustering = final.clustering;
-  for (const row of rows) table.rows.push(row);
-  touch(table);
+    if (JSON.stringify(final.schema) !== JSON.stringify(plan.schema))
+      fail({ reason: 'backendError', message: `Table ${name} changed while the job ran; retry the job.` });
+    if (write === 'WRITE_EMPTY' && table && table.data.count(decorator) > 0)
+      fail(duplicate(`Already Exists: Table ${name}`));
+    if (!table) {
+      try {
+        table = catalog.createTable(projectId, datasetId, tableId, {
+          schema: { fields: final.schema },
+          timePartitioning: final.partitioning,
+          clustering: final.clustering,
+        });
+      } catch (error) {
+        return fail(error as ApiError);
+      }
+    }
+    const outputBytes = batch.bytes;
+    const dropped = table.data.commit({
+      replaced: write === 'WRITE_TRUNCATE' ? (decorator === undefined ? 'all' : [decorator]) : [],
+      added: batch.finish().values(),
+      appended: true,
+    });
+    table.schema = final.schema;
+    table.clustering = final.clustering;
+    touch(table);
+    catalog.store.discard(dropped);
 
-  return {
-    errors: rowErrors,
-    statistics: {
-      inputFiles: String(inputFiles),
-      inputFileBytes: String(inputBytes),
-      outputRows: String(rows.length),
-      badRecords: String(badRecords),
-      outputBytes: String(rows.reduce((sum, row) => sum + rowSize(final.schema, row.values), 0)),
-    },
-  };
+    return {
+      errors: rowErrors,
+      statistics: {
+        inputFiles: String(inputFiles),
+        inputFileBytes: String(inputBytes),
+        outputRows: String(rows),
+        badRecords: String(badRecords),
+        outputBytes: String(outputBytes),
+      },
+    };
+  }
 }
 
 interface Source {

@@ -13,9 +13,13 @@
  *   its new partitioning value.
  *
  * Equality conjuncts of ON between a target and a source column are evaluated with a hash join,
- * the rest of ON per candidate pair, so a merge of thousands of rows stays fast.
+ * the rest of ON per candidate pair, so a merge of thousands of rows stays fast. Conjuncts of ON
+ * comparing the target's partitioning column with a constant (the product's window range) limit
+ * the target partitions read: the others cannot match, so without a NOT MATCHED BY SOURCE
+ * clause they stay as they are, unread. The source's rows are held encoded (as stored lines);
+ * target rows stream from disk to new segment files, swapped in at commit (storage.ts).
  */
-import { tableName, touch, type Catalog, type StoredRow, type Table } from './catalog.js';
+import { tableName, touch, type Catalog, type Table } from './catalog.js';
 import { invalid, invalidQuery, notFound } from './errors.js';
 import {
   parseMerge,
@@ -26,7 +30,13 @@ import {
   type MergeStatement,
   type WhenClause,
 } from './merge-parser.js';
-import { partitionOfIngestion, partitionOfValue, UNPARTITIONED } from './partitions.js';
+import {
+  flipComparison,
+  partitionMayMatch,
+  partitionOfIngestion,
+  partitionOfValue,
+  UNPARTITIONED,
+} from './partitions.js';
 import {
   findField,
   satisfies,
@@ -36,14 +46,8 @@ import {
   type FieldType,
 } from './schema.js';
 import type { Literal, Token } from './sql-parser.js';
-import {
-  convertScalar,
-  normalizeDecimal,
-  rowSize,
-  ValueError,
-  type Stored,
-  type StoredRecord,
-} from './values.js';
+import { scan, type Segment } from './storage.js';
+import { convertScalar, normalizeDecimal, ValueError, type Stored, type StoredRecord } from './values.js';
 
 export interface DmlStats {
   insertedRowCount: number;
@@ -519,73 +523,156 @@ export function runMerge(
     }
     return JSON.stringify(parts);
   };
-  const sourceRows = source.table.rows.map((r) => r.values);
-  const bySourceKey = new Map<string, number[]>();
-  sourceRows.forEach((values, index) => {
-    const key = keyOf('source', values);
-    if (key === undefined) return;
+  // The source's rows, held as their stored lines (a fraction of decoded rows' memory).
+  const sourceLines: string[] = [];
+  const sourceDecoders: ((line: string) => StoredRecord)[] = [];
+  const bySourceKey = new Map<string, number | number[]>();
+  for (const scanned of scan(source.table.data.segments(), source.table.schema)) {
+    const index = sourceLines.length;
+    sourceLines.push(scanned.line);
+    sourceDecoders.push(scanned.decoder);
+    if (!keys.length) continue;
+    const key = keyOf('source', scanned.decode());
+    if (key === undefined) continue;
     const list = bySourceKey.get(key);
-    if (list) list.push(index);
-    else bySourceKey.set(key, [index]);
-  });
-  const allSources = sourceRows.map((_, index) => index);
-  const sourceMatched = new Uint8Array(sourceRows.length);
+    if (list === undefined) bySourceKey.set(key, index);
+    else if (typeof list === 'number') bySourceKey.set(key, [list, index]);
+    else list.push(index);
+  }
+  const sourceRow = (index: number) => sourceDecoders[index]!(sourceLines[index]!);
+  const allSources = sourceLines.map((_, index) => index);
+  const sourceMatched = new Uint8Array(sourceLines.length);
+
+  // Target partitions ON can match; all of them when a NOT MATCHED BY SOURCE clause acts on the rest.
+  const mayMatch = clauses.some((c) => c.match === 'notMatchedBySource')
+    ? () => true
+    : partitionFilter(target.table, statement.on, onCompiler);
+  const read = new Set(target.table.data.partitionIds().filter(mayMatch));
 
   const dml: DmlStats = { insertedRowCount: 0, updatedRowCount: 0, deletedRowCount: 0 };
   const partitionOf = partitioner(target.table, context.now ?? new Date());
-  const next: StoredRow[] = [];
-  for (const stored of target.table.rows) {
-    const key = keys.length ? keyOf('target', stored.values) : '';
-    const candidates = keys.length ? (key === undefined ? [] : (bySourceKey.get(key) ?? [])) : allSources;
-    const matched = candidates.filter((index) => {
-      const row = { target: stored.values, source: sourceRows[index]! };
-      return residual.every((r) => r.eval(row) === true);
-    });
-    if (matched.length > 1 && hasMatchedClause)
-      throw invalidQuery('UPDATE/MERGE must match at most one source row for each target row');
-    for (const index of matched) sourceMatched[index] = 1;
-    const row: Row = { target: stored.values, source: matched.length ? sourceRows[matched[0]!]! : null };
-    const clause = clauses.find(
-      (c) =>
-        c.match === (matched.length ? 'matched' : 'notMatchedBySource') &&
-        (!c.condition || c.condition.eval(row) === true),
-    );
-    if (!clause) {
-      next.push(stored);
-      continue;
+  const output = catalog.store.batch(target.table.schema);
+  // Partitions whose rows change: rewritten from `output`; the others read keep their segments.
+  const changed = new Set<string>();
+  let nextSeq = target.table.data.nextSeq;
+  source.table.data.hold(sourceLines.length);
+  try {
+    for (const stored of scan(
+      target.table.data.segments((p) => read.has(p)),
+      target.table.schema,
+    )) {
+      const values = stored.decode();
+      const key = keys.length ? keyOf('target', values) : '';
+      const found = keys.length ? (key === undefined ? undefined : bySourceKey.get(key)) : allSources;
+      const candidates = found === undefined ? [] : typeof found === 'number' ? [found] : found;
+      const matched: number[] = [];
+      let matchedRow: StoredRecord | null = null;
+      for (const index of candidates) {
+        const candidate = sourceRow(index);
+        if (residual.every((r) => r.eval({ target: values, source: candidate }) === true)) {
+          matched.push(index);
+          matchedRow ??= candidate;
+        }
+      }
+      if (matched.length > 1 && hasMatchedClause)
+        throw invalidQuery('UPDATE/MERGE must match at most one source row for each target row');
+      for (const index of matched) sourceMatched[index] = 1;
+      const row: Row = { target: values, source: matchedRow };
+      const clause = clauses.find(
+        (c) =>
+          c.match === (matched.length ? 'matched' : 'notMatchedBySource') &&
+          (!c.condition || c.condition.eval(row) === true),
+      );
+      if (!clause) {
+        output.copy(stored.partition, stored.seq, stored.line, stored.segment, values);
+        continue;
+      }
+      const outcome = clause.apply(row);
+      changed.add(stored.partition);
+      if (outcome === 'delete') {
+        dml.deletedRowCount += 1;
+        continue;
+      }
+      dml.updatedRowCount += 1;
+      const partition = partitionOf(outcome, stored.partition);
+      changed.add(partition);
+      output.add(partition, stored.seq, outcome);
     }
-    const outcome = clause.apply(row);
-    if (outcome === 'delete') {
-      dml.deletedRowCount += 1;
-      continue;
-    }
-    dml.updatedRowCount += 1;
-    next.push({ values: outcome, partition: partitionOf(outcome, stored.partition) });
-  }
-  const inserts = clauses.filter((c) => c.match === 'notMatchedByTarget');
-  if (inserts.length)
-    sourceRows.forEach((values, index) => {
-      if (sourceMatched[index]) return;
-      const row: Row = { target: null, source: values };
-      const clause = inserts.find((c) => !c.condition || c.condition.eval(row) === true);
-      if (!clause) return;
-      const inserted = clause.apply(row) as StoredRecord;
-      dml.insertedRowCount += 1;
-      next.push({ values: inserted, partition: partitionOf(inserted) });
-    });
+    const inserts = clauses.filter((c) => c.match === 'notMatchedByTarget');
+    if (inserts.length)
+      for (let index = 0; index < sourceLines.length; index++) {
+        if (sourceMatched[index]) continue;
+        const row: Row = { target: null, source: sourceRow(index) };
+        const clause = inserts.find((c) => !c.condition || c.condition.eval(row) === true);
+        if (!clause) continue;
+        const inserted = clause.apply(row) as StoredRecord;
+        dml.insertedRowCount += 1;
+        const partition = partitionOf(inserted);
+        changed.add(partition);
+        output.add(partition, nextSeq++, inserted);
+      }
 
-  if (!context.dryRun && dml.insertedRowCount + dml.updatedRowCount + dml.deletedRowCount > 0) {
-    target.table.rows = next;
-    touch(target.table);
+    if (!context.dryRun && dml.insertedRowCount + dml.updatedRowCount + dml.deletedRowCount > 0) {
+      // Commit: a changed partition that was read is replaced by its new segment; one that was
+      // not read (an updated row moved there, or rows were inserted) gains the new segment.
+      const written = output.finish();
+      const added: Segment[] = [];
+      const unused: Segment[] = [];
+      for (const [partition, segment] of written) (changed.has(partition) ? added : unused).push(segment);
+      const dropped = target.table.data.commit({
+        replaced: [...changed].filter((p) => read.has(p)),
+        added,
+        nextSeq,
+      });
+      // A changed partition read but left with no row has no new segment: it goes with the rest.
+      touch(target.table);
+      catalog.store.discard([...dropped, ...unused]);
+    }
+  } finally {
+    output.abort();
+    source.table.data.release(sourceLines.length);
   }
-  // Bytes of both tables read: the fake does not prune partitions or columns.
-  const bytes = (table: Table) => table.rows.reduce((sum, r) => sum + rowSize(table.schema, r.values), 0);
+  // Bytes of both tables read: the fake does not prune partitions or columns in its billing.
   return {
     dml,
     table: target.name,
     source: source.name,
-    totalBytesProcessed: bytes(target.table) + bytes(source.table),
+    totalBytesProcessed: target.table.data.bytes() + source.table.data.bytes(),
   };
+}
+
+/**
+ * Which target partitions ON can match: a conjunct `T.c op constant` on the partitioning column
+ * rules out the partitions holding no value that satisfies it.
+ */
+function partitionFilter(table: Table, on: Expr, compiler: Compiler): (partition: string) => boolean {
+  const spec = table.timePartitioning;
+  const field = spec?.field ? findField(table.schema, spec.field) : undefined;
+  if (!spec || !field) return () => true;
+  const tests: ((partition: string) => boolean)[] = [];
+  for (const conjunct of conjuncts(on)) {
+    if (conjunct.kind !== 'compare') continue;
+    const [left, right] = [compiler.compile(conjunct.left), compiler.compile(conjunct.right)];
+    const isColumn = (c: Compiled) => c.side === 'target' && c.column?.name === field.name;
+    let op = conjunct.op;
+    let value: Compiled;
+    if (isColumn(left) && isConstant(conjunct.right)) value = right;
+    else if (isColumn(right) && isConstant(conjunct.left)) {
+      value = left;
+      op = flipComparison(op);
+    } else continue;
+    const coerced = coerceTo(value, field.type, conjunct.at);
+    if (coerced.type !== field.type && coerced.type !== 'NULL') continue;
+    const constant = coerced.eval({ target: null, source: null });
+    const comparison = op;
+    tests.push((partition) => partitionMayMatch(spec, field, partition, comparison, constant));
+  }
+  return (partition) => tests.every((test) => test(partition));
+}
+
+/** A literal or a parameter: the same value for every row. */
+function isConstant(expr: Expr): boolean {
+  return expr.kind === 'literal' || expr.kind === 'param';
 }
 
 function conjuncts(expr: Expr): Expr[] {

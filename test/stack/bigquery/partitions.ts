@@ -126,3 +126,80 @@ export function checkDecorator(
       `Invalid partition decorator ${decorator} for table ${tableName}: a ${spec.type} partitioned table takes ${length} digits.`,
     );
 }
+
+/** A comparison of the partitioning column with a constant: `column op value`. */
+export type ColumnComparison = '=' | '!=' | '<' | '<=' | '>' | '>=';
+
+/**
+ * The values partition `id` holds, as `[start, end)` in the column's stored form (TIMESTAMP
+ * micros, DATE `YYYY-MM-DD`, DATETIME `YYYY-MM-DDTHH:MM:SS`); undefined for `__NULL__` and
+ * `__UNPARTITIONED__`.
+ */
+export function partitionBounds(
+  spec: TimePartitioning,
+  field: Field,
+  id: string,
+): { start: Stored; end: Stored } | undefined {
+  if (!/^\d{4,10}$/.test(id)) return undefined;
+  const [y, m, d, h] = [
+    id.slice(0, 4),
+    id.slice(4, 6) || '1',
+    id.slice(6, 8) || '1',
+    id.slice(8, 10) || '0',
+  ].map(Number) as [number, number, number, number];
+  const start = Date.UTC(y, m - 1, d, h);
+  const end =
+    spec.type === 'HOUR'
+      ? start + 3_600_000
+      : spec.type === 'DAY'
+        ? Date.UTC(y, m - 1, d + 1)
+        : spec.type === 'MONTH'
+          ? Date.UTC(y, m, 1)
+          : Date.UTC(y + 1, 0, 1);
+  const stored = (ms: number): Stored => {
+    // Date.UTC maps years 0-99 to 19xx; partitions are 1960-2159, so the ISO text is exact.
+    const iso = new Date(ms).toISOString();
+    if (field.type === 'TIMESTAMP') return BigInt(ms) * 1000n;
+    if (field.type === 'DATE') return iso.slice(0, 10);
+    return iso.slice(0, 19);
+  };
+  return { start: stored(start), end: stored(end) };
+}
+
+/**
+ * Whether partition `id` of a column-partitioned table can hold a row for which
+ * `column op value` is TRUE (`value` of the column's type, in stored form). Used to read only the
+ * partitions a filter can match; it may answer true for a partition that has no such row, never
+ * false for one that has.
+ */
+export function partitionMayMatch(
+  spec: TimePartitioning,
+  field: Field,
+  id: string,
+  op: ColumnComparison,
+  value: Stored,
+): boolean {
+  // NULL compares as NULL, never TRUE: the NULL partition holds no match, nor does any when value is NULL.
+  if (id === NULL_PARTITION || value === null) return false;
+  const bounds = partitionBounds(spec, field, id);
+  if (!bounds) return true;
+  const order = (a: Stored, b: Stored) => (a === b ? 0 : (a as never) < (b as never) ? -1 : 1);
+  switch (op) {
+    case '=':
+      return order(value, bounds.start) >= 0 && order(value, bounds.end) < 0;
+    case '<':
+      return order(bounds.start, value) < 0;
+    case '<=':
+      return order(bounds.start, value) <= 0;
+    case '>':
+    case '>=':
+      return order(bounds.end, value) > 0;
+    case '!=':
+      return true;
+  }
+}
+
+/** `a op b` read the other way round (`5 < col` is `col > 5`). */
+export function flipComparison(op: ColumnComparison): ColumnComparison {
+  return ({ '<': '>', '<=': '>=', '>': '<', '>=': '<=', '=': '=', '!=': '!=' } as const)[op];
+}

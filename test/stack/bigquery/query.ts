@@ -3,9 +3,13 @@
  * where they show: column names case-insensitive, string literals coerced to DATE/DATETIME/
  * TIME/TIMESTAMP columns, no implicit STRING/number comparisons, NULL never equal to anything,
  * NULLs first in ascending order, anonymous columns named f0_, f1_, ..., COUNT(*) as INTEGER.
+ * Rows stream from disk (storage.ts): a WHERE on the partitioning column reads only the
+ * partitions it can match, GROUP BY keeps one small entry per group, and a LIMIT without
+ * ORDER BY stops reading once it has its rows.
  */
 import { tableName, type Catalog } from './catalog.js';
 import { invalidQuery, notFound } from './errors.js';
+import { NULL_PARTITION, partitionMayMatch } from './partitions.js';
 import { findField, satisfies, SQL_TYPE_NAMES, type Field, type FieldType } from './schema.js';
 import {
   parseSelect,
@@ -15,14 +19,8 @@ import {
   type SelectItem,
   type Token,
 } from './sql-parser.js';
-import {
-  convertScalar,
-  logicalSize,
-  normalizeDecimal,
-  ValueError,
-  type Stored,
-  type StoredRecord,
-} from './values.js';
+import { scan } from './storage.js';
+import { convertScalar, normalizeDecimal, ValueError, type Stored, type StoredRecord } from './values.js';
 
 export interface QueryResult {
   schema: Field[];
@@ -168,11 +166,33 @@ export function runQuery(
     return field;
   };
 
+  // Each condition filters rows; one on the partitioning column also rules out partitions.
+  const spec = table.timePartitioning;
+  const partitionField = spec?.field ? findField(table.schema, spec.field) : undefined;
+  const partitionTests: ((partition: string) => boolean)[] = [];
   const filters = statement.where.map((c) => {
     const field = column(c.column, c.at);
     const literal = c.literal ? coerceLiteral(field, c.literal, c.op, c.at) : null;
+    if (spec && partitionField && field.name === partitionField.name) {
+      const op = c.op;
+      partitionTests.push(
+        op === 'IS NULL'
+          ? (p) => p === NULL_PARTITION
+          : op === 'IS NOT NULL'
+            ? (p) => p !== NULL_PARTITION
+            : (p) => partitionMayMatch(spec, partitionField, p, op, literal),
+      );
+    }
     return (row: StoredRecord) => matches(field.type, row[field.name] ?? null, c.op, literal);
   });
+  /** The rows WHERE keeps, streamed from the partitions it can match. */
+  const filtered = function* (): Generator<StoredRecord> {
+    const segments = table.data.segments((p) => partitionTests.every((test) => test(p)));
+    for (const scanned of scan(segments, table.schema)) {
+      const row = scanned.decode();
+      if (filters.every((f) => f(row))) yield row;
+    }
+  };
   // BigQuery bills the bytes of every column the query references, over the whole table.
   const referenced = new Set<string>(
     statement.star
@@ -187,12 +207,7 @@ export function runQuery(
           return field ? [field.name] : [];
         }),
   );
-  const billed = table.schema.filter((f) => referenced.has(f.name));
-  const totalBytesProcessed = table.rows.reduce(
-    (sum, row) => sum + billed.reduce((s, f) => s + logicalSize(f, row.values[f.name] ?? null), 0),
-    0,
-  );
-  let rows = table.rows.map((r) => r.values).filter((row) => filters.every((f) => f(row)));
+  const totalBytesProcessed = table.data.bytes({ columns: referenced });
 
   // Output columns: anonymous ones are f0_, f1_, ... in order, as in BigQuery.
   let anonymous = 0;
@@ -245,7 +260,20 @@ export function runQuery(
         throw invalidQuery(
           `Grouping by expressions of type ${field.mode === 'REPEATED' ? 'ARRAY' : SQL_TYPE_NAMES[field.type]} is not allowed ${at(token)}`,
         );
-    const groups = new Map<string, StoredRecord[]>();
+    // Per group: its first row's selected columns, its row count and each COUNT(col)'s count.
+    const counted = output.map((o) =>
+      o.item.kind === 'count' && o.item.column ? findField(table.schema, o.item.column)!.name : undefined,
+    );
+    const groups = new Map<string, { first: StoredRecord; rows: number; counts: number[] }>();
+    // COUNT(*) of a whole table is in its metadata: no row needs reading.
+    const countOnly = !groupFields.length && !filters.length && counted.every((name) => name === undefined);
+    const rows: Iterable<StoredRecord> = countOnly ? [] : filtered();
+    if (countOnly)
+      groups.set('[]', {
+        first: Object.create(null) as StoredRecord,
+        rows: table.data.count(),
+        counts: output.map(() => 0),
+      });
     for (const row of rows) {
       // NULLs form one group, as GROUP BY puts them together.
       const key = JSON.stringify(
@@ -254,48 +282,59 @@ export function runQuery(
           return value === null ? null : String(value);
         }),
       );
-      const members = groups.get(key);
-      if (members) members.push(row);
-      else groups.set(key, [row]);
+      let group = groups.get(key);
+      if (!group) {
+        const first: StoredRecord = Object.create(null) as StoredRecord;
+        for (const o of output) if (o.item.kind === 'column') first[o.field.name] = row[o.field.name] ?? null;
+        group = { first, rows: 0, counts: output.map(() => 0) };
+        groups.set(key, group);
+      }
+      group.rows += 1;
+      for (let i = 0; i < counted.length; i++) {
+        const name = counted[i];
+        if (name !== undefined && (row[name] ?? null) !== null) group.counts[i]! += 1;
+      }
     }
-    if (!groupFields.length && groups.size === 0) groups.set('', []);
+    if (!groupFields.length && groups.size === 0)
+      groups.set('', { first: Object.create(null) as StoredRecord, rows: 0, counts: output.map(() => 0) });
     const having = statement.having;
     const kept = having
-      ? [...groups.values()].filter((members) =>
-          matches('INTEGER', BigInt(members.length), having.op, BigInt(having.count)),
+      ? [...groups.values()].filter((group) =>
+          matches('INTEGER', BigInt(group.rows), having.op, BigInt(having.count)),
         )
       : [...groups.values()];
-    result = kept.map((members) => {
+    result = kept.map((group) => {
       const out: StoredRecord = Object.create(null) as StoredRecord;
-      for (const o of output) {
-        if (o.item.kind === 'count') {
-          const counted = o.item.column
-            ? members.filter(
-                (m) =>
-                  (m[findField(table.schema, (o.item as { column: string }).column)!.name] ?? null) !== null,
-              )
-            : members;
-          out[o.name] = BigInt(counted.length);
-        } else out[o.name] = members[0]![o.field.name] ?? null;
-      }
+      output.forEach((o, i) => {
+        if (o.item.kind === 'count')
+          out[o.name] = BigInt(counted[i] === undefined ? group.rows : group.counts[i]!);
+        else out[o.name] = group.first[o.field.name] ?? null;
+      });
       return out;
     });
   } else {
     // ORDER BY may name a table column that is not selected: sort before projecting.
-    rows = sortRows(
-      rows,
-      statement.orderBy.map((k) => {
-        const selected = output.find((o) => o.name.toLowerCase() === k.name.toLowerCase());
-        const field = selected ? selected.field : column(k.name, k.at);
-        return {
-          get: (r: StoredRecord) => r[field.name] ?? null,
-          type: field.type,
-          desc: k.desc,
-          at: k.at,
-          field,
-        };
-      }),
-    );
+    const keys = statement.orderBy.map((k) => {
+      const selected = output.find((o) => o.name.toLowerCase() === k.name.toLowerCase());
+      const field = selected ? selected.field : column(k.name, k.at);
+      return {
+        get: (r: StoredRecord) => r[field.name] ?? null,
+        type: field.type,
+        desc: k.desc,
+        at: k.at,
+        field,
+      };
+    });
+    checkSortKeys(keys);
+    // Without ORDER BY, LIMIT needs only the first rows.
+    const wanted = keys.length ? Infinity : (statement.limit ?? Infinity);
+    let rows: StoredRecord[] = [];
+    if (wanted > 0)
+      for (const row of filtered()) {
+        rows.push(row);
+        if (rows.length >= wanted) break;
+      }
+    rows = sortRows(rows, keys);
     result = rows.map((row) => {
       const out: StoredRecord = Object.create(null) as StoredRecord;
       for (const o of output) out[o.name] = row[o.field.name] ?? null;
@@ -333,13 +372,17 @@ interface SortKey {
   field: Field;
 }
 
-/** Stable sort; NULLs first ascending and last descending, as GoogleSQL orders them. */
-function sortRows(rows: StoredRecord[], keys: SortKey[]): StoredRecord[] {
+function checkSortKeys(keys: SortKey[]): void {
   for (const key of keys)
     if (key.field.mode === 'REPEATED' || key.field.type === 'RECORD' || key.field.type === 'JSON')
       throw invalidQuery(
         `ORDER BY does not support expressions of type ${key.field.mode === 'REPEATED' ? 'ARRAY' : SQL_TYPE_NAMES[key.field.type]} ${at(key.at)}`,
       );
+}
+
+/** Stable sort; NULLs first ascending and last descending, as GoogleSQL orders them. */
+function sortRows(rows: StoredRecord[], keys: SortKey[]): StoredRecord[] {
+  checkSortKeys(keys);
   if (!keys.length) return rows;
   return [...rows].sort((a, b) => {
     for (const key of keys) {

@@ -17,12 +17,14 @@ import {
   type Catalog,
   type TableInput,
 } from './catalog.js';
-import { offsetOf, page, selectFields, tokenFor } from './encoding.js';
+import { offsetOf, page, selectFields, tokenFor, type RowSlicer } from './encoding.js';
 import { ApiError, invalid } from './errors.js';
 import { Router, type ApiRequest } from './http.js';
 import { dmlStatistics, jobResource, type Job, type JobRunner } from './jobs.js';
 import { checkDecorator, normalizePartitioning, samePartitioning, splitDecorator } from './partitions.js';
 import { evolveSchema, normalizeSchema } from './schema.js';
+import { scan } from './storage.js';
+import type { StoredRecord } from './values.js';
 
 /** Server-side wait of getQueryResults/jobs.query when the client gives no timeoutMs, as BigQuery's 10 s. */
 const DEFAULT_QUERY_WAIT_MS = 10_000;
@@ -181,7 +183,7 @@ export function routes(catalog: Catalog, jobs: JobRunner): Router {
     let timePartitioning = table.timePartitioning;
     if (body.timePartitioning !== undefined || replace) {
       const requested = normalizePartitioning(body.timePartitioning, schema);
-      if (!samePartitioning(requested, table.timePartitioning) && (requested || table.rows.length))
+      if (!samePartitioning(requested, table.timePartitioning) && (requested || table.data.count() > 0))
         throw invalid(
           `Cannot change partitioning spec of table ${name} from ${JSON.stringify(table.timePartitioning ?? null)} to ${JSON.stringify(requested ?? null)}.`,
         );
@@ -211,9 +213,20 @@ export function routes(catalog: Catalog, jobs: JobRunner): Router {
     const table = catalog.table(params.projectId!, params.datasetId!, tableId);
     if (decorator)
       checkDecorator(decorator, table.timePartitioning, tableName(table.projectId, table.datasetId, tableId));
-    const rows = (decorator ? table.rows.filter((r) => r.partition === decorator) : table.rows).map(
-      (r) => r.values,
-    );
+    // Only the page's rows are decoded, streamed from the partition (or table) on disk.
+    const segments = table.data.segments(decorator ? (p) => p === decorator : undefined);
+    const rows: RowSlicer = {
+      length: segments.reduce((sum, s) => sum + s.rows, 0),
+      slice(start, end) {
+        const out: StoredRecord[] = [];
+        if (end <= start) return out;
+        for (const row of scan(segments, table.schema, start)) {
+          out.push(row.decode());
+          if (out.length >= end - start) break;
+        }
+        return out;
+      },
+    };
     const fields = selectFields(table.schema, url.searchParams.get('selectedFields'));
     const q = url.searchParams;
     return {

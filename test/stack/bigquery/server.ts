@@ -9,6 +9,7 @@ import { JobRunner, jobResource } from './jobs.js';
 import type { ListObjects, ReadObject } from './load-job.js';
 import { routes } from './routes.js';
 import type { Field } from './schema.js';
+import { scan, TableStore } from './storage.js';
 import type { Stored, StoredRecord } from './values.js';
 
 export interface BigQueryFakeOptions {
@@ -20,6 +21,19 @@ export interface BigQueryFakeOptions {
   listObjects?: ListObjects;
   /** How long a job stays PENDING, and RUNNING after its work, so clients really poll (ms, default 50). */
   jobDelayMs?: number;
+  /**
+   * Directory for table data (segment files); a fresh temporary one, removed on close, when
+   * omitted. A given directory is kept on close (its files are removed with their tables).
+   */
+  dataDir?: string;
+}
+
+/** Where a table's rows are: per partition, its row count and segment files. */
+export interface TableStorage {
+  numRows: number;
+  partitions: { partition: string; rows: number; files: string[] }[];
+  /** Rows of the table held in memory between jobs: none, they are on disk. */
+  residentRows: number;
 }
 
 /** A job as jobs.get returns it. */
@@ -40,6 +54,8 @@ export interface BigQueryFake {
     tableId: string,
     options?: { projectId?: string; partition?: string },
   ): Record<string, unknown>[];
+  /** Where a table's rows are stored (undefined when the table does not exist). */
+  storage(datasetId: string, tableId: string, options?: { projectId?: string }): TableStorage | undefined;
   /** Every job, as jobs.get would answer now, oldest first. */
   readonly jobs: readonly JobResource[];
   /** The next load job to run ends DONE with this error (default: backendError), changing nothing. */
@@ -57,7 +73,8 @@ export interface BigQueryFake {
  * file). Load jobs read their `gs://` sources through `readObject`.
  */
 export async function startBigQueryFake(options: BigQueryFakeOptions): Promise<BigQueryFake> {
-  const catalog = new Catalog();
+  const store = TableStore.open(options.dataDir);
+  const catalog = new Catalog(store);
   const faults = new FaultInjector();
   const jobs = new JobRunner(catalog, {
     readObject: options.readObject,
@@ -65,21 +82,47 @@ export async function startBigQueryFake(options: BigQueryFakeOptions): Promise<B
     jobDelayMs: options.jobDelayMs ?? 50,
   });
   const server = createServer(listener(routes(catalog, jobs), faults));
-  const port = await listenOnLoopback(server, options.port);
+  let port: number;
+  try {
+    port = await listenOnLoopback(server, options.port);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   let closed = false;
+  const findTable = (datasetId: string, tableId: string, projectId?: string) => {
+    const dataset = projectId
+      ? catalog.findDataset(projectId, datasetId)
+      : catalog.allDatasets().find((d) => d.datasetId === datasetId);
+    return dataset?.tables.get(tableId);
+  };
 
   return {
     url: `http://127.0.0.1:${port}`,
     faults,
     rows(datasetId, tableId, rowOptions = {}) {
-      const dataset = rowOptions.projectId
-        ? catalog.findDataset(rowOptions.projectId, datasetId)
-        : catalog.allDatasets().find((d) => d.datasetId === datasetId);
-      const table = dataset?.tables.get(tableId);
+      const table = findTable(datasetId, tableId, rowOptions.projectId);
       if (!table) return [];
-      return table.rows
-        .filter((row) => rowOptions.partition === undefined || row.partition === rowOptions.partition)
-        .map((row) => plainRow(table.schema, row.values));
+      const segments = table.data.segments(
+        rowOptions.partition === undefined ? undefined : (p) => p === rowOptions.partition,
+      );
+      return [...scan(segments, table.schema)].map((row) => plainRow(table.schema, row.decode()));
+    },
+    storage(datasetId, tableId, storageOptions = {}) {
+      const table = findTable(datasetId, tableId, storageOptions.projectId);
+      if (!table) return undefined;
+      return {
+        numRows: table.data.count(),
+        partitions: table.data
+          .partitionIds()
+          .sort()
+          .map((partition) => ({
+            partition,
+            rows: table.data.count(partition),
+            files: table.data.segments((p) => p === partition).map((s) => s.file),
+          })),
+        residentRows: table.data.residentRows,
+      };
     },
     get jobs() {
       return jobs.all.map(jobResource);
@@ -100,6 +143,7 @@ export async function startBigQueryFake(options: BigQueryFakeOptions): Promise<B
       closed = true;
       jobs.close();
       await closeServer(server);
+      store.close();
     },
   };
 }

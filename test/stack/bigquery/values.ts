@@ -48,19 +48,36 @@ export function convertRow(
   options: ConvertOptions,
   prefix = '',
 ): StoredRecord {
-  const byName = new Map(fields.map((f) => [f.name.toLowerCase(), f]));
-  const given = new Map<Field, JsonValue>();
+  const byName = indexOf(fields);
+  // The value given for each field, by the field's position; `undefined` when absent.
+  const given: (JsonValue | undefined)[] = new Array<JsonValue | undefined>(fields.length);
   for (const [key, value] of object) {
-    const field = byName.get(key.toLowerCase());
-    if (!field) {
+    const index = byName.get(key.toLowerCase());
+    if (index === undefined) {
       if (options.ignoreUnknownValues) continue;
       throw new ValueError(`No such field: ${prefix}${key}.`);
     }
-    given.set(field, value);
+    given[index] = value;
   }
   const row = Object.create(null) as StoredRecord;
-  for (const field of fields) row[field.name] = convertField(field, given.get(field), options, prefix);
+  for (let i = 0; i < fields.length; i++)
+    row[fields[i]!.name] = convertField(fields[i]!, given[i], options, prefix);
   return row;
+}
+
+/** Lower-case name -> position, made once per schema: convertRow runs for every loaded row. */
+const indexes = new WeakMap<readonly Field[], Map<string, number>>();
+function indexOf(fields: readonly Field[]): Map<string, number> {
+  let index = indexes.get(fields);
+  if (!index) {
+    index = new Map(fields.map((f, i) => [f.name.toLowerCase(), i]));
+    indexes.set(fields, index);
+  }
+  return index;
+}
+
+function nullNotAllowed(path: string): ValueError {
+  return new ValueError(`Only optional fields can be set to NULL. Field: ${path}; Value: NULL`);
 }
 
 function convertField(
@@ -70,20 +87,18 @@ function convertField(
   prefix: string,
 ): Stored {
   const path = prefix + field.name;
-  const nullNotAllowed = () =>
-    new ValueError(`Only optional fields can be set to NULL. Field: ${path}; Value: NULL`);
   if (field.mode === 'REPEATED') {
     if (value === undefined) return [];
-    if (value === null) throw nullNotAllowed();
+    if (value === null) throw nullNotAllowed(path);
     if (!Array.isArray(value))
       throw new ValueError(`Repeated field must be imported as a JSON array. Field: ${path}.`);
     return value.map((element) => {
-      if (element === null) throw nullNotAllowed();
+      if (element === null) throw nullNotAllowed(path);
       return convertSingle(field, element, options, path);
     });
   }
   if (value === undefined || value === null) {
-    if (field.mode === 'REQUIRED') throw nullNotAllowed();
+    if (field.mode === 'REQUIRED') throw nullNotAllowed(path);
     return null;
   }
   return convertSingle(field, value, options, path);
@@ -101,38 +116,42 @@ function convertSingle(field: Field, value: JsonValue, options: ConvertOptions, 
   return convertScalar(field.type, value as string | boolean | JsonNumber, path);
 }
 
-/** A scalar (string, number, boolean) for a non-RECORD, non-JSON column. */
-export function convertScalar(type: FieldType, value: string | boolean | JsonNumber, path: string): Stored {
-  const shown = showJson(value);
-  const suffix = `Field: ${path}; Value: ${shown}`;
-  // BigQuery quotes the source value in protobuf text form for strings and numbers.
+const suffixOf = (path: string, value: string | boolean | JsonNumber) =>
+  `Field: ${path}; Value: ${showJson(value)}`;
+
+/** BigQuery quotes the source value in protobuf text form for strings and numbers. */
+function cannotConvert(value: string | boolean | JsonNumber, target: string, suffix: string): ValueError {
   const quoted =
     typeof value === 'string'
       ? ` 'string_value: ${JSON.stringify(value)}'`
       : value instanceof JsonNumber
         ? ` 'double_value: ${value.text}'`
         : '';
-  const cannot = (target: string) =>
-    new ValueError(`Could not convert value${quoted} to ${target}. ${suffix}`);
+  return new ValueError(`Could not convert value${quoted} to ${target}. ${suffix}`);
+}
+
+/** A scalar (string, number, boolean) for a non-RECORD, non-JSON column. */
+export function convertScalar(type: FieldType, value: string | boolean | JsonNumber, path: string): Stored {
+  // Messages are built only on failure (no per-call closures either): this runs for every value loaded.
   switch (type) {
     case 'STRING':
       if (typeof value === 'string') return value;
-      throw new ValueError(`Could not convert value to string. ${suffix}`);
+      throw new ValueError(`Could not convert value to string. ${suffixOf(path, value)}`);
     case 'BYTES':
       if (typeof value === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0)
         return Buffer.from(value, 'base64').toString('base64');
-      throw new ValueError(`Could not decode base64 string to bytes. ${suffix}`);
+      throw new ValueError(`Could not decode base64 string to bytes. ${suffixOf(path, value)}`);
     case 'INTEGER': {
       const text = value instanceof JsonNumber ? value.text : typeof value === 'string' ? value : undefined;
       if (text !== undefined && /^[+-]?\d+$/.test(text)) {
         const parsed = BigInt(text);
         if (parsed >= INT64_MIN && parsed <= INT64_MAX) return parsed;
       }
-      throw cannot('integer');
+      throw cannotConvert(value, 'integer', suffixOf(path, value));
     }
     case 'FLOAT': {
       const parsed = parseDouble(value);
-      if (parsed === undefined) throw cannot('double');
+      if (parsed === undefined) throw cannotConvert(value, 'double', suffixOf(path, value));
       return parsed;
     }
     case 'NUMERIC':
@@ -140,26 +159,29 @@ export function convertScalar(type: FieldType, value: string | boolean | JsonNum
       const text = value instanceof JsonNumber ? value.text : typeof value === 'string' ? value.trim() : '';
       const decimal = normalizeDecimal(text, type === 'NUMERIC' ? 9 : 38);
       if (decimal === undefined || !withinDecimalRange(decimal, type))
-        throw new ValueError(`Invalid ${type} value: ${shown} ${suffix}`);
+        throw new ValueError(`Invalid ${type} value: ${showJson(value)} ${suffixOf(path, value)}`);
       return decimal;
     }
     case 'BOOLEAN':
       if (typeof value === 'boolean') return value;
       if (typeof value === 'string' && /^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
-      throw cannot('boolean');
+      throw cannotConvert(value, 'boolean', suffixOf(path, value));
     case 'DATE': {
       const date = typeof value === 'string' ? parseDate(value) : undefined;
-      if (date === undefined) throw new ValueError(`Invalid date: '${shown}' ${suffix}`);
+      if (date === undefined)
+        throw new ValueError(`Invalid date: '${showJson(value)}' ${suffixOf(path, value)}`);
       return date;
     }
     case 'TIME': {
       const time = typeof value === 'string' ? parseTime(value) : undefined;
-      if (time === undefined) throw new ValueError(`Invalid time string "${shown}" ${suffix}`);
+      if (time === undefined)
+        throw new ValueError(`Invalid time string "${showJson(value)}" ${suffixOf(path, value)}`);
       return time;
     }
     case 'DATETIME': {
       const datetime = typeof value === 'string' ? parseDatetime(value) : undefined;
-      if (datetime === undefined) throw new ValueError(`Invalid datetime string "${shown}" ${suffix}`);
+      if (datetime === undefined)
+        throw new ValueError(`Invalid datetime string "${showJson(value)}" ${suffixOf(path, value)}`);
       return datetime;
     }
     case 'TIMESTAMP': {
@@ -171,11 +193,11 @@ export function convertScalar(type: FieldType, value: string | boolean | JsonNum
             : undefined;
       if (micros === undefined)
         throw new ValueError(
-          `Couldn't convert value to timestamp: Could not parse '${shown}' as a timestamp. Required format is YYYY-MM-DD HH:MM[:SS[.SSSSSS]] or YYYY/MM/DD HH:MM[:SS[.SSSSSS]] ${suffix}`,
+          `Couldn't convert value to timestamp: Could not parse '${showJson(value)}' as a timestamp. Required format is YYYY-MM-DD HH:MM[:SS[.SSSSSS]] or YYYY/MM/DD HH:MM[:SS[.SSSSSS]] ${suffixOf(path, value)}`,
         );
       if (micros < MIN_TIMESTAMP_MICROS || micros > MAX_TIMESTAMP_MICROS)
         throw new ValueError(
-          `Couldn't convert value to timestamp: Timestamp value is out of range. ${suffix}`,
+          `Couldn't convert value to timestamp: Timestamp value is out of range. ${suffixOf(path, value)}`,
         );
       return micros;
     }
