@@ -13,8 +13,8 @@
  */
 import { explores } from '../src/explores/index.js';
 import { addDays, startOfUtcDay } from '../src/pipeline/windows.js';
-import { startLookerFake, type LookerFake } from '../test/stack/looker/index.js';
-import { startFanOut } from '../test/support/fan-out.js';
+import type { LookerFake } from '../test/stack/looker/index.js';
+import { instancesEnv, lookerFakeFor, lookerSecrets, startFanOut } from '../test/support/fan-out.js';
 import { startHarness } from '../test/support/harness.js';
 import { tableRows, truthRows, assertSameRows } from '../test/support/oracle.js';
 
@@ -82,52 +82,18 @@ export async function runScale(): Promise<ScaleResult[]> {
     stack: {
       looker: lookerOptions(1),
       secrets: {
-        secrets: Object.fromEntries(
-          EXTRA.flatMap((name) => [
-            [`${name}-id`, `${name}-client`],
-            [`${name}-secret`, `${name}-secret-value`],
-          ]),
-        ),
+        secrets: lookerSecrets(EXTRA),
       },
     },
   });
   const others = new Map<string, LookerFake>();
-  for (const [i, name] of EXTRA.entries())
-    others.set(
-      name,
-      await startLookerFake({
-        clientId: `${name}-client`,
-        clientSecret: `${name}-secret-value`,
-        ...lookerOptions(10 + i),
-      }),
-    );
+  for (const [i, name] of EXTRA.entries()) others.set(name, await lookerFakeFor(name, lookerOptions(10 + i)));
   const lookers = () => [h.stack.looker, ...others.values()];
-  const fiveInstances = {
-    LOOKER_BASE_URL: '',
-    LOOKER_CLIENT_ID_SECRET: '',
-    LOOKER_CLIENT_SECRET_SECRET: '',
-    LOOKER_INSTANCE_NAME: '',
-    LOOKER_INSTANCES: JSON.stringify([
-      {
-        name: 'us',
-        baseUrl: h.stack.looker.url,
-        clientIdSecret: 'looker-client-id',
-        clientSecretSecret: 'looker-client-secret',
-      },
-      ...EXTRA.map((name) => ({
-        name,
-        baseUrl: others.get(name)!.url,
-        clientIdSecret: `${name}-id`,
-        clientSecretSecret: `${name}-secret`,
-        dataset: `activity_${name}`,
-      })),
-    ]),
-  };
-  const env = (instances: number) => ({
+  const env = async (instances: number) => ({
     EXPORT_EXPLORES: SCALE_EXPLORES.join(','),
     // One query at a time per Looker in both modes: what K = 1 gives fan-out.
     EXPLORE_CONCURRENCY: '1',
-    ...(instances === 5 ? fiveInstances : {}),
+    ...(instances === 5 ? await instancesEnv(h, others) : {}),
   });
   const results: ScaleResult[] = [];
   try {
@@ -139,14 +105,6 @@ export async function runScale(): Promise<ScaleResult[]> {
     ] as const) {
       await h.reset();
       for (const looker of others.values()) await looker.reset();
-      // A reset forgets every dataset but the stack's own.
-      for (const name of EXTRA) {
-        const [exists] = await h.clients.bigquery.dataset(`activity_${name}`).exists();
-        if (!exists)
-          await h.clients.bigquery.createDataset(`activity_${name}`, {
-            location: h.config.bigquery.location,
-          });
-      }
       process.stderr.write(`fan-out bench: ${mode}, ${instances} instance(s)\n`);
       const started = Date.now();
       let calls = 1;
@@ -154,7 +112,7 @@ export async function runScale(): Promise<ScaleResult[]> {
       let deadline = 1800;
       let datasets: { dataset: string; looker: LookerFake }[];
       if (mode === 'fan-out') {
-        const fanOut = await startFanOut(h, env(instances), TERRAFORM_QUEUE);
+        const fanOut = await startFanOut(h, await env(instances), TERRAFORM_QUEUE);
         try {
           const planned = await fanOut.plan();
           if (planned.status !== 200) throw new Error(`plan answered ${planned.status}: ${planned.text}`);
@@ -171,7 +129,7 @@ export async function runScale(): Promise<ScaleResult[]> {
           await fanOut.close();
         }
       } else {
-        const call = h.instance(env(instances));
+        const call = h.instance(await env(instances));
         const response = await call({});
         if (response.status !== 200)
           throw new Error(`single call answered ${response.status}: ${response.text}`);

@@ -27,16 +27,7 @@ export async function exportExplore(
   const { state } = ctx.deps;
   // Explores of one instance share its client and run side by side: each has its own meter.
   const usage: LookerUsage = { queries: 0, bytesRead: 0 };
-  const result: ExploreSummary = {
-    explore: explore.name,
-    mode: explore.mode,
-    status: 'succeeded',
-    rows: 0,
-    lookerQueries: 0,
-    lookerBytes: 0,
-    windows: [],
-    watermark: null,
-  };
+  const result = emptyExplore(explore);
   const settle = () => {
     result.lookerQueries = usage.queries;
     result.lookerBytes = usage.bytesRead;
@@ -134,6 +125,20 @@ export async function exportExplore(
     }
   }
   return settle();
+}
+
+/** A summary of an explore that has done nothing yet. */
+export function emptyExplore(explore: ExploreDefinition): ExploreSummary {
+  return {
+    explore: explore.name,
+    mode: explore.mode,
+    status: 'succeeded',
+    rows: 0,
+    lookerQueries: 0,
+    lookerBytes: 0,
+    windows: [],
+    watermark: null,
+  };
 }
 
 export interface ExplorePlan {

@@ -9,7 +9,7 @@ import type { LookerClient } from '../looker/client.js';
 import type { StateStore } from '../state/store.js';
 import { graceMs } from './budget.js';
 import { allowanceOf, type QueryAllowance } from './query-budget.js';
-import { describeError, exportExplore } from './explore.js';
+import { describeError, emptyExplore, exportExplore } from './explore.js';
 
 export { graceMs } from './budget.js';
 import type { Staging } from './read.js';
@@ -260,10 +260,8 @@ async function exportInstance(
   deadline: AbortSignal,
 ): Promise<InstanceSummary> {
   const { instance, state, looker } = ctx.deps;
-  // The lease outlives the budget by a margin so a run finishing its last window keeps it.
-  const leaseTtlMs = ctx.config.runBudgetMs + 10 * 60_000;
   const perExplore = state.leasePerExplore;
-  if (!request.dryRun && !perExplore) await state.acquireLease(ctx.runId, leaseTtlMs, ctx.now());
+  if (!request.dryRun && !perExplore) await state.acquireLease(ctx.runId, leaseTtlMs(ctx.config), ctx.now());
   let queryBudget: QueryBudgetReport | undefined;
   try {
     const allowance = allowanceOf(instance.monthlyQueryBudget, await state.readQueryUsage(), ctx.now());
@@ -337,25 +335,23 @@ async function exportInstance(
  * One explore under the lease that covers it: the instance's (taken by exportInstance), or in
  * fan-out mode its own, taken here and given back when it ends.
  */
-async function exportLeased(
-  explore: ExploreDefinition,
-  request: RunRequest,
-  ctx: RunContext,
-  logger: Logger,
-  budget: AbortSignal,
-  deadline: AbortSignal,
-): Promise<ExploreSummary> {
+async function exportLeased(...args: Parameters<typeof exportExplore>): Promise<ExploreSummary> {
+  const [explore, request, ctx, logger] = args;
   const { state } = ctx.deps;
-  if (request.dryRun || !state.leasePerExplore)
-    return exportExplore(explore, request, ctx, logger, budget, deadline);
-  await state.acquireLease(ctx.runId, ctx.config.runBudgetMs + 10 * 60_000, ctx.now(), explore.name);
+  if (request.dryRun || !state.leasePerExplore) return exportExplore(...args);
+  await state.acquireLease(ctx.runId, leaseTtlMs(ctx.config), ctx.now(), explore.name);
   try {
-    return await exportExplore(explore, request, ctx, logger, budget, deadline);
+    return await exportExplore(...args);
   } finally {
     await state
       .releaseLease(ctx.runId, explore.name)
       .catch((error: unknown) => logger.warn({ err: error }, 'lease release failed; it expires on its own'));
   }
+}
+
+/** The lease outlives the budget by a margin so a run finishing its last window keeps it. */
+function leaseTtlMs(config: Config): number {
+  return config.runBudgetMs + 10 * 60_000;
 }
 
 /**
@@ -387,19 +383,6 @@ async function recordQueryUsage(
     usedToday: usage.dayCalls,
     allowanceToday: Number.isFinite(allowance.allowanceToday) ? allowance.allowanceToday : null,
     spent,
-  };
-}
-
-export function emptyExplore(explore: ExploreDefinition): ExploreSummary {
-  return {
-    explore: explore.name,
-    mode: explore.mode,
-    status: 'succeeded',
-    rows: 0,
-    lookerQueries: 0,
-    lookerBytes: 0,
-    windows: [],
-    watermark: null,
   };
 }
 

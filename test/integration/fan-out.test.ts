@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { explores } from '../../src/explores/index.js';
-import { startLookerFake, type LookerFake } from '../stack/looker/index.js';
-import { startFanOut, type FanOut } from '../support/fan-out.js';
+import type { LookerFake } from '../stack/looker/index.js';
+import { instancesEnv, lookerFakeFor, lookerSecrets, startFanOut, type FanOut } from '../support/fan-out.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { assertSameRows, progressDoc, tableRows, truthRows } from '../support/oracle.js';
 
@@ -29,21 +29,14 @@ before(async () => {
     now: NOW,
     stack: {
       secrets: {
-        secrets: Object.fromEntries(
-          EXTRA.flatMap((name) => [
-            [`${name}-id`, `${name}-client`],
-            [`${name}-secret`, `${name}-secret-value`],
-          ]),
-        ),
+        secrets: lookerSecrets(EXTRA),
       },
     },
   });
   for (const [i, name] of EXTRA.entries())
     others.set(
       name,
-      await startLookerFake({
-        clientId: `${name}-client`,
-        clientSecret: `${name}-secret-value`,
+      await lookerFakeFor(name, {
         now: NOW,
         concurrentQueryLimit: 1,
         queryLatencyMs: 20,
@@ -64,36 +57,7 @@ beforeEach(async () => {
   h.clock.set(NOW);
 });
 
-/** LOOKER_INSTANCES for the main Looker (`us`) and the four others, each into its own dataset. */
-async function fiveInstances(): Promise<Record<string, string>> {
-  const list = [
-    {
-      name: 'us',
-      baseUrl: h.stack.looker.url,
-      clientIdSecret: 'looker-client-id',
-      clientSecretSecret: 'looker-client-secret',
-    },
-    ...EXTRA.map((name) => ({
-      name,
-      baseUrl: others.get(name)!.url,
-      clientIdSecret: `${name}-id`,
-      clientSecretSecret: `${name}-secret`,
-      dataset: `activity_${name}`,
-    })),
-  ];
-  for (const name of EXTRA) {
-    const [exists] = await h.clients.bigquery.dataset(`activity_${name}`).exists();
-    if (!exists)
-      await h.clients.bigquery.createDataset(`activity_${name}`, { location: h.config.bigquery.location });
-  }
-  return {
-    LOOKER_BASE_URL: '',
-    LOOKER_CLIENT_ID_SECRET: '',
-    LOOKER_CLIENT_SECRET_SECRET: '',
-    LOOKER_INSTANCE_NAME: '',
-    LOOKER_INSTANCES: JSON.stringify(list),
-  };
-}
+const fiveInstances = () => instancesEnv(h, others);
 
 const dispatchesOf = (name: string) => h.stack.tasks.dispatches.filter((d) => d.taskId.endsWith(name));
 

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { explores } from '../../src/explores/index.js';
-import { startLookerFake, type LookerFake } from '../stack/looker/index.js';
+import type { LookerFake } from '../stack/looker/index.js';
+import { instancesEnv, lookerFakeFor, lookerSecrets } from '../support/fan-out.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { assertSameRows, progressDoc, tableRows, truthRows } from '../support/oracle.js';
 
@@ -26,18 +27,12 @@ before(async () => {
     now: NOW,
     stack: {
       secrets: {
-        secrets: {
-          'emea-client-id': 'emea-id',
-          'emea-client-secret': 'emea-secret',
-          'masking-key': MASKING_KEY,
-        },
+        secrets: { ...lookerSecrets(['emea']), 'masking-key': MASKING_KEY },
       },
     },
   });
   // A second Looker with other data (another seed) and its own API key.
-  second = await startLookerFake({
-    clientId: 'emea-id',
-    clientSecret: 'emea-secret',
+  second = await lookerFakeFor('emea', {
     now: NOW,
     datasets: { history: { seed: 99, rows: 700 }, user: { seed: 99, rows: 120 } },
   });
@@ -51,35 +46,11 @@ beforeEach(async () => {
   await second.reset();
   second.faults.clear();
   h.clock.set(NOW);
-  const [exists] = await h.clients.bigquery.dataset('activity_emea').exists();
-  if (!exists)
-    await h.clients.bigquery.createDataset('activity_emea', { location: h.config.bigquery.location });
 });
 
 /** Function environment listing both instances (the single-instance variables unset). */
-function twoInstances() {
-  return {
-    LOOKER_BASE_URL: '',
-    LOOKER_CLIENT_ID_SECRET: '',
-    LOOKER_CLIENT_SECRET_SECRET: '',
-    LOOKER_INSTANCE_NAME: '',
-    LOOKER_INSTANCES: JSON.stringify([
-      {
-        name: 'us',
-        baseUrl: h.stack.looker.url,
-        clientIdSecret: 'looker-client-id',
-        clientSecretSecret: 'looker-client-secret',
-      },
-      {
-        name: 'emea',
-        baseUrl: second.url,
-        clientIdSecret: 'emea-client-id',
-        clientSecretSecret: 'emea-client-secret',
-        dataset: 'activity_emea',
-      },
-    ]),
-    EXPORT_EXPLORES: 'history,user',
-  };
+async function twoInstances(): Promise<Record<string, string>> {
+  return { ...(await instancesEnv(h, new Map([['emea', second]]))), EXPORT_EXPLORES: 'history,user' };
 }
 
 const truthOf = (fake: LookerFake, explore: typeof history, from: Date, to: Date) =>
@@ -87,7 +58,7 @@ const truthOf = (fake: LookerFake, explore: typeof history, from: Date, to: Date
 
 describe('several Looker instances', () => {
   it('exports each into its own dataset, rows tagged with the instance, state kept per instance', async () => {
-    const res = await h.instance(twoInstances())({});
+    const res = await h.instance(await twoInstances())({});
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(
       res.body.instances.map((i: { instance: string; dataset: string; status: string }) => [
@@ -133,7 +104,7 @@ describe('several Looker instances', () => {
       fault: { kind: 'status', status: 503 },
       times: 100,
     });
-    const res = await h.instance(twoInstances())({});
+    const res = await h.instance(await twoInstances())({});
     assert.equal(res.status, 503, JSON.stringify(res.body));
     const [us, emea] = res.body.instances;
     assert.equal(us.status, 'succeeded');
@@ -147,7 +118,7 @@ describe('several Looker instances', () => {
     assert.deepEqual(await tableRows(h.clients.bigquery, 'activity_emea', history), []);
 
     second.faults.clear();
-    const rerun = await h.instance(twoInstances())({});
+    const rerun = await h.instance(await twoInstances())({});
     assert.equal(rerun.status, 200, JSON.stringify(rerun.body));
     assertSameRows(
       history,
@@ -157,8 +128,8 @@ describe('several Looker instances', () => {
   });
 
   it('refuses two instances sharing a dataset, before touching anything', async () => {
-    const env = twoInstances();
-    const listed = JSON.parse(env.LOOKER_INSTANCES) as { dataset?: string }[];
+    const env = await twoInstances();
+    const listed = JSON.parse(env.LOOKER_INSTANCES!) as { dataset?: string }[];
     delete listed[1]!.dataset;
     assert.throws(
       () => h.instance({ ...env, LOOKER_INSTANCES: JSON.stringify(listed) }),

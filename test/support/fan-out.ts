@@ -16,6 +16,7 @@ import { parseConfig, type Config } from '../../src/config/index.js';
 import { createExporter, type ExporterOptions } from '../../src/exporter.js';
 import { createHttpHandler } from '../../src/http/handler.js';
 import { createTaskHandler } from '../../src/http/task-handler.js';
+import { startLookerFake, type LookerFake } from '../stack/looker/index.js';
 import type { Harness } from './harness.js';
 
 export const TASKS_SERVICE_ACCOUNT =
@@ -134,5 +135,59 @@ export async function startFanOut(
         tasks.close(),
       ]);
     },
+  };
+}
+
+/** The API key secrets of more Looker instances: `NAME-id` and `NAME-secret` for each name. */
+export function lookerSecrets(names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    names.flatMap((name) => [
+      [`${name}-id`, `${name}-client`],
+      [`${name}-secret`, `${name}-secret-value`],
+    ]),
+  );
+}
+
+/** A Looker fake whose API key is the one lookerSecrets(name) stores. */
+export function lookerFakeFor(
+  name: string,
+  options: Omit<Parameters<typeof startLookerFake>[0], 'clientId' | 'clientSecret'>,
+) {
+  return startLookerFake({ ...options, clientId: `${name}-client`, clientSecret: `${name}-secret-value` });
+}
+
+/**
+ * LOOKER_INSTANCES for the harness's own Looker (`us`, into the stack's dataset) and `others`
+ * (each into `activity_NAME`, created here: a stack reset forgets every other dataset).
+ */
+export async function instancesEnv(
+  h: Harness,
+  others: ReadonlyMap<string, LookerFake>,
+): Promise<Record<string, string>> {
+  for (const name of others.keys()) {
+    const [exists] = await h.clients.bigquery.dataset(`activity_${name}`).exists();
+    if (!exists)
+      await h.clients.bigquery.createDataset(`activity_${name}`, { location: h.config.bigquery.location });
+  }
+  return {
+    LOOKER_BASE_URL: '',
+    LOOKER_CLIENT_ID_SECRET: '',
+    LOOKER_CLIENT_SECRET_SECRET: '',
+    LOOKER_INSTANCE_NAME: '',
+    LOOKER_INSTANCES: JSON.stringify([
+      {
+        name: 'us',
+        baseUrl: h.stack.looker.url,
+        clientIdSecret: 'looker-client-id',
+        clientSecretSecret: 'looker-client-secret',
+      },
+      ...[...others].map(([name, looker]) => ({
+        name,
+        baseUrl: looker.url,
+        clientIdSecret: `${name}-id`,
+        clientSecretSecret: `${name}-secret`,
+        dataset: `activity_${name}`,
+      })),
+    ]),
   };
 }
