@@ -122,6 +122,8 @@ export async function exportExplore(
         error: describeError(error),
       });
       result.status = 'failed';
+      // The window in flight outlived the budget's grace and was aborted: nothing of it landed.
+      if (deadline.aborted) result.outOfTime = true;
     }
   }
   return settle();

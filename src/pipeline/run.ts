@@ -58,6 +58,8 @@ export interface ExploreSummary {
   note?: string;
   /** Why the explore failed before any window ran (reading progress, counting, a secret). */
   error?: string;
+  /** A window ran past the budget's grace and was aborted (nothing of it was recorded). */
+  outOfTime?: true;
 }
 
 export interface InstanceSummary {

@@ -48,6 +48,11 @@ export async function runTask(payload: TaskPayload, deps: WorkerDependencies): P
   };
   const summary = await deps.run({ explores: [explore!], backfill, dryRun: false }, payload.instance);
   const result: TaskResult = { task: id, status: statusOf(summary), summary };
+  if (result.status === 'retry' && summary.instances[0]?.explores[0]?.outOfTime)
+    deps.logger.warn(
+      { task: id },
+      `task ${id}: its first window outlived the run budget and its grace; if this repeats, lower WINDOW_MAX_ROWS or raise RUN_BUDGET_SECONDS (and the dispatch deadline)`,
+    );
   if (result.status === 'continued') {
     if (payload.part >= MAX_PARTS) {
       deps.logger.error(
@@ -71,6 +76,10 @@ export async function runTask(payload: TaskPayload, deps: WorkerDependencies): P
 
 function statusOf(summary: RunSummary): TaskResult['status'] {
   const explore = summary.instances[0]?.explores[0];
+  // Out of time with windows landed: the next part goes on from them (a retry of this part
+  // would do the same, but spend one of the task's limited attempts on every long load).
+  if (explore?.outOfTime)
+    return explore.windows.some((w) => w.status === 'loaded' || w.status === 'empty') ? 'continued' : 'retry';
   if (summary.status === 'failed') return summary.retryable ? 'retry' : 'failed';
   if (summary.status === 'busy' || explore?.status === 'busy') return 'busy';
   // `partial` by time (windows skipped when the budget ran out); `deferred` waits for tomorrow.
