@@ -11,7 +11,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { startGcsFake } from '../test/stack/gcs/index.js';
@@ -168,20 +168,32 @@ if (fanOut.length) process.stdout.write('\n' + scaleTable(fanOut) + '\n');
 if (initialLoad) process.stdout.write('\n' + initialLoadTable(initialLoad) + '\n');
 const seconds = Math.round((Date.now() - started) / 1000);
 const loadAtEnd = load();
+// Each part run replaces its own figures; the others keep those of their last run.
+const resultsFile = new URL('./results.json', import.meta.url);
+const previous = JSON.parse(await readFile(resultsFile, 'utf8').catch(() => '{}')) as Record<string, unknown>;
+const ran = {
+  ...(PARTS.includes('extract') && { results }),
+  ...(PARTS.includes('window') && { windowPath }),
+  ...(PARTS.includes('fanout') && { fanOut }),
+  ...(PARTS.includes('initial') && { initialLoad }),
+};
 await writeFile(
-  new URL('./results.json', import.meta.url),
+  resultsFile,
   JSON.stringify(
     {
-      date: new Date().toISOString(),
+      ...previous,
+      ...ran,
       node: process.version,
       cpus: 2,
-      seconds,
-      extractSeconds,
-      loadAverage: { start: loadAtStart, end: loadAtEnd },
-      results,
-      windowPath,
-      fanOut,
-      initialLoad,
+      runs: {
+        ...(previous.runs as Record<string, unknown> | undefined),
+        [PARTS.join(',')]: {
+          date: new Date().toISOString(),
+          seconds,
+          extractSeconds,
+          loadAverage: { start: loadAtStart, end: loadAtEnd },
+        },
+      },
     },
     null,
     2,
