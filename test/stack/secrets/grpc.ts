@@ -1,38 +1,18 @@
 /**
  * The gRPC face of the Secret Manager fake, built from the protos that ship with
  * `@google-cloud/secret-manager`, so the messages are exactly the ones the Node client encodes.
+ * Faults match `POST /google.cloud.secretmanager.v1.SecretManagerService/Method`.
  */
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import type { FaultInjector } from '../faults.js';
-import { isMethodName, permissionDenied, type SecretRequest, type SecretStore } from './store.js';
-import { ApiError, CODES, codeForHttpStatus } from './status.js';
-
-const SERVICE = 'google.cloud.secretmanager.v1.SecretManagerService';
-
-let cachedService: grpc.ServiceDefinition | undefined;
-
-function loadService(): grpc.ServiceDefinition {
-  if (cachedService) return cachedService;
-  const require = createRequire(import.meta.url);
-  const clientRoot = dirname(require.resolve('@google-cloud/secret-manager/package.json'));
-  // google-gax's package.json is not exported; its main entry sits in build/src/.
-  const gaxRoot = join(dirname(require.resolve('google-gax', { paths: [clientRoot] })), '..', '..');
-  const definition = protoLoader.loadSync('google/cloud/secretmanager/v1/service.proto', {
-    includeDirs: [join(clientRoot, 'build/protos'), join(gaxRoot, 'build/protos')],
-    keepCase: false,
-    longs: String,
-    enums: String,
-    defaults: false,
-    oneofs: true,
-  });
-  const service = definition[SERVICE] as grpc.ServiceDefinition | undefined;
-  if (!service) throw new Error(`${SERVICE} is missing from the shipped protos`);
-  cachedService = service;
-  return service;
-}
+import { dirname } from 'node:path';
+import { loadService, type GrpcFace } from '../grpc-fake.js';
+import {
+  isMethodName,
+  permissionDenied,
+  type MethodName,
+  type SecretRequest,
+  type SecretStore,
+} from './store.js';
 
 /** Proto timestamps are {seconds, nanos}; the store speaks Date. */
 function toWire(value: unknown): unknown {
@@ -45,55 +25,23 @@ function toWire(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toWire(v)]));
 }
 
-function rpcError(error: unknown): Partial<grpc.StatusObject> {
-  if (error instanceof ApiError) return { code: CODES[error.code].grpc, details: error.message };
-  // A bug in the fake: say so without echoing anything a request carried.
-  return { code: grpc.status.INTERNAL, details: 'Internal error in the Secret Manager fake.' };
-}
-
-/** Starts the gRPC server on 127.0.0.1; resolves to it and its port. */
-export async function startGrpc(
-  store: SecretStore,
-  faults: FaultInjector,
-  port = 0,
-): Promise<{ server: grpc.Server; port: number }> {
-  const service = loadService();
-  const implementation: grpc.UntypedServiceImplementation = {};
-  for (const [method, definition] of Object.entries(service)) {
-    implementation[method] = (
-      call: grpc.ServerUnaryCall<SecretRequest, unknown>,
-      callback: grpc.sendUnaryData<unknown>,
-    ) => {
-      void (async () => {
-        // Faults match `POST /google.cloud.secretmanager.v1.SecretManagerService/Method`, the
-        // HTTP/2 request gRPC really makes.
-        const fault = faults.take('POST', definition.path);
-        if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
-        if (fault?.kind === 'status') {
-          const code = codeForHttpStatus(fault.status);
-          if (fault.message !== undefined) throw new ApiError(code, fault.message);
-          if (code === 'PERMISSION_DENIED' && isMethodName(method))
-            throw permissionDenied(method, call.request);
-          throw new ApiError(code);
-        }
-        // A gRPC client sees a dropped connection as UNAVAILABLE and an undecodable message as INTERNAL.
-        if (fault?.kind === 'cut') throw new ApiError('UNAVAILABLE', 'Connection dropped.');
-        if (fault?.kind === 'body') throw new ApiError('INTERNAL', 'Failed to parse server response.');
-        if (!isMethodName(method))
-          throw new ApiError('UNIMPLEMENTED', `${method} is not emulated by the fake.`);
-        return toWire(store.call(method, call.request));
-      })().then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(rpcError(error), null),
-      );
-    };
-  }
-  const server = new grpc.Server();
-  server.addService(service, implementation);
-  const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error, actual) =>
-      error ? reject(error) : resolve(actual),
+/** `SecretManagerService` over the store. */
+export function grpcFace(store: SecretStore): GrpcFace<MethodName> {
+  const require = createRequire(import.meta.url);
+  const clientRoot = dirname(require.resolve('@google-cloud/secret-manager/package.json'));
+  return {
+    service: loadService(
+      clientRoot,
+      'google/cloud/secretmanager/v1/service.proto',
+      'google.cloud.secretmanager.v1.SecretManagerService',
     ),
-  );
-  return { server, port: bound };
+    name: 'Secret Manager',
+    emulates: isMethodName,
+    call: (method, request) => toWire(store.call(method, request as SecretRequest)),
+    // An injected 403 reads as Google words it: the permission and the resource it was for.
+    worded: (code, method, request) =>
+      code === 'PERMISSION_DENIED' && isMethodName(method)
+        ? permissionDenied(method, request as SecretRequest)
+        : undefined,
+  };
 }

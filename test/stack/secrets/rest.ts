@@ -2,20 +2,15 @@
  * The REST face of the Secret Manager fake (`/v1/...`, proto3 JSON), as gcloud and the Node
  * client's `fallback` mode speak it. URL shapes follow the `google.api.http` rules in the protos.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Fault, FaultInjector } from '../faults.js';
+import type { Server } from 'node:http';
+import type { FaultInjector } from '../faults.js';
+import { ApiError, injectedError } from '../grpc-status.js';
+import * as rest from '../rest-fake.js';
 import { permissionDenied, type MethodName, type SecretRequest, type SecretStore } from './store.js';
-import { ApiError, CODES, codeForHttpStatus } from './status.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-interface Route {
-  method: string;
-  pattern: RegExp;
-  rpc: MethodName;
-  /** Builds the request from the path's captured resource name, the query and the JSON body. */
-  request(resource: string, query: URLSearchParams, body: Record<string, unknown>): SecretRequest;
-}
+type Route = rest.RestRoute<MethodName, SecretRequest>;
 
 const list = (parent: string, query: URLSearchParams): SecretRequest => ({
   parent,
@@ -111,99 +106,21 @@ function toJson(value: unknown): unknown {
   );
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES)
-      throw new ApiError('INVALID_ARGUMENT', 'Request payload size exceeds the limit.');
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString();
-  if (!text.trim()) return {};
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
-      return parsed as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw new ApiError('INVALID_ARGUMENT', 'Invalid JSON payload received.');
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=UTF-8',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, error: unknown, headers?: Record<string, string>) {
-  // Anything but an ApiError is a bug in the fake: never echo what the request carried.
-  const apiError =
-    error instanceof ApiError
-      ? error
-      : new ApiError('INTERNAL', 'Internal error in the Secret Manager fake.');
-  const { http } = CODES[apiError.code];
-  sendJson(res, http, { error: { code: http, message: apiError.message, status: apiError.code } }, headers);
-}
-
-/** Resource names arrive percent-encoded when a client escapes '/' or ':' defensively. */
-function decodePath(pathname: string): string {
-  try {
-    return decodeURIComponent(pathname);
-  } catch {
-    throw new ApiError('INVALID_ARGUMENT', 'Malformed percent-encoding in the request path.');
-  }
-}
-
-/** Writes the head and the first bytes of the real answer, then drops the connection. */
-function sendCut(res: ServerResponse, body: unknown, afterBytes: number) {
-  const text = Buffer.from(JSON.stringify(body));
-  res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': text.length });
-  res.write(text.subarray(0, afterBytes), () => res.destroy());
-}
-
 /** Creates (does not start) the REST server over the store. */
 export function createRestServer(store: SecretStore, faults: FaultInjector): Server {
-  return createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const method = req.method ?? 'GET';
-      const fault: Fault | undefined = faults.take(method, url.pathname);
-      if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
-      if (fault?.kind === 'body') {
-        res.writeHead(200, { 'content-type': fault.contentType ?? 'application/json; charset=UTF-8' });
-        res.end(fault.body);
-        return;
-      }
-      const path = decodePath(url.pathname);
-      const route = ROUTES.find((r) => r.method === method && r.pattern.test(path));
-      if (!route) {
-        throw new ApiError('NOT_FOUND', `The fake has no ${method} ${url.pathname}.`);
-      }
-      const resource = route.pattern.exec(path)![1]!;
-      const request = route.request(resource, url.searchParams, method === 'GET' ? {} : await readJson(req));
-      if (fault?.kind === 'status') {
-        const code = codeForHttpStatus(fault.status);
-        const error =
-          fault.message !== undefined
-            ? new ApiError(code, fault.message)
-            : code === 'PERMISSION_DENIED'
-              ? permissionDenied(route.rpc, request)
-              : new ApiError(code);
-        // The injected HTTP status is kept even where the canonical code maps to another one.
-        const body = { error: { code: fault.status, message: error.message, status: error.code } };
-        sendJson(res, fault.status, body, fault.headers);
-        return;
-      }
-      const response = toJson(store.call(route.rpc, request));
-      if (fault?.kind === 'cut') sendCut(res, response, fault.afterBytes);
-      else sendJson(res, 200, response);
-    })().catch((error: unknown) => sendError(res, error));
+  return rest.createRestFake(faults, 'Secret Manager', async (req, res, url, method, fault) => {
+    const { route, resource } = rest.findRoute(ROUTES, method, url.pathname);
+    const body = method === 'GET' ? {} : await rest.readJson(req, MAX_BODY_BYTES);
+    const request = route.request(resource, url.searchParams, body);
+    // An injected status applies once the request is known, so a 403 can name its resource.
+    if (fault?.kind === 'status') {
+      const error = injectedError(fault.status, fault.message, (code) =>
+        code === 'PERMISSION_DENIED' ? permissionDenied(route.rpc, request) : undefined,
+      );
+      rest.sendError(res, error, 'Secret Manager', fault.status, fault.headers);
+      return;
+    }
+    const response = toJson(store.call(route.rpc, request));
+    rest.sendAnswer(res, response, fault);
   });
 }

@@ -3,17 +3,14 @@
  * gRPC and in its REST `fallback` mode, and `gcloud secrets` (which checks the CRC32C itself).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { CRC32C } from '@google-cloud/storage';
-import { PassThroughClient } from 'google-auth-library';
+import { failure, gcloudConfig, insecureGrpc, restFallback, type GcloudConfig } from '../spec-helpers.js';
 import { crc32c, startSecretManagerFake, type SecretManagerFake } from './index.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
@@ -24,16 +21,8 @@ type GaxAuthClient = NonNullable<
 
 const PROJECT = 'secrets-spec';
 const SEED = { 'api-key': 'k1-initial', 'db-password': 'p@ss wörd' };
-const run = promisify(execFile);
 
-function grpcClient(fake: SecretManagerFake): SecretManagerServiceClient {
-  const [host, port] = fake.address.split(':');
-  return new SecretManagerServiceClient({
-    apiEndpoint: host,
-    port: Number(port),
-    sslCreds: grpc.credentials.createInsecure(),
-  });
-}
+const grpcClient = (fake: SecretManagerFake) => new SecretManagerServiceClient(insecureGrpc(fake.address));
 
 const version = (secret: string, v: string | number, project = PROJECT) =>
   `projects/${project}/secrets/${secret}/versions/${v}`;
@@ -45,16 +34,6 @@ function referenceCrc(data: Uint8Array): number {
   const crc = new CRC32C();
   crc.update(Buffer.from(data));
   return crc.valueOf() >>> 0;
-}
-
-async function failure(promise: Promise<unknown>): Promise<{ code: number; details: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const { code, details } = error as { code: number; details: string };
-    return { code, details };
-  }
-  assert.fail('the call succeeded');
 }
 
 describe('Secret Manager fake over gRPC (@google-cloud/secret-manager)', () => {
@@ -258,36 +237,22 @@ describe('Secret Manager fake over gRPC (@google-cloud/secret-manager)', () => {
 
 describe('Secret Manager fake over REST (client fallback mode, gcloud)', () => {
   let fake: SecretManagerFake;
-  let config: string;
-  const token = () => join(config, 'token');
+  let config: GcloudConfig;
 
   before(async () => {
     fake = await startSecretManagerFake({ projectId: PROJECT, secrets: SEED });
-    config = mkdtempSync(join(tmpdir(), 'gcloud-secrets-spec-'));
-    writeFileSync(token(), 'local-token');
+    config = gcloudConfig('gcloud-secrets-spec-');
   });
   beforeEach(() => fake.reset());
   after(async () => {
     await fake.close();
-    rmSync(config, { recursive: true, force: true });
+    config.remove();
   });
 
-  async function gcloud(...args: string[]): Promise<string> {
-    const { stdout } = await run(
-      'gcloud',
-      [...args, `--project=${PROJECT}`, `--access-token-file=${token()}`],
-      {
-        env: {
-          ...process.env,
-          CLOUDSDK_CONFIG: config,
-          CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
-          CLOUDSDK_API_ENDPOINT_OVERRIDES_SECRETMANAGER: `${fake.restUrl}/`,
-        },
-        timeout: 60_000,
-      },
-    );
-    return stdout;
-  }
+  const gcloud = (...args: string[]) =>
+    config.gcloud([...args, `--project=${PROJECT}`], {
+      CLOUDSDK_API_ENDPOINT_OVERRIDES_SECRETMANAGER: `${fake.restUrl}/`,
+    });
 
   const stderrMatches = (pattern: RegExp) => (error: { stderr: string }) => {
     assert.match(error.stderr, pattern);
@@ -295,14 +260,7 @@ describe('Secret Manager fake over REST (client fallback mode, gcloud)', () => {
   };
 
   it('serves the Node client in REST fallback mode (GET /v1/...:access)', async () => {
-    const client = new SecretManagerServiceClient({
-      fallback: true,
-      protocol: 'http',
-      apiEndpoint: '127.0.0.1',
-      port: Number(new URL(fake.restUrl).port),
-      // google-gax bundles its own google-auth-library; the class is the same, the type is not.
-      authClient: new PassThroughClient() as unknown as GaxAuthClient,
-    });
+    const client = new SecretManagerServiceClient(restFallback<GaxAuthClient>(fake.restUrl));
     try {
       const [latest] = await client.accessSecretVersion({ name: version('db-password', 'latest') });
       assert.equal(text(latest.payload!.data), SEED['db-password']);
@@ -328,7 +286,7 @@ describe('Secret Manager fake over REST (client fallback mode, gcloud)', () => {
   });
 
   it('shares one store with gRPC: gcloud adds a version, the Node client reads it as latest', async () => {
-    const file = join(config, 'value');
+    const file = join(config.dir, 'value');
     writeFileSync(file, 'from-gcloud');
     await gcloud('secrets', 'versions', 'add', 'api-key', `--data-file=${file}`);
     const client = grpcClient(fake);

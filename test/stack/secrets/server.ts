@@ -1,7 +1,6 @@
-import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { FaultInjector } from '../faults.js';
-import { closeServer, listenOnLoopback } from '../loopback.js';
-import { startGrpc } from './grpc.js';
+import { startFaces } from '../grpc-fake.js';
+import { grpcFace } from './grpc.js';
 import { createRestServer } from './rest.js';
 import { SecretStore } from './store.js';
 
@@ -54,36 +53,20 @@ export async function startSecretManagerFake(options: SecretManagerFakeOptions):
   store.seed(options.secrets);
   const faults = new FaultInjector();
 
-  const rest = createRestServer(store, faults);
-  let grpcServer: GrpcServer | undefined;
-  let closed: Promise<void> | undefined;
-  const close = () =>
-    (closed ??= (async () => {
-      // Clients keep their channels open; a graceful shutdown would wait for them.
-      grpcServer?.forceShutdown();
-      await closeServer(rest);
-    })());
-
-  try {
-    const grpc = await startGrpc(store, faults, options.port);
-    grpcServer = grpc.server;
-    const restPort = await listenOnLoopback(rest, options.restPort);
-    const restUrl = `http://127.0.0.1:${restPort}`;
-    return {
-      address: `127.0.0.1:${grpc.port}`,
-      restUrl,
-      url: restUrl,
-      faults,
-      setSecret: (name, value) => void store.put(name, value),
-      disableLatest: (name) => store.disableLatest(name),
-      async reset() {
-        faults.clear();
-        store.seed(options.secrets);
-      },
-      close,
-    };
-  } catch (error) {
-    await close();
-    throw error;
-  }
+  const faces = await startFaces(options, {
+    faults,
+    grpc: grpcFace(store),
+    rest: createRestServer(store, faults),
+  });
+  return {
+    ...faces,
+    restUrl: faces.url,
+    faults,
+    setSecret: (name, value) => void store.put(name, value),
+    disableLatest: (name) => store.disableLatest(name),
+    async reset() {
+      faults.clear();
+      store.seed(options.secrets);
+    },
+  };
 }

@@ -4,7 +4,7 @@
  * comes back. Resources come back with `Date` and `Buffer` values; each transport encodes them.
  */
 import { crc32c } from './crc32c.js';
-import { ApiError } from './status.js';
+import { ApiError } from '../grpc-status.js';
 
 export type VersionState = 'ENABLED' | 'DISABLED' | 'DESTROYED';
 

@@ -3,7 +3,7 @@
  * fields, durations and timestamps in ms, bytes as Buffer): both faces call `call()`.
  */
 import { randomInt } from 'node:crypto';
-import { ApiError } from '../secrets/status.js';
+import { ApiError } from '../grpc-status.js';
 import type { Dispatcher } from './dispatcher.js';
 import {
   applyQueueInput,

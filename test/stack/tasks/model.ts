@@ -3,7 +3,7 @@
  * queue.proto, task.proto and target.proto (shipped in `@google-cloud/tasks`). Durations and
  * timestamps are milliseconds here; the gRPC and REST faces convert (see wire.ts).
  */
-import { ApiError } from '../secrets/status.js';
+import { ApiError } from '../grpc-status.js';
 
 export type QueueState = 'RUNNING' | 'PAUSED';
 export type HttpMethod = 'POST' | 'GET' | 'HEAD' | 'PUT' | 'DELETE' | 'PATCH' | 'OPTIONS';

@@ -1,11 +1,10 @@
-import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { FaultInjector } from '../faults.js';
-import { closeServer, listenOnLoopback } from '../loopback.js';
+import { startFaces } from '../grpc-fake.js';
 import { CloudTasksApi } from './api.js';
 import { Dispatcher, type DispatchRecord, type DroppedTask } from './dispatcher.js';
 import { MIN_DISPATCH_DEADLINE_MS } from './model.js';
 import { OIDC_ISSUER, OidcSigner, type Jwk } from './oidc.js';
-import { startGrpc } from './grpc.js';
+import { grpcFace } from './grpc.js';
 import { createRestServer } from './rest.js';
 import { TaskStore } from './store.js';
 
@@ -71,40 +70,27 @@ export async function startCloudTasksFake(options: CloudTasksFakeOptions = {}): 
   });
   const faults = new FaultInjector();
 
-  const rest = createRestServer(api, faults);
-  let grpcServer: GrpcServer | undefined;
-  let closed: Promise<void> | undefined;
-  const close = () =>
-    (closed ??= (async () => {
+  const faces = await startFaces(options, {
+    faults,
+    grpc: grpcFace(api),
+    rest: createRestServer(api, faults),
+    onClose: () => {
       dispatcher.reset();
       store.clear();
-      // Clients keep their channels open; a graceful shutdown would wait for them.
-      grpcServer?.forceShutdown();
-      await closeServer(rest);
-    })());
-
-  try {
-    const grpc = await startGrpc(api, faults, options.port);
-    grpcServer = grpc.server;
-    const restPort = await listenOnLoopback(rest, options.restPort);
-    return {
-      address: `127.0.0.1:${grpc.port}`,
-      url: `http://127.0.0.1:${restPort}`,
-      faults,
-      dispatches: dispatcher.dispatches,
-      dropped: dispatcher.dropped,
-      maxInFlight: (queueId) => dispatcher.maxInFlight(queueId),
-      idle: (timeoutMs = 10_000) => dispatcher.whenIdle(timeoutMs),
-      oidc: { issuer: OIDC_ISSUER, kid: signer.kid, publicKeyPem: signer.publicKeyPem, jwks: signer.jwks },
-      async reset() {
-        faults.clear();
-        store.clear();
-        dispatcher.reset();
-      },
-      close,
-    };
-  } catch (error) {
-    await close();
-    throw error;
-  }
+    },
+  });
+  return {
+    ...faces,
+    faults,
+    dispatches: dispatcher.dispatches,
+    dropped: dispatcher.dropped,
+    maxInFlight: (queueId) => dispatcher.maxInFlight(queueId),
+    idle: (timeoutMs = 10_000) => dispatcher.whenIdle(timeoutMs),
+    oidc: { issuer: OIDC_ISSUER, kid: signer.kid, publicKeyPem: signer.publicKeyPem, jwks: signer.jwks },
+    async reset() {
+      faults.clear();
+      store.clear();
+      dispatcher.reset();
+    },
+  };
 }

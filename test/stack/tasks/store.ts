@@ -2,7 +2,7 @@
  * What the fake remembers: queues, their tasks, and the names Google keeps reserved after a
  * task (or queue) is gone (tombstones).
  */
-import { ApiError } from '../secrets/status.js';
+import { ApiError } from '../grpc-status.js';
 import type { StoredQueue, StoredTask } from './model.js';
 
 export class TaskStore {

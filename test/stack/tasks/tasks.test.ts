@@ -4,17 +4,13 @@
  * sees what Cloud Tasks sends (headers, body, an OIDC token checked by google-auth-library).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { CloudTasksClient } from '@google-cloud/tasks';
-import { OAuth2Client, PassThroughClient } from 'google-auth-library';
+import { OAuth2Client } from 'google-auth-library';
 import { closeServer, listenOnLoopback } from '../loopback.js';
+import { failure, gcloudConfig, insecureGrpc, restFallback, type GcloudConfig } from '../spec-helpers.js';
 import { startCloudTasksFake, type CloudTasksFake } from './index.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
@@ -25,7 +21,6 @@ type GaxAuthClient = NonNullable<
 
 const LOCATION = 'projects/tasks-spec/locations/us-central1';
 const SA = 'worker-invoker@tasks-spec.iam.gserviceaccount.com';
-const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const queuePath = (id: string) => `${LOCATION}/queues/${id}`;
 const taskPath = (queue: string, id: string) => `${queuePath(queue)}/tasks/${id}`;
@@ -102,24 +97,7 @@ async function startWorker() {
 }
 type Worker = Awaited<ReturnType<typeof startWorker>>;
 
-function grpcClient(fake: CloudTasksFake): CloudTasksClient {
-  const [host, port] = fake.address.split(':');
-  return new CloudTasksClient({
-    apiEndpoint: host,
-    port: Number(port),
-    sslCreds: grpc.credentials.createInsecure(),
-  });
-}
-
-async function failure(promise: Promise<unknown>): Promise<{ code: number; details: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const { code, details } = error as { code: number; details: string };
-    return { code, details };
-  }
-  assert.fail('the call succeeded');
-}
+const grpcClient = (fake: CloudTasksFake) => new CloudTasksClient(insecureGrpc(fake.address));
 
 describe('Cloud Tasks fake over gRPC (@google-cloud/tasks)', () => {
   let fake: CloudTasksFake;
@@ -548,12 +526,11 @@ describe('Cloud Tasks fake over gRPC (@google-cloud/tasks)', () => {
 describe('Cloud Tasks fake over REST (gcloud tasks, client fallback mode)', () => {
   let fake: CloudTasksFake;
   let worker: Worker;
-  let config: string;
+  let config: GcloudConfig;
 
   before(async () => {
     [fake, worker] = await Promise.all([startCloudTasksFake(), startWorker()]);
-    config = mkdtempSync(join(tmpdir(), 'gcloud-tasks-spec-'));
-    writeFileSync(join(config, 'token'), 'local-token');
+    config = gcloudConfig('gcloud-tasks-spec-');
   });
   beforeEach(async () => {
     await fake.reset();
@@ -561,32 +538,14 @@ describe('Cloud Tasks fake over REST (gcloud tasks, client fallback mode)', () =
   });
   after(async () => {
     await Promise.all([fake.close(), worker.close()]);
-    rmSync(config, { recursive: true, force: true });
+    config.remove();
   });
 
-  async function gcloud(...args: string[]): Promise<string> {
-    const { stdout } = await run(
-      'gcloud',
-      [
-        'tasks',
-        ...args,
-        '--project=tasks-spec',
-        '--location=us-central1',
-        `--access-token-file=${join(config, 'token')}`,
-      ],
-      {
-        env: {
-          ...process.env,
-          CLOUDSDK_CONFIG: config,
-          CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
-          CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK: '1',
-          CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDTASKS: `${fake.url}/`,
-        },
-        timeout: 60_000,
-      },
-    );
-    return stdout;
-  }
+  const gcloud = (...args: string[]) =>
+    config.gcloud(['tasks', ...args, '--project=tasks-spec', '--location=us-central1'], {
+      CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK: '1',
+      CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDTASKS: `${fake.url}/`,
+    });
   const json = async (...args: string[]) =>
     JSON.parse(await gcloud(...args, '--format=json')) as Record<string, unknown>;
 
@@ -666,14 +625,7 @@ describe('Cloud Tasks fake over REST (gcloud tasks, client fallback mode)', () =
   });
 
   it('serves the Node client in REST fallback mode', async () => {
-    const client = new CloudTasksClient({
-      fallback: true,
-      protocol: 'http',
-      apiEndpoint: '127.0.0.1',
-      port: Number(new URL(fake.url).port),
-      // google-gax bundles its own google-auth-library; the class is the same, the type is not.
-      authClient: new PassThroughClient() as unknown as GaxAuthClient,
-    });
+    const client = new CloudTasksClient(restFallback<GaxAuthClient>(fake.url));
     try {
       const [queue] = await client.createQueue({
         parent: LOCATION,

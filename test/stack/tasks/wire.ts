@@ -4,7 +4,7 @@
  * REST carries it ("10s", RFC 3339, base64). Field names decide: the Cloud Tasks messages use
  * each name for one type only.
  */
-import { ApiError } from '../secrets/status.js';
+import { ApiError } from '../grpc-status.js';
 
 const DURATIONS = new Set(['maxRetryDuration', 'minBackoff', 'maxBackoff', 'dispatchDeadline']);
 const TIMESTAMPS = new Set(['scheduleTime', 'createTime', 'purgeTime', 'dispatchTime', 'responseTime']);

@@ -1,6 +1,7 @@
 /**
  * Google's canonical error codes (google.rpc.Code) with their gRPC number and HTTP status, so
- * one error raised by the store reads the same over gRPC and over REST.
+ * one error raised by a fake's store reads the same over gRPC and over REST. Shared by every
+ * fake with a gRPC face (Secret Manager, Cloud Tasks).
  */
 export const CODES = {
   CANCELLED: { grpc: 1, http: 499, message: 'The operation was cancelled.' },
@@ -53,4 +54,19 @@ const FROM_HTTP: Record<number, CodeName> = {
 /** The canonical code an HTTP-style injected status stands for (UNKNOWN if none does). */
 export function codeForHttpStatus(status: number): CodeName {
   return FROM_HTTP[status] ?? 'UNKNOWN';
+}
+
+/**
+ * The error an injected `status` fault raises: its own `message` if it has one; else the
+ * service's wording for that code where `worded` gives one (Secret Manager's PERMISSION_DENIED
+ * names the permission and resource), else the code's canonical message.
+ */
+export function injectedError(
+  status: number,
+  message: string | undefined,
+  worded?: (code: CodeName) => ApiError | undefined,
+): ApiError {
+  const code = codeForHttpStatus(status);
+  if (message !== undefined) return new ApiError(code, message);
+  return worded?.(code) ?? new ApiError(code);
 }
