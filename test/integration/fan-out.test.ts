@@ -107,12 +107,12 @@ describe('fan-out mode', () => {
   });
 
   it('completes an initial load far beyond one call through continuations, every row once', async () => {
-    // 1 s of budget: each call reads about one window of 300 rows, then hands on.
+    // 1 s of budget: each call reads about one window of 800 rows, then hands on.
     fanOut = await startFanOut(h, {
       EXPORT_EXPLORES: 'history',
       RUN_BUDGET_SECONDS: '1',
       TASK_DISPATCH_DEADLINE_SECONDS: '15',
-      WINDOW_MAX_ROWS: '300',
+      WINDOW_MAX_ROWS: '800',
     });
     const planned = await fanOut.plan();
     assert.equal(planned.status, 200, JSON.stringify(planned.body));
