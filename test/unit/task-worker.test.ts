@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { explores } from '../../src/explores/index.js';
 import { createLogger } from '../../src/log.js';
+import { emptyExplore } from '../../src/pipeline/explore.js';
 import type { ExploreSummary, RunSummary } from '../../src/pipeline/run.js';
 import type { TaskPayload } from '../../src/tasks/payload.js';
 import type { TaskQueue } from '../../src/tasks/queue.js';
@@ -33,19 +35,7 @@ function summaryWith(
         instance: 'us',
         dataset: 'd',
         status: status === 'busy' ? 'busy' : status,
-        explores: [
-          {
-            explore: 'history',
-            mode: 'incremental',
-            status: 'succeeded',
-            rows: 0,
-            lookerQueries: 0,
-            lookerBytes: 0,
-            windows: [],
-            watermark: null,
-            ...explore,
-          },
-        ],
+        explores: [{ ...emptyExplore(explores.get('history')!), ...explore }],
       },
     ],
   };
