@@ -10,9 +10,9 @@
  *   (BENCH_INITIAL_BUDGET seconds): calls, Looker queries, wall time, the longest call against
  *   its budget, and whether BigQuery holds every row once.
  * Queues are configured as terraform/tasks.tf makes them (K = 1, one dispatch a second).
- * This process hosts every fake beside the function (the Looker fake's sort buffer and the
- * BigQuery fake's MERGE peak together near 4 GB at 250k-row windows): `npm run bench` raises
- * Node's heap limit. The function's own memory is measured apart, by the extract part.
+ * This process hosts every fake beside the function, and a 2M-row initial load ran it out of
+ * Node's default 4 GB heap: `npm run bench` raises the limit. The function's own memory is
+ * measured apart, in a process of its own, by the extract part.
  */
 import { explores } from '../src/explores/index.js';
 import { addDays, startOfUtcDay } from '../src/pipeline/windows.js';
