@@ -112,14 +112,14 @@ const ctx: RunContext = {
 // may hold fields the committed one lacks), so all three move the same bytes.
 const prepared = await prepareExplore(explore, ctx, logger);
 const query = windowQuery(explore, range, prepared.columns);
-if (METHOD === 'ours') {
-  const plan = await planExplore(
-    explore,
-    { dryRun: false },
-    { initialLoadDone: false, watermark: null },
-    ctx,
-    [usage],
-  );
+// Ours and the floor spend the same count and read the same planned windows.
+const plan =
+  METHOD === 'naive'
+    ? undefined
+    : await planExplore(explore, { dryRun: false }, { initialLoadDone: false, watermark: null }, ctx, [
+        usage,
+      ]);
+if (plan && METHOD === 'ours') {
   for (const planned of plan.windows) {
     if (planned.counted === 0 && explore.mode === 'incremental') continue;
     const read = await readWindow(
@@ -158,15 +158,8 @@ if (METHOD === 'ours') {
     [usage],
   );
   objects.push(OBJECT);
-} else {
+} else if (plan) {
   // The same queries as ours (one per planned window, after the same count), bytes copied as is.
-  const plan = await planExplore(
-    explore,
-    { dryRun: false },
-    { initialLoadDone: false, watermark: null },
-    ctx,
-    [usage],
-  );
   for (const [index, planned] of plan.windows.entries()) {
     if (planned.counted === 0 && explore.mode === 'incremental') continue;
     const name = `${OBJECT}.${index}`;

@@ -28,6 +28,8 @@ export interface Exporter {
   plan(request: RunRequest, options?: RunOptions): Promise<PlanSummary>;
   /** Fan-out mode's task call. */
   runTask(payload: TaskPayload, options?: RunOptions): Promise<TaskResult>;
+  /** Fan-out mode: the full name of an instance's queue (undefined: no such instance, or single-call). */
+  queueOf(instance: string): string | undefined;
 }
 
 export interface ExporterOptions {
@@ -100,8 +102,10 @@ export function createExporter(
       runOptions.signal,
     );
   };
+  const queueOf = (name: string) => config.instances.find((i) => i.name === name)?.queue;
   return {
     mode: config.tasks ? 'fan-out' : 'single-call',
+    queueOf,
     run: (request, runOptions = {}) => run(request, runOptions),
     plan: (request, runOptions = {}) =>
       planFanOut(request, {
@@ -115,7 +119,7 @@ export function createExporter(
       runTask(payload, {
         run: (request, instance) => run(request, runOptions, instance),
         queue: needQueue(),
-        queueOf: (name) => config.instances.find((i) => i.name === name)?.queue,
+        queueOf,
         logger: runOptions.logger ?? logger,
       }),
   };

@@ -46,7 +46,6 @@ functions.http(
   'exportSystemActivityTask',
   createTaskHandler({
     exporter: () => instance().exporter,
-    queuePrefix: () => instance().config.tasks?.queuePrefix,
     logger,
     projectId: process.env.GOOGLE_CLOUD_PROJECT,
   }),

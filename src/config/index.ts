@@ -24,8 +24,6 @@ export interface LookerInstance {
 
 /** Fan-out mode: where tasks go and how they call back. */
 export interface TasksConfig {
-  /** TASKS_QUEUE_PREFIX: an instance's queue id is `queueIdOf(prefix, name)`. */
-  queuePrefix: string;
   /** `projects/P/locations/L`: the parent of every instance's queue. */
   location: string;
   /** The task function's URL; also the OIDC token's audience. */
@@ -357,7 +355,6 @@ function resolveTasks(v: Parsed, instances: LookerInstance[], problems: string[]
     instance.queue = `${location}/queues/${id}`;
   }
   return {
-    queuePrefix: prefix,
     location,
     handlerUrl: v.TASK_HANDLER_URL!,
     serviceAccount: v.TASKS_SERVICE_ACCOUNT!,

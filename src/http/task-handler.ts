@@ -1,5 +1,4 @@
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
-import { queueIdOf } from '../config/index.js';
 import { BadRequestError, ExportError } from '../errors.js';
 import type { Exporter } from '../exporter.js';
 import type { Logger } from '../log.js';
@@ -12,8 +11,6 @@ import { errorResponse, readBody, traceFields } from './handler.js';
 export interface TaskHandlerOptions {
   exporter: () => Exporter;
   logger: Logger;
-  /** TASKS_QUEUE_PREFIX: a task must come from its instance's queue. */
-  queuePrefix: () => string | undefined;
   projectId?: string;
 }
 
@@ -44,19 +41,18 @@ export function createTaskHandler(options: TaskHandlerOptions): HttpFunction {
           'this function runs Cloud Tasks calls only (no X-CloudTasks-QueueName header): call the export function instead',
         ]);
       const payload = parseTaskPayload(readBody(req));
-      const prefix = options.queuePrefix();
-      if (!prefix)
+      const exporter = options.exporter();
+      const queue = exporter.queueOf(payload.instance);
+      if (!queue)
         throw new BadRequestError([
-          'fan-out mode is off (TASKS_QUEUE_PREFIX is not set): no task is expected',
+          `task.instance: "${payload.instance}" has no queue here (fan-out mode is off, or this deployment does not export it)`,
         ]);
-      const expected = queueIdOf(prefix, payload.instance);
+      const expected = queue.split('/').at(-1);
       if (queueName !== expected)
         throw new BadRequestError([
           `task for instance ${payload.instance} came from queue ${queueName}, not from its own queue ${expected}`,
         ]);
-      const result = await options
-        .exporter()
-        .runTask(payload, { logger: logger.child({ taskId: taskId(payload) }) });
+      const result = await exporter.runTask(payload, { logger: logger.child({ taskId: taskId(payload) }) });
       const status = taskStatusCode(result);
       if (result.status === 'failed')
         logger.error(
@@ -65,21 +61,16 @@ export function createTaskHandler(options: TaskHandlerOptions): HttpFunction {
         );
       res.status(status).json(result);
     } catch (error) {
-      if (
-        error instanceof ExportError &&
-        !error.transient &&
-        !(error instanceof BadRequestError) &&
-        error.code !== 'conflict'
-      ) {
-        // Terminal: a retry would fail the same way and spend Looker queries doing so.
-        logger.error({ err: error }, 'task failed in a way no retry fixes; not retried');
-        res.status(200).json({ status: 'failed', error: describeError(error), code: error.code });
-        return;
-      }
       const { status, body } = errorResponse(error);
-      if (status >= 500) logger.error({ err: error }, 'task failed; the queue retries it');
+      // Cloud Tasks retries every answer outside 2xx. A terminal failure answers 200: a retry
+      // would fail the same way and spend Looker queries doing so. An unknown error may pass.
+      const answer = status === 500 ? (error instanceof ExportError ? 200 : 503) : status;
+      if (answer === 200) logger.error({ err: error }, 'task failed in a way no retry fixes; not retried');
+      else if (answer >= 500) logger.error({ err: error }, 'task failed; the queue retries it');
       else logger.warn({ status, error: body.error }, 'task refused');
-      res.status(status >= 500 && !(error instanceof ExportError) ? 503 : status).json(body);
+      res
+        .status(answer)
+        .json(answer === 200 ? { status: 'failed', error: describeError(error), code: body.code } : body);
     }
   };
 }

@@ -160,10 +160,7 @@ export async function runExport(
     AbortSignal.timeout(deps.config.runBudgetMs + graceMs(deps.config.runBudgetMs)),
     signal,
   );
-  // Snapshots first: a snapshot can only be taken today, an incremental day can wait a call.
-  const selected = [...(request.explores ?? deps.config.explores.map(registryEntry))].sort(
-    (a, b) => Number(a.mode === 'incremental') - Number(b.mode === 'incremental'),
-  );
+  const selected = exploresToRun(request, deps.config);
   logger.info(
     {
       mode,
@@ -391,6 +388,16 @@ async function recordQueryUsage(
 /** `20261124T031500-1a2b3c`: sortable, unique enough, valid in job ids and object metadata. */
 export function newRunId(at: Date): string {
   return `${at.toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * The explores a request runs, in the order a run takes them (and fan-out enqueues them):
+ * snapshots first, since a snapshot can only be taken today and an incremental day can wait.
+ */
+export function exploresToRun(request: RunRequest, config: Config): ExploreDefinition[] {
+  return [...(request.explores ?? config.explores.map(registryEntry))].sort(
+    (a, b) => Number(a.mode === 'incremental') - Number(b.mode === 'incremental'),
+  );
 }
 
 function registryEntry(name: string): ExploreDefinition {

@@ -6,11 +6,11 @@
  */
 import pLimit from 'p-limit';
 import type { Config, LookerInstance } from '../config/index.js';
-import { explores as registry, type ExploreDefinition } from '../explores/index.js';
+import type { ExploreDefinition } from '../explores/index.js';
 import type { Logger } from '../log.js';
 import { describeError } from '../pipeline/explore.js';
 import { allowanceOf, MIN_EXPLORE_QUERIES, type QueryAllowance } from '../pipeline/query-budget.js';
-import { newRunId, type RunRequest } from '../pipeline/run.js';
+import { exploresToRun, newRunId, type RunRequest } from '../pipeline/run.js';
 import type { StateStore } from '../state/store.js';
 import { TASK_PAYLOAD_VERSION, taskId, type TaskPayload } from './payload.js';
 import type { TaskQueue } from './queue.js';
@@ -64,10 +64,7 @@ export async function planFanOut(request: RunRequest, deps: PlanDependencies): P
   const runId = newRunId(runAt);
   const logger = deps.logger.child({ runId });
   const planDay = runAt.toISOString().slice(0, 10);
-  // Snapshots first, as in single-call mode: a snapshot can only be taken today.
-  const selected = [...(request.explores ?? deps.config.explores.map((name) => registry.get(name)!))].sort(
-    (a, b) => Number(a.mode === 'incremental') - Number(b.mode === 'incremental'),
-  );
+  const selected = exploresToRun(request, deps.config);
   const backfill = request.backfill && {
     from: request.backfill.from.toISOString().slice(0, 10),
     to: request.backfill.to.toISOString().slice(0, 10),

@@ -56,7 +56,6 @@ export async function startFanOut(
     taskFunction,
     createTaskHandler({
       exporter: () => wired.current!.exporter,
-      queuePrefix: () => wired.current!.config.tasks?.queuePrefix,
       logger: h.logger,
       projectId: h.stack.projectId,
     }),

@@ -72,7 +72,6 @@ describe('the fan-out environment', () => {
   it('is accepted by the code’s config parser, and names the queues, the task URL and the account Terraform creates', () => {
     const config = parseConfig(defaults.env);
     assert.deepEqual(config.tasks, {
-      queuePrefix: 'looker-activity-export',
       location: `projects/${project()}/locations/${String(example.region)}`,
       // The gen2 function's cloudfunctions.net URL, known before apply (tasks.tf checks it after).
       handlerUrl: `https://${String(example.region)}-${project()}.cloudfunctions.net/looker-activity-export-task`,
