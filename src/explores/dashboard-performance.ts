@@ -4,14 +4,16 @@ import type { ExploreDefinition } from './types.js';
 export const dashboardPerformance: ExploreDefinition = {
   name: 'dashboard_performance',
   explore: 'dashboard_performance',
-  view: 'dashboard_run_event_stats',
+  // `explore: dashboard_performance { from: dashboard_run_event_stats }`: the base view's fields
+  // are named after the explore (dashboard_performance.dashboard_run_session).
+  view: 'dashboard_performance',
   description:
     'One row per dashboard run (session): seconds until data and tiles arrived, with its dashboard.',
   mode: 'incremental',
   modeReason:
     "A run's statistics are derived from its events, which never change: they arrive within seconds of the run's first event, and the settle re-read of the previous day catches a run that spanned midnight; first_event_at never changes.",
   completeness:
-    'The base view is dashboard_run_event_stats (one row per dashboard run session, from browser events); dashboard, dashboard_page_event_stats and dashboard_history_stats are joined many_to_one or one_to_one, history (one_to_many) is not selected. Runs that sent no events (API, schedules, PDF renders) do not appear.',
+    'The base view is dashboard_run_event_stats, aliased as dashboard_performance (one row per dashboard run session, from browser events); dashboard, dashboard_page_event_stats and dashboard_history_stats are joined many_to_one or one_to_one, history (one_to_many) is not selected. Runs that sent no events (API, schedules, PDF renders) do not appear.',
   cursorField: 'first_event_at_time',
   clusterBy: ['dashboard_id'],
   primaryKey: ['dashboard_run_session'],

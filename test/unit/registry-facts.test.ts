@@ -57,12 +57,17 @@ interface Resolved {
   timeframe?: string;
 }
 
-/** The views a query of `explore` reaches, by the name its fields carry (base alias or join name). */
+/**
+ * The views a query of `explore` reaches, by the name its fields carry: the base view's fields
+ * are prefixed by `base_alias` (LookML `view_name: A`) when the facts give one, else by the
+ * explore's own name (`explore: X { from: V }` aliases V as X: `dashboard_performance.*`, never
+ * `dashboard_run_event_stats.*`); a join's by its alias.
+ */
 function viewsOf(explore: string): Map<string, string> | undefined {
   const declared = facts.model_2020.explores[explore];
   if (!declared) return undefined;
   return new Map([
-    [declared.base_alias ?? declared.base_view, declared.base_view],
+    [declared.base_alias ?? explore, declared.base_view],
     ...Object.entries(declared.joins).map(([alias, join]): [string, string] => [alias, join.view]),
   ]);
 }
@@ -273,6 +278,18 @@ describe('the model check itself', () => {
       assert.equal(typeof resolve(explore, field), 'string', `${explore}: ${field}`);
     assert.match(resolve('history', 'group_user.nope') as string, /not a field of view group_user/);
     assert.match(resolve('event', 'scheduled_job.id') as string, /not the base view or a join/);
+    // `explore: dashboard_performance { from: dashboard_run_event_stats }` names its base
+    // view's fields after the explore; `dashboard: view_name dashboard_layout_component` after that.
+    assert.match(
+      resolve('dashboard_performance', 'dashboard_run_event_stats.dashboard_run_session') as string,
+      /not the base view or a join/,
+    );
+    assert.deepEqual(resolve('dashboard_performance', 'dashboard_performance.dashboard_run_session'), {
+      evidence: 'model_2020',
+      kind: 'dimension',
+    });
+    assert.equal(typeof resolve('dashboard', 'dashboard_layout_component.id'), 'object');
+    assert.equal(typeof resolve('dashboard', 'dashboard.id'), 'object', 'the dashboard join');
   });
 
   it('knows kinds, timeframes and 2024 evidence', () => {

@@ -49,12 +49,15 @@ interface RawFacts {
       {
         base_view: string;
         base_alias?: string;
-        joins: Record<string, { view: string; relationship: Relationship; type: string }>;
+        /** `fields: []` marks a join declared `fields: []` (hidden); the fake still serves it. */
+        joins: Record<string, { view: string; relationship: Relationship; type: string; fields?: string[] }>;
       }
     >;
     views: Record<string, { fields: FieldFact[] }>;
   };
   seen_2024: { explores: string[]; fields: string[] };
+  /** Explores and fields of current Looker docs: not served (yet). */
+  seen_2026?: unknown;
 }
 
 /** Looker's timeframes for a `dimension_group: { type: time }` that names none. */
@@ -155,8 +158,15 @@ export class Catalogue {
       this.explores.set(name, {
         name,
         baseView: explore.base_view,
-        baseAlias: explore.base_alias ?? explore.base_view,
-        joins: Object.entries(explore.joins).map(([alias, join]) => ({ alias, ...join })),
+        // LookML `explore: X { from: V }` aliases the base view as X, `view_name: A` as A: the
+        // base view's fields are `A.field` when the facts give `base_alias`, else `X.field`.
+        baseAlias: explore.base_alias ?? name,
+        joins: Object.entries(explore.joins).map(([alias, join]) => ({
+          alias,
+          view: join.view,
+          relationship: join.relationship,
+          type: join.type,
+        })),
         source: 'model_2020',
       });
     // Explores seen only in 2024: their joins are unknown, so they serve their base view alone.

@@ -27,9 +27,14 @@ export class Dataset {
     specs: Record<string, DatasetSpec>,
     readonly now: number,
   ) {
-    for (const name of Object.keys(specs))
-      if (!catalogue.views.has(name) && !catalogue.explores.has(name))
-        throw new Error(`datasets: unknown view "${name}"`);
+    // A view's name, or the name of an explore meaning its base view (`dashboard_performance`).
+    const byView: Record<string, DatasetSpec> = {};
+    for (const [name, spec] of Object.entries(specs)) {
+      const view = catalogue.views.has(name) ? name : catalogue.explores.get(name)?.baseView;
+      if (view === undefined) throw new Error(`datasets: unknown view "${name}"`);
+      byView[view] = { ...byView[view], ...spec };
+    }
+    specs = byView;
     for (const name of catalogue.views.keys()) this.#build(name, specs);
     this.#bindReferences();
   }

@@ -1404,6 +1404,63 @@ describe('the System Activity model, from the committed facts', () => {
     );
   });
 
+  it('names the base view of a `from:` explore after the explore: dashboard_performance.*, never dashboard_run_event_stats.*', async () => {
+    const DP = 'dashboard_performance';
+    const refused = await rows({ view: DP, fields: ['dashboard_run_event_stats.dashboard_run_session'] });
+    assert.match(
+      String(refused[0]!.looker_error),
+      /Unknown field "dashboard_run_event_stats.dashboard_run_session"/,
+    );
+    const filtered = await rows({
+      view: DP,
+      fields: [`${DP}.dashboard_run_session`],
+      filters: { 'dashboard_run_event_stats.dashboard_run_session': '-NULL' },
+    });
+    assert.match(String(filtered[0]!.looker_error), /Unknown field/);
+    const served = await rows({
+      view: DP,
+      fields: [`${DP}.dashboard_run_session`, `${DP}.first_event_at_time`, 'dashboard.id'],
+      sorts: [`${DP}.first_event_at_time`],
+      limit: '-1',
+    });
+    assert.ok(served.length > 0 && served.every((r) => typeof r[`${DP}.dashboard_run_session`] === 'string'));
+    assert.deepEqual(
+      served.map((r) => r[`${DP}.dashboard_run_session`]),
+      fake.truth(DP).map((r) => r[`${DP}.dashboard_run_session`]),
+    );
+    assert.ok(Object.keys(fake.truth(DP)[0]!).every((key) => key.startsWith(`${DP}.`)));
+    const { sdk } = sdkFor();
+    const explore = await sdk.ok(
+      sdk.lookml_model_explore({ lookml_model_name: 'system__activity', explore_name: DP }),
+    );
+    assert.deepEqual(problems(explore, 'LookmlModelExplore'), []);
+    assert.equal(explore.view_name, DP);
+    const names = explore.fields!.dimensions!.map((d) => d.name!);
+    assert.ok(names.includes(`${DP}.dashboard_run_session`));
+    assert.ok(names.includes(`${DP}.first_event_at_time`));
+    assert.equal(
+      names.some((n) => n.startsWith('dashboard_run_event_stats.')),
+      false,
+    );
+    assert.ok(explore.fields!.measures!.some((m) => m.name === `${DP}.count`));
+    assert.equal(explore.scopes![0], DP);
+    // Joins declared `fields: []` in the facts are still served (hiding them is not modelled).
+    assert.ok(
+      explore.joins!.some((j) => j.name === 'event_attribute_joiner' && j.from === 'event_attribute'),
+    );
+    // The per-day count of the exporter's count-first query, by the alias.
+    const counts = await rows({
+      view: DP,
+      fields: [`${DP}.first_event_at_date`, `${DP}.count`],
+      sorts: [`${DP}.first_event_at_date`],
+      limit: '-1',
+    });
+    assert.equal(
+      counts.reduce((n, r) => n + (r[`${DP}.count`] as number), 0),
+      fake.truth(DP).length,
+    );
+  });
+
   it('fans a one_to_many join out: one row per scheduled job, one NULL row for a plan without jobs', async () => {
     const joined = await rows({
       view: 'scheduled_plan',

@@ -63,7 +63,9 @@ export function exploreMetadata(model: ExploreModel): Record<string, unknown> {
     title: model.label,
     description: model.description,
     model_name: MODEL_NAME,
-    view_name: model.fact.baseView,
+    // The name the base view's fields carry: `view_name` in LookML, the explore's own name for
+    // `explore: X { from: V }` (inferred from LookML's aliasing, not checked against a live instance).
+    view_name: model.fact.baseAlias,
     project_name: MODEL_NAME,
     hidden: false,
     can_total: true,

@@ -80,6 +80,8 @@ const PROFILES: Record<string, Partial<ViewProfile>> = {
     },
   },
   pdt_builds: { rows: 500, days: 30, cursor: 'start', kind: 'event', prune: 'age' },
+  // The base view of explore dashboard_performance (served as `dashboard_performance.*`).
+  dashboard_run_event_stats: { rows: 1000, days: 30, cursor: 'first_event_at', kind: 'event' },
   scheduled_job: {
     rows: 2000,
     days: 30,
