@@ -19,7 +19,7 @@ import { CredentialCache } from '../src/looker/credentials.js';
 import { LookerClient, type LookerUsage } from '../src/looker/client.js';
 import { memoizeAsync } from '../src/memo.js';
 import { planExplore } from '../src/pipeline/explore.js';
-import { QUERY_PARAMS, windowQuery } from '../src/pipeline/extract.js';
+import { QUERY_PARAMS, wholeWindowQuery } from '../src/pipeline/extract.js';
 import { readWindow } from '../src/pipeline/read.js';
 import type { RunContext } from '../src/pipeline/run.js';
 import { prepareExplore, windowMetadata } from '../src/pipeline/window.js';
@@ -48,7 +48,6 @@ const explore = explores.get(EXPLORE)!;
 const window = { start: new Date('2000-01-01T00:00:00Z'), end: new Date('2100-01-01T00:00:00Z') };
 // The references read what the function's initial load reads: a snapshot whole in key order,
 // an incremental explore over all of time (the bench's data ends at midnight before NOW).
-const range = explore.mode === 'snapshot' ? {} : window;
 const metadata: RunMetadata = {
   looker_instance: 'bench',
   export_run_id: 'bench',
@@ -111,7 +110,7 @@ const ctx: RunContext = {
 // Every method reads the columns Looker serves today, as the function does (the live schema
 // may hold fields the committed one lacks), so all three move the same bytes.
 const prepared = await prepareExplore(explore, ctx, logger);
-const query = windowQuery(explore, range, prepared.columns);
+const query = wholeWindowQuery(explore, window, prepared.columns);
 // Ours and the floor spend the same count and read the same planned windows.
 const plan =
   METHOD === 'naive'
@@ -165,11 +164,7 @@ if (plan && METHOD === 'ours') {
     const name = `${OBJECT}.${index}`;
     await looker.streamQuery(
       'json',
-      windowQuery(
-        explore,
-        explore.mode === 'snapshot' ? {} : { start: planned.start, end: planned.end },
-        prepared.columns,
-      ),
+      wholeWindowQuery(explore, planned, prepared.columns),
       (body) =>
         pipeline(
           Readable.from(

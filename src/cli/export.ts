@@ -106,12 +106,12 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
         explore.mode === 'snapshot'
           ? planSnapshot({ initialLoadDone: false, watermark: null }, ctx.runAt).map((w) => ({
               ...w,
-              counted: 0,
+              counted: null,
             }))
           : packWindows(await countByDay(looker, explore, window), window, config.windowMaxRows, 'backfill');
       if (explore.mode === 'snapshot') {
         const counted = await countAll(looker, explore);
-        windows[0] = { ...windows[0]!, counted: counted ?? 0, unverified: counted === undefined };
+        windows[0] = { ...windows[0]!, counted: counted ?? null };
       }
       for (const planned of windows) {
         const staged = await readWindow(

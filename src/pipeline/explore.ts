@@ -177,7 +177,7 @@ export async function planExplore(
     const counted = await countAll(looker, explore, meters);
     return {
       windows: windows.map((w) =>
-        counted === undefined ? { ...w, counted: 0, unverified: true } : { ...w, counted },
+        ({ ...w, counted: counted ?? null }),
       ),
       completesInitialLoad: true,
     };

@@ -10,34 +10,26 @@ import {
 import type { LookerClient, LookerUsage } from '../looker/client.js';
 import { encodeJsonl, parseJsonArray, type ExtractStats, type RowFilter } from '../transform/jsonl.js';
 import type { compileRowMapper, RunMetadata } from '../transform/row.js';
-import { countFields } from './count.js';
+import { countFields, orderLevels } from './count.js';
+import { pageRequest, startPager, type LevelValue, type OrderLevel, type PageRequest } from './pager.js';
 import { lookerTimeFilter } from './windows.js';
 
-/**
- * Which rows one query reads: a cursor-time range `[start, end)` (and within it only keys after
- * `afterKey`, for paging inside one second), or a snapshot's keys after the last one read.
- */
-export type QueryRange = { start: Date; end: Date; afterKey?: number } | { after?: number };
-
-/** The `run_inline_query` body for one page of one explore. */
+/** The `run_inline_query` body for one page of one window (`[start, end)` of an incremental explore). */
 export function windowQuery(
   explore: ExploreDefinition,
-  range: QueryRange,
+  page: PageRequest,
+  window: { start: Date; end: Date },
   columns: readonly ColumnDefinition[] = explore.fields,
-  limit?: number,
 ): IWriteQuery {
-  const { time, key } = countFields(explore);
+  const { time } = countFields(explore);
   const filters: Record<string, string> = { ...explore.filters };
-  let sorts: string[];
-  if ('start' in range) {
-    filters[time!] = lookerTimeFilter(range);
-    if (range.afterKey !== undefined) filters[key] = `>${range.afterKey}`;
-    // Sorted by (cursor, key), a page's result is the same on every read and can be continued
-    // strictly after its last row.
-    sorts = range.afterKey !== undefined ? [key] : [time!, key];
-  } else {
-    if (range.after !== undefined) filters[key] = `>${range.after}`;
-    sorts = [key];
+  if (time) filters[time] = lookerTimeFilter(window);
+  for (const { level, value } of page.fixed) filters[level.field] = equals(level, value);
+  const constraint = pageConstraint(page, window);
+  if (constraint !== undefined) {
+    if (page.level.kind === 'string' && explore.filters?.[page.level.field])
+      throw new Error(`${explore.name} filters its string key ${page.level.field}: it cannot also be paged by it`);
+    filters[page.level.field] = constraint;
   }
   return {
     model: SYSTEM_ACTIVITY_MODEL,
@@ -45,13 +37,60 @@ export function windowQuery(
     view: explore.explore,
     fields: columns.map((column) => lookerField(explore, column)),
     filters,
-    sorts,
-    // Never Looker's default of 5000, which truncates silently; a known cap is asked for
+    // Sorted by the levels, a page's result is the same on every read and can be continued
+    // after its last row.
+    sorts: [...page.sorts],
+    // Never Looker's default of 5000, which truncates silently; a page size is asked for
     // explicitly, so a full page is recognised.
-    limit: limit === undefined ? '-1' : String(limit),
+    limit: page.limit === undefined ? '-1' : String(page.limit),
     query_timezone: 'UTC',
   };
 }
+
+/** The query for all of `window` in one result, as a read's first page asks it when Looker has no cap. */
+export function wholeWindowQuery(
+  explore: ExploreDefinition,
+  window: { start: Date; end: Date },
+  columns: readonly ColumnDefinition[] = explore.fields,
+): IWriteQuery {
+  const first = pageRequest(startPager({ levels: orderLevels(explore), counted: null }));
+  return windowQuery(explore, first, window, columns);
+}
+
+/** The Looker filter on the paged level: where the page starts, or which values it leaves out. */
+function pageConstraint(page: PageRequest, window: { start: Date; end: Date }): string | undefined {
+  const { level, from } = page;
+  if (level.kind === 'string')
+    return page.excluded.length ? page.excluded.map((value) => `-${escapeString(String(value))}`).join(',') : undefined;
+  if (!from) return undefined;
+  if (level.kind === 'time') {
+    const second = new Date(`${String(from.value).replace(' ', 'T')}Z`);
+    const start = from.inclusive ? second : new Date(second.getTime() + SECOND_MS);
+    return lookerTimeFilter({ start, end: window.end });
+  }
+  return `${from.inclusive ? '>=' : '>'}${from.value}`;
+}
+
+/** The Looker filter matching exactly `value` at `level`. */
+function equals(level: OrderLevel, value: LevelValue): string {
+  if (value === null) throw new Error(`cannot filter ${level.field} on NULL while paging`);
+  if (level.kind === 'time') {
+    const second = new Date(`${String(value).replace(' ', 'T')}Z`);
+    return lookerTimeFilter({ start: second, end: new Date(second.getTime() + SECOND_MS) });
+  }
+  if (level.kind === 'number') return String(value);
+  return escapeString(String(value));
+}
+
+/**
+ * A string as one literal term of a Looker string filter: `^` escapes the characters the filter
+ * language gives meaning to (`,` between terms, `%` and `_` wildcards, a leading `-` negation).
+ */
+export function escapeString(value: string): string {
+  return value.replace(/[\^,%_]/g, '^$&').replace(/^-/, '^-');
+}
+
+const SECOND_MS = 1000;
 
 /** Ask Looker for fresh, unformatted values. (System Activity may still serve its own cache.) */
 export const QUERY_PARAMS = {

@@ -11,10 +11,11 @@ export type DayCounts = ReadonlyMap<string, number>;
 
 /** A window with the rows Looker counted in it. */
 export interface PlannedWindow extends ExtractWindow {
-  /** Rows Looker counted in `[start, end)` before the read: the read must deliver at least these. */
-  counted: number;
-  /** Looker has no count for these rows (`countField: null`): the read is paged, not verified. */
-  unverified?: boolean;
+  /**
+   * Rows Looker counted in `[start, end)` at the table's grain before the read; null: the model
+   * has no count at that grain (`countField: null`), so a short page proves the read instead.
+   */
+  counted: number | null;
 }
 
 /** The half-open range of days a scheduled run must cover, before counting. */

@@ -32,8 +32,10 @@ export interface WindowResult {
   jobId?: string;
   /** How many pages the window was read in, when Looker's row cap made it continue. */
   pieces?: number;
-  /** Rows Looker counted in the window before reading it. */
-  counted?: number;
+  /** Rows Looker counted in the window before reading it, at the table's grain; null: no count. */
+  counted?: number | null;
+  /** What proved the read complete: `count` (Looker's count reached) or `short-page`. */
+  proof?: 'count' | 'short-page';
   /** Looker query calls the window's read made, and the result bytes it read. */
   lookerQueries?: number;
   lookerBytes?: number;
@@ -156,6 +158,7 @@ export async function exportWindow(
   const metadata = windowMetadata(explore, window, ctx);
   const staged = await readWindow(prepared, window, metadata, base, ctx, logger, signal, meters);
   Object.assign(result, {
+    proof: staged.proof,
     rows: staged.rows,
     bytes: staged.bytes,
     lookerQueries: staged.queries,

@@ -11,22 +11,17 @@ export interface ExtractStats {
   excluded?: number;
   /** Rows Looker sent again that an earlier page already staged (a continued page's overlap). */
   reread?: number;
-  /** The key field's value in the last row read (keyset pagination). */
-  lastKey?: unknown;
-  /** The time field's value in the last row read (time pagination). */
-  lastTime?: unknown;
 }
 
 /** Per-row choices of one extract beyond the mapping itself. */
 export interface RowFilter {
   /** True for a Looker row that is not to be written. */
   skip?: (source: Record<string, unknown>) => boolean;
-  /** True for a row an earlier page already staged: neither written nor counted as excluded. */
+  /**
+   * Sees every row Looker sent, in order (the pager's observer); true for a row an earlier page
+   * already staged: neither written nor counted as excluded.
+   */
   alreadyRead?: (source: Record<string, unknown>) => boolean;
-  /** Looker field whose value in the last row read is kept in `stats.lastKey`. */
-  keyField?: string;
-  /** Looker field whose value in the last row read is kept in `stats.lastTime`. */
-  timeField?: string;
   /**
    * Fields every row must have: the ones the query asked for. Looker may answer a query for a
    * field it no longer has by leaving it out of the rows; that must fail, not load NULLs.
@@ -69,8 +64,6 @@ export function encodeJsonl(
         if (missing.length) throw new MissingFieldsError(missing);
         checked = true;
       }
-      if (filter.keyField) stats.lastKey = source[filter.keyField];
-      if (filter.timeField) stats.lastTime = source[filter.timeField];
       if (filter.alreadyRead?.(source)) {
         stats.reread = (stats.reread ?? 0) + 1;
         continue;
