@@ -18,7 +18,7 @@ import {
   type ExploreDefinition,
 } from '../../src/explores/index.js';
 import { dayCountQuery, totalCountQuery } from '../../src/pipeline/count.js';
-import { windowQuery } from '../../src/pipeline/extract.js';
+import { wholeWindowQuery } from '../../src/pipeline/extract.js';
 
 interface FactField {
   name: string;
@@ -108,11 +108,10 @@ function resolve(explore: string, field: string): Resolved | string {
 
 /** Every field one query of the table names: selected, sorted and filtered on. */
 function queriedFields(explore: ExploreDefinition): { view: string; fields: string[]; sorts: string[] } {
-  const range =
-    explore.mode === 'incremental'
-      ? { start: new Date('2026-11-01T00:00:00Z'), end: new Date('2026-11-02T00:00:00Z') }
-      : { after: 1 };
-  const query = windowQuery(explore, range);
+  const query = wholeWindowQuery(explore, {
+    start: new Date('2026-11-01T00:00:00Z'),
+    end: new Date('2026-11-02T00:00:00Z'),
+  });
   const fields = [...(query.fields ?? []), ...(query.sorts ?? []), ...Object.keys(query.filters ?? {})];
   return { view: query.view!, fields: [...new Set(fields)], sorts: [...(query.sorts ?? [])] };
 }
