@@ -16,9 +16,17 @@ export const dashboardPerformance: ExploreDefinition = {
     'The base view is dashboard_run_event_stats, aliased as dashboard_performance (one row per dashboard run session, from browser events); dashboard, dashboard_page_event_stats and dashboard_history_stats are joined many_to_one or one_to_one, history (one_to_many) is not selected. Runs that sent no events (API, schedules, PDF renders) do not appear.',
   cursorField: 'first_event_at_time',
   clusterBy: ['dashboard_id'],
+  // The model declares no primary key: a run session names one run (the view is one row per
+  // session), and a run without one is told apart by its page session, first event and dashboard.
   primaryKey: ['dashboard_run_session'],
+  nullKeyFrom: ['dashboard_page_session', 'first_event_at_time', 'dashboard_id'],
   fields: [
-    { name: 'dashboard_run_session', type: 'STRING', description: 'Dashboard run session ID.' },
+    {
+      name: 'dashboard_run_session',
+      type: 'STRING',
+      description:
+        'Dashboard run session ID; where Looker has none, `~` and a hash of the page session, first event and dashboard.',
+    },
     { name: 'dashboard_page_session', type: 'STRING', description: 'Page session the run belongs to.' },
     { name: 'first_event_at_time', type: 'DATETIME', description: 'First event of the run (UTC).' },
     { name: 'last_event_at_time', type: 'DATETIME', description: 'Last event of the run (UTC).' },

@@ -13,13 +13,22 @@ export const pdtBuilds: ExploreDefinition = {
     'The base view is pdt_builds itself (builds derived from pdt_event_log): every build Looker still logs appears once.',
   cursorField: 'start_time',
   clusterBy: ['connection', 'model_name'],
+  // The model declares no primary key. pdt_builds groups pdt_event_log by its transaction id, so
+  // a tid names one build; a build logged without one is told apart by what never changes for
+  // it: when it started, where and what it built.
   primaryKey: ['tid'],
+  nullKeyFrom: ['start_time', 'connection', 'model_name', 'view_name', 'workspace', 'context', 'dev_build'],
   omittedFields: {
     'pdt_builds.elapsed_minutes_float': 'derived in LookML from exported columns',
     'pdt_builds.elapsed_minutes': 'derived in LookML from exported columns',
   },
   fields: [
-    { name: 'tid', type: 'STRING', description: 'Transaction id of the build (pdt_event_log.tid).' },
+    {
+      name: 'tid',
+      type: 'STRING',
+      description:
+        'Transaction id of the build (pdt_event_log.tid); where Looker has none, `~` and a hash of start, connection, model, view, workspace, context and dev_build.',
+    },
     { name: 'start_time', type: 'DATETIME', description: 'When the build started (UTC).' },
     { name: 'end_time', type: 'DATETIME', description: 'When the build ended (UTC), if it did.' },
     { name: 'status', type: 'STRING', description: 'Outcome of the build.' },

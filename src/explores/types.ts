@@ -65,6 +65,13 @@ export interface ExploreDefinition {
    */
   primaryKey: readonly string[];
   /**
+   * For a key the model does not declare (Looker does not promise it is never NULL), the columns
+   * that identify a row whose key is NULL and never change for it. Such a row's key column gets
+   * `~` and a hash of their values, so it lands once and a re-read replaces it; each window
+   * reports how many (`nullKeys`). Only for a single STRING key.
+   */
+  nullKeyFrom?: readonly string[];
+  /**
    * Fields of the table's own view that are deliberately not exported, each with why (derived in
    * LookML from exported columns, a UI link, presentation, a possible secret). Schema
    * reconciliation does not add them as new columns.

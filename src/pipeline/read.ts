@@ -49,6 +49,8 @@ export interface StagedRead {
   queries: number;
   /** Result bytes read from Looker. */
   bytesRead: number;
+  /** Rows whose undeclared key was NULL, staged with a stand-in key (`nullKeyFrom`). */
+  nullKeys: number;
   /** What proved the read complete: Looker's count reached, or a page shorter than a limit within the cap. */
   proof?: 'count' | 'short-page';
 }
@@ -83,6 +85,7 @@ export async function readWindow(
     invalidValues: {},
     queries: 0,
     bytesRead: 0,
+    nullKeys: 0,
   };
   const what = `${explore.name} ${window.label}`;
   let pager = startPager({ levels, counted: window.counted, declaredCap: ctx.config.looker.rowCap });
@@ -120,6 +123,7 @@ export async function readWindow(
     staged.bytes += stats.bytes;
     staged.excluded += stats.excluded ?? 0;
     staged.lookerRows += stats.rows + (stats.excluded ?? 0);
+    staged.nullKeys += stats.nullKeys ?? 0;
     for (const [column, count] of Object.entries(stats.invalidValues))
       staged.invalidValues[column] = (staged.invalidValues[column] ?? 0) + count;
     pager = nextPage(pager, observer.summary(), what);

@@ -34,6 +34,8 @@ export interface WindowResult {
   pieces?: number;
   /** Rows Looker counted in the window before reading it, at the table's grain; null: no count. */
   counted?: number | null;
+  /** Rows whose undeclared key was NULL, loaded with a stand-in key (`~` and a hash). */
+  nullKeys?: number;
   /** What proved the read complete: `count` (Looker's count reached) or `short-page`. */
   proof?: 'count' | 'short-page';
   /** Looker query calls the window's read made, and the result bytes it read. */
@@ -166,6 +168,13 @@ export async function exportWindow(
   });
   if (staged.pieces.length > 1) result.pieces = staged.pieces.length;
   if (staged.excluded) result.excludedOwnRows = staged.excluded;
+  if (staged.nullKeys) {
+    result.nullKeys = staged.nullKeys;
+    logger.warn(
+      { nullKeys: staged.nullKeys, key: explore.primaryKey[0] },
+      'rows without a key were given one from their identifying columns',
+    );
+  }
   if (Object.keys(staged.invalidValues).length) {
     result.invalidValues = { ...staged.invalidValues };
     logger.warn({ invalidValues: staged.invalidValues }, 'values BigQuery would reject were loaded as null');

@@ -11,6 +11,8 @@ export interface ExtractStats {
   excluded?: number;
   /** Rows Looker sent again that an earlier page already staged (a continued page's overlap). */
   reread?: number;
+  /** Rows whose undeclared key was NULL, staged with a stand-in key. */
+  nullKeys?: number;
 }
 
 /** Per-row choices of one extract beyond the mapping itself. */
@@ -72,7 +74,7 @@ export function encodeJsonl(
         stats.excluded = (stats.excluded ?? 0) + 1;
         continue;
       }
-      batch += JSON.stringify(mapRow(source, metadata, stats.invalidValues)) + '\n';
+      batch += JSON.stringify(mapRow(source, metadata, stats.invalidValues, stats)) + '\n';
       stats.rows += 1;
       if (stats.rows % progressEvery === 0) onProgress(stats);
       if (batch.length >= BATCH_CHARS) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   lookerField,
   type ColumnDefinition,
@@ -20,6 +21,11 @@ export type BigQueryRow = Record<string, JsonValue>;
 
 /** Counts of values BigQuery would reject, replaced by null, per column. */
 export type InvalidValueCounts = Record<string, number>;
+
+/** Rows whose undeclared key was NULL and was given a hash (`nullKeyFrom`). */
+export interface KeyCounts {
+  nullKeys?: number;
+}
 
 /** BigQuery's limit on one STRING value in a load (10 MB); longer values are cut, not rejected. */
 export const MAX_STRING_BYTES = 10 * 1024 * 1024;
@@ -61,10 +67,12 @@ export function compileRowMapper(
         : coerce,
     };
   });
+  const nullKey = nullKeyOf(explore, read);
   return function mapRow(
     source: Record<string, unknown>,
     metadata: RunMetadata,
     invalid: InvalidValueCounts,
+    keys?: KeyCounts,
   ): BigQueryRow {
     const row: BigQueryRow = {};
     for (const column of columns) {
@@ -81,7 +89,29 @@ export function compileRowMapper(
         row[column.name] = value;
       }
     }
+    if (nullKey && row[nullKey.column] === null) {
+      row[nullKey.column] = nullKey.of(row);
+      if (keys) keys.nullKeys = (keys.nullKeys ?? 0) + 1;
+    }
     return Object.assign(row, metadata);
+  };
+}
+
+/** The stand-in key of a row whose undeclared key is NULL: `~` and a hash of its identifying columns. */
+function nullKeyOf(explore: ExploreDefinition, read: readonly ColumnDefinition[]) {
+  if (!explore.nullKeyFrom) return undefined;
+  const [column] = explore.primaryKey;
+  const key = read.find((c) => c.name === column);
+  if (explore.primaryKey.length !== 1 || key?.type !== 'STRING')
+    throw new Error(`${explore.name}: nullKeyFrom needs a single STRING key`);
+  const from = explore.nullKeyFrom.filter((name) => read.some((c) => c.name === name));
+  return {
+    column: key.name,
+    of: (row: BigQueryRow) => {
+      const hash = createHash('sha256');
+      for (const name of from) hash.update(`${name}\u0000${JSON.stringify(row[name] ?? null)}\u0001`);
+      return `~${hash.digest('hex').slice(0, 32)}`;
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { contentUsage } from '../../src/explores/content-usage.js';
+import { pdtBuilds } from '../../src/explores/pdt-builds.js';
 import { bigQuerySchema } from '../../src/explores/index.js';
 import { compileRowMapper, MAX_STRING_BYTES, type SnapshotMetadata } from '../../src/transform/row.js';
 
@@ -104,5 +105,49 @@ describe('row mapping', () => {
     const title = row.content_title as string;
     assert.ok(Buffer.byteLength(title) <= MAX_STRING_BYTES);
     assert.ok(title.endsWith('€'));
+  });
+});
+
+describe('a key the model does not declare', () => {
+  const mapRow = compileRowMapper(pdtBuilds);
+  const build = {
+    'pdt_builds.tid': null,
+    'pdt_builds.start_time': '2026-11-20 12:00:00',
+    'pdt_builds.end_time': null,
+    'pdt_builds.status': 'running',
+    'pdt_builds.context': 'regenerator',
+    'pdt_builds.workspace': 'production',
+    'pdt_builds.dev_build': 'No',
+    'pdt_builds.connection': 'warehouse',
+    'pdt_builds.model_name': 'sales',
+    'pdt_builds.view_name': 'orders_pdt',
+    'pdt_builds.elapsed_seconds': null,
+  };
+
+  it('gives a row whose key is NULL a stand-in from what never changes for it, and counts it', () => {
+    const counts = {};
+    const running = mapRow(build, metadata, {}, counts);
+    assert.match(String(running.tid), /^~[0-9a-f]{32}$/);
+    // The same build read again once it finished keeps its key, so the re-read replaces it.
+    const finished = mapRow(
+      { ...build, 'pdt_builds.end_time': '2026-11-20 12:05:00', 'pdt_builds.status': 'done' },
+      metadata,
+      {},
+      counts,
+    );
+    assert.equal(finished.tid, running.tid);
+    assert.deepEqual(counts, { nullKeys: 2 });
+    // Another build (another view, or another start) gets another key.
+    const other = mapRow({ ...build, 'pdt_builds.view_name': 'returns_pdt' }, metadata, {});
+    assert.notEqual(other.tid, running.tid);
+    const later = mapRow({ ...build, 'pdt_builds.start_time': '2026-11-20 12:00:01' }, metadata, {});
+    assert.notEqual(later.tid, running.tid);
+  });
+
+  it('keeps a key Looker sent as it is', () => {
+    const counts = {};
+    const row = mapRow({ ...build, 'pdt_builds.tid': 'a1b2' }, metadata, {}, counts);
+    assert.equal(row.tid, 'a1b2');
+    assert.deepEqual(counts, {});
   });
 });
