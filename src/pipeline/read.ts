@@ -7,7 +7,7 @@ import { IntegrityError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { LookerUsage } from '../looker/client.js';
 import type { ExtractStats } from '../transform/jsonl.js';
-import type { RunMetadata, SnapshotMetadata } from '../transform/row.js';
+import { withUniqueKeys, type RunMetadata, type SnapshotMetadata } from '../transform/row.js';
 import { countFields, orderLevels } from './count.js';
 import { extractWindow, progressLogger, windowQuery } from './extract.js';
 import { nextPage, PageObserver, pageRequest, rowKey, startPager } from './pager.js';
@@ -49,8 +49,9 @@ export interface StagedRead {
   queries: number;
   /** Result bytes read from Looker. */
   bytesRead: number;
-  /** Rows whose undeclared key was NULL, staged with a stand-in key (`nullKeyFrom`). */
+  /** Rows whose undeclared key was NULL, or repeated, staged with a stand-in key (`nullKeyFrom`). */
   nullKeys: number;
+  repeatedKeys: number;
   /** What proved the read complete: Looker's count reached, or a page shorter than a limit within the cap. */
   proof?: 'count' | 'short-page';
 }
@@ -86,7 +87,10 @@ export async function readWindow(
     queries: 0,
     bytesRead: 0,
     nullKeys: 0,
+    repeatedKeys: 0,
   };
+  // One mapper for the whole window: a key repeated across pages is seen as repeated.
+  const mapRow = withUniqueKeys(explore, prepared.columns, prepared.mapRow);
   const what = `${explore.name} ${window.label}`;
   let pager = startPager({ levels, counted: window.counted, declaredCap: ctx.config.looker.rowCap });
   while (!pager.done) {
@@ -98,7 +102,7 @@ export async function readWindow(
     await extractWindow({
       looker,
       query: windowQuery(explore, request, window, prepared.columns),
-      mapRow: prepared.mapRow,
+      mapRow,
       metadata,
       stats,
       filter: { ...prepared.filter, alreadyRead: (row) => observer.observe(row) },
@@ -124,6 +128,7 @@ export async function readWindow(
     staged.excluded += stats.excluded ?? 0;
     staged.lookerRows += stats.rows + (stats.excluded ?? 0);
     staged.nullKeys += stats.nullKeys ?? 0;
+    staged.repeatedKeys += stats.repeatedKeys ?? 0;
     for (const [column, count] of Object.entries(stats.invalidValues))
       staged.invalidValues[column] = (staged.invalidValues[column] ?? 0) + count;
     pager = nextPage(pager, observer.summary(), what);

@@ -34,8 +34,9 @@ export interface WindowResult {
   pieces?: number;
   /** Rows Looker counted in the window before reading it, at the table's grain; null: no count. */
   counted?: number | null;
-  /** Rows whose undeclared key was NULL, loaded with a stand-in key (`~` and a hash). */
+  /** Rows whose undeclared key was NULL (`~hash`) or repeated (`key~hash`), loaded with a stand-in key. */
   nullKeys?: number;
+  repeatedKeys?: number;
   /** What proved the read complete: `count` (Looker's count reached) or `short-page`. */
   proof?: 'count' | 'short-page';
   /** Looker query calls the window's read made, and the result bytes it read. */
@@ -168,11 +169,12 @@ export async function exportWindow(
   });
   if (staged.pieces.length > 1) result.pieces = staged.pieces.length;
   if (staged.excluded) result.excludedOwnRows = staged.excluded;
-  if (staged.nullKeys) {
-    result.nullKeys = staged.nullKeys;
+  if (staged.nullKeys || staged.repeatedKeys) {
+    if (staged.nullKeys) result.nullKeys = staged.nullKeys;
+    if (staged.repeatedKeys) result.repeatedKeys = staged.repeatedKeys;
     logger.warn(
-      { nullKeys: staged.nullKeys, key: explore.primaryKey[0] },
-      'rows without a key were given one from their identifying columns',
+      { nullKeys: staged.nullKeys, repeatedKeys: staged.repeatedKeys, key: explore.primaryKey[0] },
+      'rows whose key was NULL or repeated were given one from their identifying columns',
     );
   }
   if (Object.keys(staged.invalidValues).length) {

@@ -13,6 +13,8 @@ export interface ExtractStats {
   reread?: number;
   /** Rows whose undeclared key was NULL, staged with a stand-in key. */
   nullKeys?: number;
+  /** Rows whose undeclared key repeated an earlier row's, staged with a stand-in key. */
+  repeatedKeys?: number;
 }
 
 /** Per-row choices of one extract beyond the mapping itself. */

@@ -22,9 +22,10 @@ export type BigQueryRow = Record<string, JsonValue>;
 /** Counts of values BigQuery would reject, replaced by null, per column. */
 export type InvalidValueCounts = Record<string, number>;
 
-/** Rows whose undeclared key was NULL and was given a hash (`nullKeyFrom`). */
+/** Rows whose undeclared key was NULL, or repeated an earlier row's, and was given a stand-in (`nullKeyFrom`). */
 export interface KeyCounts {
   nullKeys?: number;
+  repeatedKeys?: number;
 }
 
 /** BigQuery's limit on one STRING value in a load (10 MB); longer values are cut, not rejected. */
@@ -94,6 +95,35 @@ export function compileRowMapper(
       if (keys) keys.nullKeys = (keys.nullKeys ?? 0) + 1;
     }
     return Object.assign(row, metadata);
+  };
+}
+
+/**
+ * A window's mapper for a table whose key the model does not declare: a row repeating the key
+ * of an earlier row of the same read gets `key~hash` of its identifying columns, so neither
+ * lands over the other and the merge is not refused (a read sorts by time and key, so the same
+ * rows get the same keys on every re-read). Other tables' mappers are returned as they are.
+ * Holds the window's keys in memory: only tables with `nullKeyFrom`, whose rows are builds and
+ * dashboard runs, not events.
+ */
+export function withUniqueKeys(
+  explore: ExploreDefinition,
+  read: readonly ColumnDefinition[],
+  mapRow: ReturnType<typeof compileRowMapper>,
+): ReturnType<typeof compileRowMapper> {
+  const nullKey = nullKeyOf(explore, read);
+  if (!nullKey) return mapRow;
+  const seen = new Set<string>();
+  return (source, metadata, invalid, keys) => {
+    const row = mapRow(source, metadata, invalid, keys);
+    const key = String(row[nullKey.column]);
+    if (!seen.has(key)) {
+      seen.add(key);
+      return row;
+    }
+    row[nullKey.column] = `${key}${nullKey.of(row)}`;
+    if (keys) keys.repeatedKeys = (keys.repeatedKeys ?? 0) + 1;
+    return row;
   };
 }
 

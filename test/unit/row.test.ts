@@ -3,7 +3,12 @@ import { describe, it } from 'node:test';
 import { contentUsage } from '../../src/explores/content-usage.js';
 import { pdtBuilds } from '../../src/explores/pdt-builds.js';
 import { bigQuerySchema } from '../../src/explores/index.js';
-import { compileRowMapper, MAX_STRING_BYTES, type SnapshotMetadata } from '../../src/transform/row.js';
+import {
+  compileRowMapper,
+  MAX_STRING_BYTES,
+  withUniqueKeys,
+  type SnapshotMetadata,
+} from '../../src/transform/row.js';
 
 // content_usage is a snapshot explore: its rows carry the day of their snapshot.
 const metadata: SnapshotMetadata = {
@@ -142,6 +147,30 @@ describe('a key the model does not declare', () => {
     assert.notEqual(other.tid, running.tid);
     const later = mapRow({ ...build, 'pdt_builds.start_time': '2026-11-20 12:00:01' }, metadata, {});
     assert.notEqual(later.tid, running.tid);
+  });
+
+  it('gives a row repeating an earlier key of the same read a stand-in, the same on every re-read', () => {
+    const read = () => {
+      const counts = {};
+      const window = withUniqueKeys(pdtBuilds, pdtBuilds.fields, mapRow);
+      const rows = [
+        { ...build, 'pdt_builds.tid': 'a1' },
+        { ...build, 'pdt_builds.tid': 'a1', 'pdt_builds.view_name': 'returns_pdt' },
+        { ...build, 'pdt_builds.tid': 'b2' },
+      ].map((row) => window(row, metadata, {}, counts).tid);
+      return { rows, counts };
+    };
+    const first = read();
+    assert.equal(first.rows[0], 'a1');
+    assert.match(String(first.rows[1]), /^a1~[0-9a-f]{32}$/);
+    assert.equal(first.rows[2], 'b2');
+    assert.deepEqual(first.counts, { repeatedKeys: 1 });
+    assert.deepEqual(read(), first);
+    // A table with a declared key keeps its mapper: repeats there are refused by the merge.
+    assert.equal(
+      withUniqueKeys(contentUsage, contentUsage.fields, compileRowMapper(contentUsage)).name,
+      'mapRow',
+    );
   });
 
   it('keeps a key Looker sent as it is', () => {
