@@ -64,7 +64,7 @@ export function orderLevels(explore: ExploreDefinition): OrderLevel[] {
 /** How a window of the explore is proven complete, for the README and the summaries. */
 export function completenessProof(explore: ExploreDefinition): string {
   const { count, date } = countFields(explore);
-  if (count === null) return 'pages: a page shorter than a limit within Looker\'s cap';
+  if (count === null) return "pages: a page shorter than a limit within Looker's cap";
   return date ? `count: \`${count}\` by \`${date}\`` : `count: \`${count}\``;
 }
 

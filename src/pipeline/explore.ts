@@ -176,9 +176,7 @@ export async function planExplore(
       return { windows: [], completesInitialLoad: false, note: "today's snapshot is already loaded" };
     const counted = await countAll(looker, explore, meters);
     return {
-      windows: windows.map((w) =>
-        ({ ...w, counted: counted ?? null }),
-      ),
+      windows: windows.map((w) => ({ ...w, counted: counted ?? null })),
       completesInitialLoad: true,
     };
   }

@@ -28,7 +28,9 @@ export function windowQuery(
   const constraint = pageConstraint(page, window);
   if (constraint !== undefined) {
     if (page.level.kind === 'string' && explore.filters?.[page.level.field])
-      throw new Error(`${explore.name} filters its string key ${page.level.field}: it cannot also be paged by it`);
+      throw new Error(
+        `${explore.name} filters its string key ${page.level.field}: it cannot also be paged by it`,
+      );
     filters[page.level.field] = constraint;
   }
   return {
@@ -61,7 +63,9 @@ export function wholeWindowQuery(
 function pageConstraint(page: PageRequest, window: { start: Date; end: Date }): string | undefined {
   const { level, from } = page;
   if (level.kind === 'string')
-    return page.excluded.length ? page.excluded.map((value) => `-${escapeString(String(value))}`).join(',') : undefined;
+    return page.excluded.length
+      ? page.excluded.map((value) => `-${escapeString(String(value))}`).join(',')
+      : undefined;
   if (!from) return undefined;
   if (level.kind === 'time') {
     const second = new Date(`${String(from.value).replace(' ', 'T')}Z`);

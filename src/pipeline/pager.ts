@@ -177,7 +177,8 @@ export class PageObserver {
     const key = this.keyOf(row);
     const depth = this.request.depth;
     const sameGroup = this.last !== undefined && same(this.last[depth], values[depth]);
-    const sameSub = sameGroup && (depth + 1 >= values.length || same(this.last![depth + 1], values[depth + 1]));
+    const sameSub =
+      sameGroup && (depth + 1 >= values.length || same(this.last![depth + 1], values[depth + 1]));
     if (this.last !== undefined && !sameGroup) {
       this.oneGroup = false;
       this.remember(this.passed, this.passedValues, this.last[depth]);
