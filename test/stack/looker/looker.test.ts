@@ -1790,3 +1790,175 @@ describe("latency, concurrency and the API user's roles", () => {
     });
   });
 });
+
+describe('rows that go between queries (remove, onQuery)', () => {
+  const EVER = [at('2000-01-01'), at('2100-01-01')] as const;
+  const ids = (list: LookerRow[], key: string) => list.map((r) => r[key] as number);
+
+  it('removes rows like deleted users: gone from queries, joins and truth(), kept by everHeld()', async () => {
+    const users = fake.truth('user');
+    const gone = [3, 7, 42];
+    assert.equal(
+      fake.remove('user', (r) => gone.includes(r['user.id'] as number)),
+      3,
+    );
+    const left = fake.truth('user');
+    assert.equal(left.length, users.length - 3);
+    assert.ok(left.every((r) => !gone.includes(r['user.id'] as number)));
+    assert.equal(fake.everHeld('user').length, users.length);
+    const got = await rows({ view: 'user', fields: ['user.id'], sorts: ['user.id'], limit: '-1' });
+    assert.deepEqual(
+      ids(got, 'user.id'),
+      ids(left, 'user.id').sort((a, b) => a - b),
+    );
+    assert.deepEqual(await rows({ view: 'user', fields: ['user.id'], filters: { 'user.id': '3,7,42' } }), []);
+    // A many_to_one join to a removed row finds nothing, as with a forgotten one.
+    const history = await rows({
+      view: 'history',
+      fields: ['history.id', 'history.user_id', 'user.id', 'user.email'],
+      filters: { 'history.user_id': '7' },
+      limit: '-1',
+    });
+    assert.ok(history.length > 0);
+    assert.ok(history.every((r) => r['user.id'] === null && r['user.email'] === null));
+    // Removing by id, and an ended session through its join in the user explore.
+    assert.equal(fake.remove('user', [8, 9, 3, 999_999]), 2);
+    assert.equal(fake.truth('user').length, users.length - 5);
+    const sessions = fake.truth('user', undefined, undefined, { fields: ['session.id', 'session.user_id'] });
+    const ended = sessions.find((r) => r['session.id'] !== null)!['session.id'] as number;
+    assert.equal(
+      fake.remove('user', (r) => r['session.id'] === ended, { view: 'session' }),
+      1,
+    );
+    const open = await rows({ view: 'user', fields: ['session.id'], limit: '-1' });
+    assert.ok(open.length > 1 && !open.some((r) => r['session.id'] === ended));
+    assert.throws(() => fake.remove('user', () => true, { view: 'nope' }), /no view or join "nope"/);
+    assert.throws(() => fake.remove('pdt_builds', ['x']), /has no id/);
+    await fake.reset();
+    assert.equal(fake.truth('user').length, users.length);
+  });
+
+  it('takes child rows with their parent (an event and its attributes), and appended rows too', async () => {
+    const attributes = fake.truth('event_attribute');
+    const eventIds = [5, 6, 100];
+    const appended: LookerRow = {
+      ...fake.truth('event', ...EVER)[0]!,
+      'event.id': 9_000_001,
+      'event.created_time': '2026-11-20 12:00:00',
+    };
+    fake.append('event', [appended, { ...appended, 'event.id': 9_000_002 }]);
+    const appendedAttribute: LookerRow = {
+      ...attributes[0]!,
+      'event_attribute.id': 9_000_101,
+      'event_attribute.event_id': 9_000_001,
+    };
+    fake.append('event_attribute', [appendedAttribute]);
+    assert.equal(fake.truth('event_attribute').length, attributes.length + 1);
+    assert.equal(fake.remove('event', [...eventIds, 9_000_001]), 4);
+    const left = fake.truth('event_attribute');
+    assert.ok(left.every((r) => ![...eventIds, 9_000_001].includes(r['event_attribute.event_id'] as number)));
+    // Two generated attributes per event.
+    assert.equal(left.length, attributes.length - 6);
+    assert.equal(fake.everHeld('event_attribute').length, attributes.length + 1);
+    const day = await rows({
+      view: 'event_attribute',
+      fields: ['event_attribute.id', 'event_attribute.event_id'],
+      sorts: ['event_attribute.id'],
+      limit: '-1',
+    });
+    assert.deepEqual(
+      ids(day, 'event_attribute.id'),
+      ids(left, 'event_attribute.id').sort((a, b) => a - b),
+    );
+    // Appended rows go too, by predicate, and the count-first path counts what is left.
+    assert.equal(
+      fake.remove('event', (r) => r['event.id'] === 9_000_002),
+      1,
+    );
+    const window = [at('2026-11-20T00:00:00Z'), at('2026-11-21T00:00:00Z')] as const;
+    const counts = await rows({
+      view: 'event',
+      fields: ['event.created_date', 'event.count'],
+      filters: { 'event.created_date': '2026-11-20' },
+    });
+    assert.deepEqual(counts, [
+      { 'event.created_date': '2026-11-20', 'event.count': fake.truth('event', ...window).length },
+    ]);
+    assert.ok(!fake.truth('event', ...window).some((r) => r['event.id'] === 9_000_002));
+    assert.equal(
+      fake.everHeld('event', ...window).length,
+      // The two appended events of that day; the generated ones removed are older.
+      fake.truth('event', ...window).length + 2,
+    );
+  });
+
+  it('calls onQuery hooks with each query body and its index: rows change between a count and its read', async () => {
+    await withFake({ recordApiActivity: false }, async (target) => {
+      const seen: string[] = [];
+      const stop = target.onQuery((body, { index, format }) => {
+        seen.push(`${index}:${body.view}:${format}:${(body.fields ?? []).join('+')}`);
+      });
+      const day = '2026-11-20';
+      const window = [at('2026-11-20T00:00:00Z'), at('2026-11-21T00:00:00Z')] as const;
+      const count = {
+        view: 'history',
+        fields: ['history.created_date', 'history.count'],
+        filters: { 'history.created_date': day },
+      };
+      const read = {
+        view: 'history',
+        fields: ['history.id'],
+        filters: { 'history.created_date': day },
+        sorts: ['history.id'],
+        limit: '-1',
+      };
+      const template = target.truth('history', ...window)[0]!;
+      const removed = ids(target.truth('history', ...window), 'history.id').slice(0, 10);
+      const added = [9_000_001, 9_000_002, 9_000_003];
+      // After the first count query has been answered: 10 rows go, 3 come.
+      target.onQuery(
+        (body, { index }) => {
+          if (index !== 0 || !body.fields?.includes('history.count')) return;
+          target.remove('history', removed);
+          target.append(
+            'history',
+            added.map((id) => ({ ...template, 'history.id': id, 'history.created_time': `${day} 12:00:00` })),
+          );
+        },
+        { when: 'after' },
+      );
+      const counted = (await rows(count, { target }))[0]!['history.count'] as number;
+      const got = ids(await rows(read, { target }), 'history.id');
+      assert.equal(got.length, counted - 7);
+      assert.ok(!got.some((id) => removed.includes(id)));
+      assert.deepEqual(got.slice(-3), added);
+      assert.deepEqual(
+        got,
+        ids(target.truth('history', ...window), 'history.id').sort((a, b) => a - b),
+      );
+      assert.deepEqual(seen, [
+        '0:history:json:history.created_date+history.count',
+        '1:history:json:history.id',
+      ]);
+      // A before hook acts on the query it sees; a disposed hook is not called again.
+      stop();
+      const disposeBefore = target.onQuery((_, { index }) => {
+        if (index === 2) target.remove('history', got.slice(0, 5));
+      });
+      assert.equal((await rows(read, { target })).length, got.length - 5);
+      assert.equal(seen.length, 2);
+      assert.equal(target.queriesReceived, 3);
+      disposeBefore();
+      // A hook that throws answers 500 with its message.
+      target.onQuery(() => {
+        throw new Error('boom');
+      });
+      const failed = await query(read, { target });
+      assert.equal(failed.status, 500);
+      assert.match(failed.text, /onQuery hook failed: boom/);
+      await target.reset();
+      assert.equal(target.queriesReceived, 0);
+      assert.equal((await rows(read, { target })).length, target.truth('history', ...window).length);
+    });
+  });
+});

@@ -562,6 +562,8 @@ function perPeriodCounts(
   const unit = PERIODS[period.timeframe ?? ''];
   if (!unit || measures.some((m) => m.aliasIndex !== 0 || m.lookerType !== 'count')) return undefined;
   const table = base.table;
+  // Rows a test removed are not an index range any more: the general path counts them out.
+  if (!everHeld && table.hasRemovals) return undefined;
   const counts = new Map<number, number>();
   const last = table.indexAt(to);
   let at = Math.max(table.indexAt(from), firstIndex, everHeld ? 0 : table.firstLive());

@@ -11,7 +11,13 @@ import { delimitedRowEncoder, jsonRowEncoder } from './encode.js';
 import { exploreMetadata, modelMetadata, parseFieldSelection, selectFields } from './metadata.js';
 import { ApiError, MODEL_NAME, QueryRunError, runInlineQuery, type QueryResult } from './query.js';
 import { apiUserRoles } from './roles.js';
-import { SystemActivity, type LookerRow, type TruthOptions } from './system-activity.js';
+import {
+  SystemActivity,
+  type LookerRow,
+  type RemoveOptions,
+  type RowMatch,
+  type TruthOptions,
+} from './system-activity.js';
 import type { FieldSpec, Scalar } from './types.js';
 
 export interface LookerFakeOptions {
@@ -75,6 +81,35 @@ export interface LookerRequest {
   status?: number;
 }
 
+/** A `run_inline_query` body as the fake parsed it (a WriteQuery; the fake validates it after the hooks). */
+export interface LookerQueryBody {
+  model?: string;
+  view?: string;
+  fields?: string[] | null;
+  filters?: Record<string, string | null> | null;
+  sorts?: string[] | null;
+  limit?: string | number | null;
+  [parameter: string]: unknown;
+}
+
+/** Which query a hook sees: its running index (from 0, per start or `reset()`) and result format. */
+export interface LookerQueryInfo {
+  index: number;
+  format: string;
+}
+
+/** Called for a `run_inline_query` (see `onQuery`); may be async, and may append, remove or move the clock. */
+export type LookerQueryHook = (query: LookerQueryBody, info: LookerQueryInfo) => void | Promise<void>;
+
+export interface QueryHookOptions {
+  /**
+   * `before` (default): after the body is parsed, before the query is planned, so what the hook
+   * does is what this query sees. `after`: once the query has been answered (its last byte written,
+   * or its error), so what the hook does is what the next query sees.
+   */
+  when?: 'before' | 'after';
+}
+
 /** The running fake: the FakeHandle of test/stack/CONTRACT.md plus Looker's test hooks. */
 export interface LookerFake {
   url: string;
@@ -94,6 +129,23 @@ export interface LookerFake {
   readonly refusedQueries: number;
   /** Adds rows "as time passes" (keyed `view.field`, with the cursor time); merged into results in cursor order. */
   append(explore: string, rows: readonly LookerRow[]): void;
+  /**
+   * Removes rows as a deleted user or an ended session goes: rows of the explore's base view (or of
+   * `options.view`, one of its joins) that `match` selects (a test on the row keyed `view.field`
+   * as `truth()` gives it, or a list of `id`s) vanish from queries, joins and `truth()` from now
+   * on; `everHeld()` keeps them. Their child rows go with them. Returns how many were removed.
+   */
+  remove(explore: string, match: RowMatch, options?: RemoveOptions): number;
+  /**
+   * Calls `hook` with the parsed body and running index of every `run_inline_query` (not those a
+   * fault answers, not unparsable bodies), before it is planned or, with `when: 'after'`, once it
+   * was answered. Hooks run in the order they were added. A `before` hook that throws makes the
+   * query answer 500 with its message; an `after` hook's error goes to stderr. Returns a disposer;
+   * `reset()` removes every hook.
+   */
+  onQuery(hook: LookerQueryHook, options?: QueryHookOptions): () => void;
+  /** `run_inline_query` bodies parsed since start or `reset()` (the next hook index). */
+  readonly queriesReceived: number;
   /**
    * Adds a field to an explore, as a LookML change would: `lookml_model_explore` lists it, queries
    * may select it, `truth()` includes it (values from its `value` generator; null on appended
@@ -118,8 +170,8 @@ export interface LookerFake {
   /** Bytes of query results handed to sockets so far: with back-pressure it trails what clients have read. */
   readonly resultBytes: number;
   /**
-   * Forgets appended and recorded rows, added and removed fields, tokens, requests and armed
-   * faults; the clock returns to its start.
+   * Forgets appended, recorded and removed rows, added and removed fields, tokens, requests, query
+   * hooks and armed faults; the clock returns to its start.
    */
   reset(): Promise<void>;
   close(): Promise<void>;
@@ -152,6 +204,8 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
   let activeQueries = 0;
   let maxConcurrentQueries = 0;
   let refusedQueries = 0;
+  let queriesReceived = 0;
+  const hooks: { hook: LookerQueryHook; when: 'before' | 'after' }[] = [];
   let instance = makeInstance();
   let activity = new ApiActivity(apiUserId);
 
@@ -277,6 +331,30 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
     } catch (error) {
       throw error instanceof ApiError ? error : new ApiError(400, 'Could not parse the JSON request body');
     }
+    const info: LookerQueryInfo = { index: queriesReceived++, format };
+    const parsed = body as LookerQueryBody;
+    for (const { hook } of hooks.filter((h) => h.when === 'before'))
+      try {
+        await hook(parsed, info);
+      } catch (error) {
+        throw new ApiError(
+          500,
+          `onQuery hook failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    try {
+      await answerQuery(res, url, format, body, cut);
+    } finally {
+      for (const { hook } of hooks.filter((h) => h.when === 'after'))
+        try {
+          await hook(parsed, info);
+        } catch (error) {
+          console.error('Looker fake: an onQuery after-hook failed', error);
+        }
+    }
+  }
+
+  async function answerQuery(res: ServerResponse, url: URL, format: string, body: unknown, cut?: number) {
     const refuse = (message: string) => {
       // Looker reports a query it cannot run inside a 200 result.
       const text =
@@ -349,6 +427,20 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
     append(explore, rows) {
       instance.append(explore, rows);
     },
+    remove(explore, match, removeOptions) {
+      return instance.remove(explore, match, removeOptions);
+    },
+    onQuery(hook, hookOptions = {}) {
+      const entry = { hook, when: hookOptions.when ?? 'before' };
+      hooks.push(entry);
+      return () => {
+        const at = hooks.indexOf(entry);
+        if (at >= 0) hooks.splice(at, 1);
+      };
+    },
+    get queriesReceived() {
+      return queriesReceived;
+    },
     addField(explore, field) {
       instance.addField(explore, field);
     },
@@ -383,6 +475,8 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
       activeQueries = 0;
       maxConcurrentQueries = 0;
       refusedQueries = 0;
+      queriesReceived = 0;
+      hooks.length = 0;
       instance = makeInstance();
       activity = new ApiActivity(apiUserId);
     },

@@ -9,12 +9,23 @@ import { Dataset, type DatasetSpec, type Retention } from './dataset.js';
 import { plainValue } from './encode.js';
 import { compileExplore, type ExploreModel } from './model.js';
 import { planQuery } from './query.js';
-import type { Column } from './table.js';
+import type { Column, RowRef } from './table.js';
 import { parseLookerTime } from './time.js';
 import { isTimeGroup, type FieldSpec, type Scalar } from './types.js';
 
 /** A row as `truth()` and the json format give it: `view.field` -> value. */
 export type LookerRow = Record<string, string | number | null>;
+
+/**
+ * Which rows `remove()` takes: a test on each row (keyed `view.field` as `truth()` gives it), or
+ * the values of the view's primary key `id`.
+ */
+export type RowMatch = ((row: LookerRow) => boolean) | readonly (number | string)[];
+
+export interface RemoveOptions {
+  /** A join of the explore whose view loses rows (e.g. `session` in `user`); default: the base view. */
+  view?: string;
+}
 
 export interface TruthOptions {
   /** The fields to answer (default: the base view's, one per dimension, time groups as `_time`). */
@@ -101,6 +112,52 @@ export class SystemActivity {
         return { time, values };
       }),
     );
+  }
+
+  /**
+   * Removes rows of the explore's base view (or of `options.view`, one of its joins) from what
+   * Looker holds, as a deleted user or an ended session goes: from then on queries, joins and
+   * `truth()` no longer see them, while `everHeld()` still does. Child rows (a user's facts, an
+   * event's attributes, a job's stages) go with their parent, as with retention. Works for
+   * generated and stored rows; a predicate is tried on every live row of the view (each costs one
+   * generated row), ids are found directly. Returns how many rows were removed.
+   */
+  remove(explore: string, match: RowMatch, options: RemoveOptions = {}): number {
+    const model = this.explore(explore);
+    const alias =
+      options.view === undefined
+        ? model.aliases[0]!
+        : (model.aliases.find((a) => a.alias === options.view) ??
+          model.aliases.find((a) => a.view === options.view));
+    if (!alias) throw new Error(`${explore}: no view or join "${options.view}" to remove rows from`);
+    const table = alias.table;
+    const found: RowRef[] = [];
+    if (typeof match !== 'function') {
+      if (table.idColumn < 0)
+        throw new Error(`${explore}: ${alias.alias} has no id; remove its rows with a predicate`);
+      for (const id of match) {
+        const row = table.rowById(id);
+        if (row !== undefined) found.push(row);
+      }
+    } else {
+      const fields = [...model.fields.values()].filter(
+        (f) =>
+          f.aliasIndex === alias.index &&
+          f.category === 'dimension' &&
+          (f.timeframe === undefined || f.timeframe === 'time'),
+      );
+      const columns = fields.map((f) => f.column);
+      const buffer = new Array<Scalar>(table.columns.length).fill(null);
+      const scan = table.scan(-Infinity, Infinity);
+      for (let row = scan(); row !== undefined; row = scan()) {
+        table.fill(row, columns, buffer);
+        const values: LookerRow = {};
+        for (const field of fields) values[field.key] = plainValue(field.kind, buffer[field.column] ?? null);
+        if (match(values)) found.push(row);
+      }
+    }
+    table.remove(found);
+    return found.length;
   }
 
   /** The generated row `index` of an explore's base view at `time`, as `append()` takes rows. */

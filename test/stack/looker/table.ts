@@ -70,6 +70,10 @@ export class ViewTable {
   ageCut = -Infinity;
   countCut = 0;
   readonly #dropped = new Set<Stored>();
+  // Rows a test removed (`remove()`: deleted users, ended sessions): gone from what Looker holds
+  // now, kept for `everHeld`. A child row goes with its parent.
+  readonly #removedIndexes = new Set<number>();
+  readonly #removedStored = new Set<Stored>();
 
   constructor(name: string, profile: ViewProfile, columns: Column[], spec: TableSpec, parent?: ViewTable) {
     this.name = name;
@@ -111,7 +115,8 @@ export class ViewTable {
     const index = this.columns.length;
     this.columns.push(column);
     this.#index(column, index);
-    this.#stored = this.#stored.map((row) => ({ time: row.time, values: [...row.values, null] }));
+    // In place: forgotten and removed rows are known by identity.
+    for (const row of this.#stored) row.values.push(null);
     this.#storedById = undefined;
     return index;
   }
@@ -218,8 +223,38 @@ export class ViewTable {
   }
 
   isLive(row: RowRef): boolean {
+    if (this.hasRemovals && this.isRemoved(row)) return false;
     if (typeof row === 'number') return row >= this.firstLive();
     return !this.#dropped.has(row) && row.time >= this.ageCut;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Rows a test removed.
+
+  /** Whether this table or a parent of it has removed rows (a cheap guard for the per-row check). */
+  get hasRemovals(): boolean {
+    return (
+      this.#removedIndexes.size > 0 || this.#removedStored.size > 0 || (this.parent?.hasRemovals ?? false)
+    );
+  }
+
+  /** Whether a test removed the row, or its parent row (a child goes with its parent). */
+  isRemoved(row: RowRef): boolean {
+    if (typeof row === 'number') {
+      if (this.#removedIndexes.has(row)) return true;
+      return this.parent !== undefined && this.parent.isRemoved(Math.floor(row / this.perParent));
+    }
+    if (this.#removedStored.has(row)) return true;
+    if (!this.parent || this.parentKeyColumn < 0 || !this.parent.hasRemovals) return false;
+    const parent = this.parent.rowById(row.values[this.parentKeyColumn] ?? null, true);
+    return parent !== undefined && this.parent.isRemoved(parent);
+  }
+
+  /** Removes rows from what Looker holds (not from `everHeld`); never undone but by a reset. */
+  remove(rows: Iterable<RowRef>): void {
+    for (const row of rows)
+      if (typeof row === 'number') this.#removedIndexes.add(row);
+      else this.#removedStored.add(row);
   }
 
   /** Forgets rows older than `cut` (never un-forgets). */
@@ -278,10 +313,13 @@ export class ViewTable {
     const stored = this.#stored.filter(
       (row) => row.time >= from && row.time < to && (everHeld || this.isLive(row)),
     );
+    // Removed generated rows are skipped one by one (stored ones are filtered above).
+    const skip = !everHeld && this.hasRemovals;
     if (!descending) {
       let i = first;
       let j = 0;
       return () => {
+        if (skip) while (i < last && this.isRemoved(i)) i++;
         if (i < last) {
           if (j < stored.length && stored[j]!.time < this.timeOf(i)) return stored[j++];
           return i++;
@@ -292,6 +330,7 @@ export class ViewTable {
     let i = last - 1;
     let j = stored.length - 1;
     return () => {
+      if (skip) while (i >= first && this.isRemoved(i)) i--;
       if (i >= first) {
         if (j >= 0 && stored[j]!.time >= this.timeOf(i)) return stored[j--];
         return i--;
