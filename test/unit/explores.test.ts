@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
   bigQuerySchema,
@@ -8,6 +9,7 @@ import {
   partitionColumn,
 } from '../../src/explores/index.js';
 import { bigQueryType, reconcileSchema } from '../../src/explores/live-schema.js';
+import { completenessProof, countFields } from '../../src/pipeline/count.js';
 
 describe('the explore registry', () => {
   for (const explore of explores.values()) {
@@ -54,8 +56,23 @@ describe('the explore registry', () => {
         if (column.personal === 'hash')
           assert.equal(column.type, 'STRING', `${column.name} cannot be hashed`);
       }
+      // A window is proven by a count of the table's own rows: the view owning the key.
+      const { count, keys } = countFields(explore);
+      if (count !== null && explore.countField === undefined)
+        assert.equal(count.split('.')[0], keys[0]!.split('.')[0], 'counted by its own view');
     });
   }
+
+  it("says in the README's table of tables how each table is proven complete", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const header = readme.split('\n').find((line) => line.startsWith('| table | Looker explore |'))!;
+    const column = header.split(' | ').indexOf('proven complete by');
+    assert.ok(column > 0, 'the table of tables has a "proven complete by" column');
+    for (const explore of explores.values()) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${explore.name}\` |`));
+      assert.equal(row?.split(' | ')[column], completenessProof(explore), explore.name);
+    }
+  });
 });
 
 describe('bigQueryType', () => {
