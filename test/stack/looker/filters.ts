@@ -121,8 +121,11 @@ export function parseTimeFilter(expression: string, now: number): TimeRange {
   return period(text, now);
 }
 
-/** Splits on commas that are not escaped with `^` and not inside brackets (number intervals). */
-function splitTerms(expression: string): string[] {
+/**
+ * Splits on commas that are not escaped with `^` and, for numbers, not inside brackets (intervals
+ * such as `[5,10)`); brackets in a string are plain characters (`-Sales (EMEA,-x` is two terms).
+ */
+function splitTerms(expression: string, brackets = true): string[] {
   const terms: string[] = [];
   let depth = 0;
   let current = '';
@@ -132,8 +135,8 @@ function splitTerms(expression: string): string[] {
       current += char + expression[++i];
       continue;
     }
-    if (char === '[' || char === '(') depth++;
-    if (char === ']' || char === ')') depth--;
+    if (brackets && (char === '[' || char === '(')) depth++;
+    if (brackets && (char === ']' || char === ')')) depth--;
     if (char === ',' && depth <= 0) {
       terms.push(current.trim());
       current = '';
@@ -157,11 +160,15 @@ function escapeRegExp(text: string): string {
  * A string filter: `foo`, `foo,bar`, `-foo`, `foo%` / `%foo%` / `f_o` (LIKE wildcards), `EMPTY`,
  * `NULL`, `-NULL`, `^` escapes (`^,` `^%` `^_` `^-` `^^`). Matching is case-sensitive (LookML's
  * `case_sensitive: yes` default on most dialects).
+ *
+ * Included terms are ORed, negated ones ANDed. A negated term keeps NULLs, as Looker writes
+ * `-foo` as `(x <> 'foo' OR x IS NULL)` and `-%foo%` as `(x NOT LIKE '%foo%' OR x IS NULL)`:
+ * only `-NULL` and `-EMPTY` (empty or null) drop them.
  */
 export function stringMatcher(expression: string): (value: string | null) => boolean {
   const include: ((v: string | null) => boolean)[] = [];
   const exclude: ((v: string | null) => boolean)[] = [];
-  for (let term of splitTerms(expression)) {
+  for (let term of splitTerms(expression, false)) {
     const negated = term.startsWith('-');
     if (negated) term = term.slice(1);
     let test: (v: string | null) => boolean;

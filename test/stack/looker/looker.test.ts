@@ -15,7 +15,7 @@ import { Looker40SDK, Looker40SDKStream } from '@looker/sdk';
 import { NodeSession, NodeSettings } from '@looker/sdk-node';
 import type { IApiSection } from '@looker/sdk-rtl';
 import StreamArray from 'stream-json/streamers/StreamArray.js';
-import { numberMatcher } from './filters.js';
+import { numberMatcher, stringMatcher } from './filters.js';
 import {
   systemActivity,
   startLookerFake,
@@ -1960,5 +1960,312 @@ describe('rows that go between queries (remove, onQuery)', () => {
       assert.equal(target.queriesReceived, 0);
       assert.equal((await rows(read, { target })).length, target.truth('history', ...window).length);
     });
+  });
+});
+
+describe('the row cap everywhere, string keys and bursts', () => {
+  /** A value as one literal term of a string filter, as the exporter escapes it. */
+  const literal = (value: string) => value.replace(/[\^,%_]/g, '^$&').replace(/^-/, '^-');
+  const json = (list: LookerRow[]) => new Set(list.map((r) => JSON.stringify(r)));
+
+  it('truncates every result of every explore to rowCap, joined views and measures included', async () => {
+    await withFake({ rowCap: 7, recordApiActivity: false }, async (capped) => {
+      let over = 0;
+      for (const name of systemActivity().explores.keys()) {
+        const truth = capped.truth(name);
+        if (truth.length > 7) over++;
+        const got = await rows(
+          { view: name, fields: Object.keys(truth[0]!), sorts: ['__UNSORTED__'], limit: '-1' },
+          { target: capped },
+        );
+        assert.equal(got.length, Math.min(7, truth.length), name);
+      }
+      assert.ok(over >= 15, `${over} explores hold more than 7 rows`);
+      const joined: [string, string[]][] = [
+        ['group', ['group.id', 'group_user.id', 'group_user.user_id']],
+        ['group', ['group_user.user_id']],
+        ['event_attribute', ['event_attribute.id', 'event_attribute.name', 'event.created_time']],
+        ['event_attribute', ['event.created_date', 'event_attribute.count']],
+        ['merge_query', ['merge_query.created_date', 'merge_query_source_query.count']],
+        ['scheduled_plan', ['scheduled_plan.id', 'scheduled_job.id', 'scheduled_job.created_time']],
+        ['history', ['history.id', 'user.email', 'history.created_time']],
+        ['history', ['history.created_date', 'history.count']],
+        ['user', ['session.id', 'session.user_id']],
+      ];
+      for (const [view, fields] of joined) {
+        const truth = capped.truth(view, undefined, undefined, { fields });
+        assert.ok(truth.length > 7, `${view}: ${fields.join(', ')}`);
+        for (const sorts of [undefined, [fields[0]!], [`${fields.at(-1)!} desc`]]) {
+          const got = await rows({ view, fields, sorts, limit: '-1' }, { target: capped });
+          assert.equal(got.length, 7, `${view}: ${fields.join(', ')} by ${String(sorts)}`);
+          const all = json(truth);
+          assert.ok(
+            got.every((r) => all.has(JSON.stringify(r))),
+            `${view}: ${fields.join(', ')}`,
+          );
+        }
+        const csv = await query({ view, fields, limit: '-1' }, { target: capped, format: 'csv' });
+        assert.equal(csv.text.trim().split('\n').length, 8, `${view} csv: a header and 7 rows`);
+      }
+      // A smaller limit still wins; a page of a keyset walk is capped too.
+      assert.equal(
+        (await rows({ view: 'group', fields: ['group_user.id'], limit: '3' }, { target: capped })).length,
+        3,
+      );
+      const page = await rows(
+        {
+          view: 'group',
+          fields: ['group_user.id'],
+          filters: { 'group_user.id': '>100' },
+          sorts: ['group_user.id'],
+          limit: '-1',
+        },
+        { target: capped },
+      );
+      assert.deepEqual(
+        page.map((r) => r['group_user.id']),
+        [101, 102, 103, 104, 105, 106, 107],
+      );
+    });
+  });
+
+  it('takes a burst of rows with string keys in one second and pages it by negation lists of the keys seen', async () => {
+    await withFake({ rowCap: 30, recordApiActivity: false }, async (capped) => {
+      const second = '2026-11-20 12:00:00';
+      const template = capped.truth('pdt_builds')[0]!;
+      const tricky = ['a,b', '50%', 'x_y', '-lead', 'car^et', 'Sales (EMEA', 'NULLish'];
+      const tids = [
+        ...tricky,
+        ...Array.from({ length: 100 - tricky.length }, (_, i) => `tid-${String(i).padStart(3, '0')}`),
+      ];
+      capped.append('pdt_builds', [
+        ...tids.map((tid) => ({ ...template, 'pdt_builds.tid': tid, 'pdt_builds.start_time': second })),
+        // A build whose key is NULL (Looker allows it in a string dimension).
+        { ...template, 'pdt_builds.tid': null, 'pdt_builds.start_time': second },
+      ]);
+      const window = { 'pdt_builds.start_time': `${second} to 2026-11-20 12:00:01` };
+      const truth = capped.truth('pdt_builds', at('2026-11-20T12:00:00Z'), at('2026-11-20T12:00:01Z'));
+      assert.equal(truth.length, 101);
+      // Exact matches on every tricky key, escaped.
+      for (const tid of tids.slice(0, tricky.length + 1)) {
+        const got = await rows(
+          {
+            view: 'pdt_builds',
+            fields: ['pdt_builds.tid'],
+            filters: { ...window, 'pdt_builds.tid': literal(tid) },
+          },
+          { target: capped },
+        );
+        assert.deepEqual(got, [{ 'pdt_builds.tid': tid }], tid);
+      }
+      // Pages of (start, tid): each leaves out the keys seen so far; NULL keys come back under a
+      // negation list (Looker keeps NULLs there), so the walk adds -NULL once it has seen one.
+      const seen: (string | null)[] = [];
+      for (let page = 0; page < 10; page++) {
+        const excluded = seen.filter((t) => t !== null).map((t) => `-${literal(t)}`);
+        if (seen.includes(null)) excluded.push('-NULL');
+        const got = await rows(
+          {
+            view: 'pdt_builds',
+            fields: ['pdt_builds.start_time', 'pdt_builds.tid'],
+            filters: { ...window, ...(excluded.length ? { 'pdt_builds.tid': excluded.join(',') } : {}) },
+            sorts: ['pdt_builds.start_time', 'pdt_builds.tid'],
+            limit: '-1',
+          },
+          { target: capped },
+        );
+        seen.push(...got.map((r) => r['pdt_builds.tid'] as string | null));
+        if (got.length < 30) break;
+      }
+      assert.equal(seen.length, 101);
+      assert.equal(new Set(seen).size, 101);
+      assert.equal(seen[0], null, 'NULL sorts first');
+      // Without -NULL, a negation list of every non-null key still answers the NULL row.
+      const nonNull = tids.map((t) => `-${literal(t)}`).join(',');
+      assert.deepEqual(
+        await rows(
+          {
+            view: 'pdt_builds',
+            fields: ['pdt_builds.tid'],
+            filters: { ...window, 'pdt_builds.tid': nonNull },
+          },
+          { target: capped },
+        ),
+        [{ 'pdt_builds.tid': null }],
+      );
+
+      // The dashboard_performance base view: 100 runs in one second, counted and filtered by session.
+      const DP = 'dashboard_performance';
+      const run = capped.truth(DP)[0]!;
+      const sessions = Array.from({ length: 100 }, (_, i) => `run-${i}`);
+      capped.append(DP, [
+        ...sessions.map((s) => ({
+          ...run,
+          [`${DP}.dashboard_run_session`]: s,
+          [`${DP}.first_event_at_time`]: second,
+        })),
+        { ...run, [`${DP}.dashboard_run_session`]: null, [`${DP}.first_event_at_time`]: second },
+      ]);
+      const day = capped.truth(DP, at('2026-11-20T00:00:00Z'), at('2026-11-21T00:00:00Z'));
+      assert.deepEqual(
+        await rows(
+          {
+            view: DP,
+            fields: [`${DP}.first_event_at_date`, `${DP}.count`],
+            filters: { [`${DP}.first_event_at_date`]: '2026-11-20' },
+          },
+          { target: capped },
+        ),
+        [{ [`${DP}.first_event_at_date`]: '2026-11-20', [`${DP}.count`]: day.length }],
+      );
+      const dpWindow = { [`${DP}.first_event_at_time`]: `${second} to 2026-11-20 12:00:01` };
+      const left = await rows(
+        {
+          view: DP,
+          fields: [`${DP}.dashboard_run_session`],
+          filters: {
+            ...dpWindow,
+            [`${DP}.dashboard_run_session`]: sessions
+              .slice(1)
+              .map((s) => `-${s}`)
+              .join(','),
+          },
+          sorts: [`${DP}.dashboard_run_session`],
+        },
+        { target: capped },
+      );
+      assert.deepEqual(left, [
+        { [`${DP}.dashboard_run_session`]: null },
+        { [`${DP}.dashboard_run_session`]: 'run-0' },
+      ]);
+      assert.deepEqual(
+        await rows(
+          {
+            view: DP,
+            fields: [`${DP}.dashboard_run_session`],
+            filters: { ...dpWindow, [`${DP}.dashboard_run_session`]: 'run-42' },
+          },
+          { target: capped },
+        ),
+        [{ [`${DP}.dashboard_run_session`]: 'run-42' }],
+      );
+    });
+  });
+
+  it('filters numeric keys with >=N, >N and N, over generated and appended rows of one second', async () => {
+    await withFake({ recordApiActivity: false }, async (quiet) => {
+      const second = '2026-11-20 12:00:00';
+      const template = quiet.truth('history')[0]!;
+      const appended = Array.from({ length: 100 }, (_, i) => 9_000_001 + i);
+      quiet.append('history', [
+        ...appended.map((id) => ({ ...template, 'history.id': id, 'history.created_time': second })),
+        // A row whose key is NULL.
+        { ...template, 'history.id': null, 'history.created_time': second },
+      ]);
+      const window = { 'history.created_time': `${second} to 2026-11-20 12:00:01` };
+      const ids = async (filter: string, extra: Record<string, string> = window) =>
+        (
+          await rows(
+            {
+              view: 'history',
+              fields: ['history.id'],
+              filters: { ...extra, 'history.id': filter },
+              sorts: ['history.id'],
+              limit: '-1',
+            },
+            { target: quiet },
+          )
+        ).map((r) => r['history.id']);
+      assert.deepEqual(await ids('>9000050'), appended.slice(50));
+      assert.deepEqual(await ids('>=9000050'), appended.slice(49));
+      assert.deepEqual(await ids('9000050'), [9_000_050]);
+      assert.deepEqual(await ids('NULL'), [null]);
+      assert.equal((await ids('NOT 9000050')).length, 100, 'NOT keeps the NULL key');
+      // A lone >N on the base key over every row: generated ids past N, then the appended ones.
+      assert.deepEqual(await ids('>4997', {}), [4998, 4999, 5000, ...appended]);
+      assert.deepEqual(await ids('>=5000', {}), [5000, ...appended]);
+      assert.deepEqual(await ids('4999', {}), [4999]);
+    });
+  });
+
+  it('keeps NULLs under negated string filters, as Looker writes -foo as (x <> foo OR x IS NULL)', async () => {
+    const all = fake.truth(CU);
+    const titles = all.map((r) => r['content_usage.content_title'] as string | null);
+    const nulls = titles.filter((t) => t === null).length;
+    assert.ok(nulls > 0);
+    const some = titles.find((t) => t !== null)!;
+    const count = async (filter: string) =>
+      (
+        await rows({
+          fields: ['content_usage.id'],
+          filters: { 'content_usage.content_title': filter },
+          limit: '-1',
+        })
+      ).length;
+    const equal = titles.filter((t) => t === some).length;
+    assert.equal(await count(`-${literal(some)}`), all.length - equal);
+    assert.equal(await count(`-${literal(some)},-NULL`), all.length - equal - nulls);
+    assert.equal(await count('-%KPI%'), titles.filter((t) => t === null || !t.includes('KPI')).length);
+    assert.equal(await count('-EMPTY'), all.length - nulls - titles.filter((t) => t === '').length);
+    assert.equal(await count('NULL'), nulls);
+    // Brackets are plain characters in strings (only number intervals nest commas in them).
+    const matches = stringMatcher('-Sales (EMEA,-x,-a^,b');
+    assert.deepEqual(
+      ['x', 'Sales (EMEA', 'a,b', 'a', null, 'y'].map((v) => matches(v)),
+      [false, false, false, true, true, true],
+    );
+  });
+
+  it("counts a joined view per day of its parent's date: attributes per event day, sources per merge query day", async () => {
+    const events = fake.truth('event');
+    const perDay = new Map<string, number>();
+    for (const event of events) {
+      const day = String(event['event.created_time']).slice(0, 10);
+      // Two attributes per generated event; appended and recorded events have none.
+      if ((event['event.id'] as number) <= 4000) perDay.set(day, (perDay.get(day) ?? 0) + 2);
+    }
+    const counted = await rows({
+      view: 'event_attribute',
+      fields: ['event.created_date', 'event_attribute.count'],
+      sorts: ['event.created_date'],
+      limit: '-1',
+    });
+    assert.deepEqual(
+      counted.map((r) => [r['event.created_date'], r['event_attribute.count']]),
+      [...perDay].sort(),
+    );
+    const week = await rows({
+      view: 'event_attribute',
+      fields: ['event.created_date', 'event_attribute.count'],
+      filters: { 'event.created_date': '2026-11-10 to 2026-11-17' },
+      sorts: ['event.created_date'],
+    });
+    assert.deepEqual(
+      week.map((r) => [r['event.created_date'], r['event_attribute.count']]),
+      [...perDay].sort().filter(([day]) => day! >= '2026-11-10' && day! < '2026-11-17'),
+    );
+    // merge_query_source_query joined one_to_many: distinct sources per day, 0 for a day whose
+    // merge queries have none (LEFT JOIN, COUNT(DISTINCT id)).
+    const pairs = fake.truth('merge_query', undefined, undefined, {
+      fields: ['merge_query.id', 'merge_query.created_date', 'merge_query_source_query.id'],
+    });
+    const sources = new Map<string, Set<unknown>>();
+    for (const pair of pairs) {
+      const day = pair['merge_query.created_date'] as string;
+      const set = sources.get(day) ?? new Set();
+      if (pair['merge_query_source_query.id'] !== null) set.add(pair['merge_query_source_query.id']);
+      sources.set(day, set);
+    }
+    const bySource = await rows({
+      view: 'merge_query',
+      fields: ['merge_query.created_date', 'merge_query_source_query.count'],
+      sorts: ['merge_query.created_date'],
+      limit: '-1',
+    });
+    assert.deepEqual(
+      bySource.map((r) => [r['merge_query.created_date'], r['merge_query_source_query.count']]),
+      [...sources].map(([day, set]) => [day, set.size]).sort(),
+    );
+    assert.ok(bySource.some((r) => (r['merge_query_source_query.count'] as number) > 0));
   });
 });
