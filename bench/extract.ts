@@ -21,7 +21,7 @@ import { memoizeAsync } from '../src/memo.js';
 import { planExplore } from '../src/pipeline/explore.js';
 import { QUERY_PARAMS, wholeWindowQuery } from '../src/pipeline/extract.js';
 import { readWindow } from '../src/pipeline/read.js';
-import type { RunContext } from '../src/pipeline/run.js';
+import type { RunContext } from '../src/pipeline/types.js';
 import { prepareExplore, windowMetadata } from '../src/pipeline/window.js';
 import { GcsStaging } from '../src/sinks/gcs.js';
 import type { StateStore } from '../src/state/store.js';

@@ -16,7 +16,7 @@ import { parseConfig } from '../src/config/index.js';
 import { createExporter } from '../src/exporter.js';
 import { explores, lookerField, type ExploreDefinition } from '../src/explores/index.js';
 import { createLogger } from '../src/log.js';
-import type { RunSummary } from '../src/pipeline/run.js';
+import type { RunSummary } from '../src/pipeline/types.js';
 import { addDays, isoDay, startOfUtcDay } from '../src/pipeline/windows.js';
 import { startStack, type Stack } from '../test/stack/index.js';
 

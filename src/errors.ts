@@ -74,3 +74,25 @@ export class IntegrityError extends ExportError {
 export function isTransient(error: unknown): boolean {
   return error instanceof ExportError ? error.transient : false;
 }
+
+/**
+ * An error as a summary carries it: what happened and whether trying again may help, as data
+ * (never recovered from the message). Errors of unknown origin (a client that rejects with a
+ * plain object, a bug) count as transient: one retry is cheaper than a lost day.
+ */
+export interface ErrorSummary {
+  message: string;
+  transient: boolean;
+  code: string;
+}
+
+export function summarizeError(error: unknown): ErrorSummary {
+  const message =
+    error instanceof Error
+      ? error.message
+      : error && typeof error === 'object' && 'message' in error
+        ? String((error as { message: unknown }).message)
+        : String(error);
+  if (error instanceof ExportError) return { message, transient: error.transient, code: error.code };
+  return { message, transient: true, code: 'unknown' };
+}

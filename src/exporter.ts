@@ -4,7 +4,7 @@ import type { Logger } from './log.js';
 import { memoizeAsync } from './memo.js';
 import { CredentialCache } from './looker/credentials.js';
 import { LookerClient } from './looker/client.js';
-import { runExport, type InstanceDependencies, type RunRequest, type RunSummary } from './pipeline/run.js';
+import { runExport } from './pipeline/run.js';
 import { BigQueryLoader } from './sinks/bigquery.js';
 import { GcsStaging } from './sinks/gcs.js';
 import { StateStore } from './state/store.js';
@@ -13,6 +13,7 @@ import type { TaskPayload } from './tasks/payload.js';
 import { planFanOut, type PlanSummary } from './tasks/planner.js';
 import { CloudTasksQueue, type TaskQueue } from './tasks/queue.js';
 import { runTask, type TaskResult } from './tasks/worker.js';
+import type { InstanceDependencies, RunRequest, RunSummary } from './pipeline/types.js';
 
 export interface RunOptions {
   signal?: AbortSignal;

@@ -23,12 +23,13 @@ import { parseConfig } from '../config/index.js';
 import { memoizeAsync } from '../memo.js';
 import { countAll, countByDay } from '../pipeline/count.js';
 import { packWindows, type PlannedWindow } from '../pipeline/plan.js';
-import { readWindow, type ReadContext } from '../pipeline/read.js';
-import { newRunId, type RunContext } from '../pipeline/run.js';
+import { readWindow } from '../pipeline/read.js';
+import { newRunId } from '../pipeline/run.js';
 import { prepareExplore, windowMetadata } from '../pipeline/window.js';
 import { addDays, planSnapshot, startOfUtcDay } from '../pipeline/windows.js';
 import { parseCommandLine } from './args.js';
 import { FileStaging, localConfigEnv } from './local.js';
+import type { ReadContext, RunContext } from '../pipeline/types.js';
 
 const USAGE = `usage: npm run export -- --explore NAME --from YYYY-MM-DD --to YYYY-MM-DD --out FILE [--ini looker.ini] [--section Looker] [--instance NAME]`;
 

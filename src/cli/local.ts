@@ -2,7 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import { CONFIG_VARIABLES } from '../config/variables.js';
-import type { Staging } from '../pipeline/read.js';
+import type { Staging } from '../pipeline/types.js';
 
 /** Variables of the read path a user may set for a local run; the rest are the function's. */
 const READ_VARIABLES = [

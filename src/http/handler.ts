@@ -2,11 +2,12 @@ import type { HttpFunction, Request, Response } from '@google-cloud/functions-fr
 import { BadRequestError, ConflictError, ExportError } from '../errors.js';
 import type { Exporter } from '../exporter.js';
 import type { Logger } from '../log.js';
-import { summaryStatusCode, type RunSummary } from '../pipeline/run.js';
+import { summaryStatusCode } from '../pipeline/run.js';
 import { httpStatusOf, type Preflight } from '../preflight/index.js';
 import { bodyProblem, installBodyGuard, MAX_BODY_BYTES } from './body-guard.js';
 import { planStatusCode } from '../tasks/planner.js';
 import { parseHttpRequest, queryToBody } from './request.js';
+import type { RunSummary } from '../pipeline/types.js';
 
 export interface HandlerOptions {
   /** Resolved on first use, so a bad configuration fails the request with a clear log, not silently. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BadRequestError } from '../errors.js';
 import { explores, type ExploreDefinition } from '../explores/index.js';
 import { MAX_BACKFILL_DAYS, startOfUtcDay } from '../pipeline/windows.js';
-import type { RunRequest } from '../pipeline/run.js';
+import type { RunRequest } from '../pipeline/types.js';
 
 const isoDate = z
   .string()

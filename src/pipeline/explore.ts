@@ -9,9 +9,9 @@ import type { LookerUsage } from '../looker/client.js';
 import { countAll, countByDay } from './count.js';
 import { MIN_EXPLORE_QUERIES } from './query-budget.js';
 import { packWindows, scheduledRange, type PlannedWindow, type ScheduledRange } from './plan.js';
-import type { ExploreSummary, RunContext, RunRequest } from './run.js';
 import { exportWindow, prepareExplore } from './window.js';
 import { addDays, planSnapshot, startOfUtcDay, type ExploreProgress, type ExtractWindow } from './windows.js';
+import type { ExploreSummary, RunContext, RunRequest } from './types.js';
 
 /** Where counting starts when nothing is recorded: earlier than anything System Activity holds. */
 const EARLIEST = new Date('2000-01-01T00:00:00Z');

@@ -10,7 +10,7 @@ import {
 import type { LookerClient, LookerUsage } from '../looker/client.js';
 import { encodeJsonl, parseJsonArray, type ExtractStats, type RowFilter } from '../transform/jsonl.js';
 import type { compileRowMapper, RunMetadata } from '../transform/row.js';
-import { countFields, orderLevels } from './count.js';
+import { countFields, orderLevels } from './fields.js';
 import { pageRequest, startPager, type LevelValue, type OrderLevel, type PageRequest } from './pager.js';
 import { lookerTimeFilter } from './windows.js';
 

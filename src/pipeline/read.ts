@@ -2,59 +2,16 @@
  * Read: one window from Looker into staged JSONL objects, one `pipeline()` per query, each row
  * staged once. Which page comes next, and when the read is proven complete, is the pager's.
  */
-import type { Writable } from 'node:stream';
 import { IntegrityError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { LookerUsage } from '../looker/client.js';
 import type { ExtractStats } from '../transform/jsonl.js';
 import { withUniqueKeys, type RunMetadata, type SnapshotMetadata } from '../transform/row.js';
-import { countFields, orderLevels } from './count.js';
+import { countFields, orderLevels } from './fields.js';
 import { extractWindow, progressLogger, windowQuery } from './extract.js';
 import { nextPage, PageObserver, pageRequest, rowKey, startPager } from './pager.js';
 import type { PlannedWindow } from './plan.js';
-import type { InstanceDependencies, RunContext } from './run.js';
-import type { PreparedExplore } from './window.js';
-
-/** Where a read stages its pages: GCS in the function (GcsStaging), a local file in the CLI. */
-export interface Staging {
-  /** A stream whose successful end means the object exists, complete. */
-  openWrite(name: string, metadata: Record<string, string>): Writable;
-  /** The finished object's address and size, to check against what was written. */
-  describe(name: string): Promise<{ uri: string; size: number }>;
-}
-
-/** What reading needs of a run: the function's RunContext, or the CLI's local one. */
-export type ReadContext = Pick<RunContext, 'config' | 'staging' | 'runId' | 'now' | 'ownUserId'> & {
-  deps: Pick<InstanceDependencies, 'instance' | 'looker' | 'maskingKey'>;
-};
-
-/** One staged object of a window. */
-export interface StagedPiece {
-  uri: string;
-  rows: number;
-}
-
-/** What a window's read staged, and what it cost. */
-export interface StagedRead {
-  pieces: StagedPiece[];
-  /** Rows staged. */
-  rows: number;
-  bytes: number;
-  /** Rows Looker sent that were left out (the exporter's own activity). */
-  excluded: number;
-  /** Rows Looker sent: staged + excluded. What is compared with Looker's count. */
-  lookerRows: number;
-  invalidValues: Record<string, number>;
-  /** Queries the read made (pages; retried attempts included). */
-  queries: number;
-  /** Result bytes read from Looker. */
-  bytesRead: number;
-  /** Rows whose undeclared key was NULL, or repeated, staged with a stand-in key (`nullKeyFrom`). */
-  nullKeys: number;
-  repeatedKeys: number;
-  /** What proved the read complete: Looker's count reached, or a page shorter than a limit within the cap. */
-  proof?: 'count' | 'short-page';
-}
+import type { PreparedExplore, ReadContext, StagedRead } from './types.js';
 
 /**
  * Reads `window` into staged objects named `{base}.pNNNNN.jsonl`, page by page as the pager

@@ -1,141 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
-import type { Config, LookerInstance } from '../config/index.js';
+import type { Config } from '../config/index.js';
 import { ConflictError } from '../errors.js';
 import { explores as exploreRegistry, type ExploreDefinition } from '../explores/index.js';
 import type { Logger } from '../log.js';
 import { memoizeAsync } from '../memo.js';
-import type { LookerClient } from '../looker/client.js';
-import type { StateStore } from '../state/store.js';
 import { graceMs } from './budget.js';
 import { allowanceOf, type QueryAllowance } from './query-budget.js';
 import { describeError, emptyExplore, exportExplore } from './explore.js';
 
 export { graceMs } from './budget.js';
-import type { Staging } from './read.js';
-import type { TableWriter, WindowResult } from './window.js';
-import type { ExtractWindow } from './windows.js';
-
-/** What one call asks for, already validated. */
-export interface RunRequest {
-  /** Explores to export; the configured default set when absent. */
-  explores?: readonly ExploreDefinition[];
-  /** Both set: a backfill of these days (inclusive), which never moves the daily watermark. */
-  backfill?: { from: Date; to: Date };
-  dryRun: boolean;
-}
-
-export type WindowStatus = 'loaded' | 'empty' | 'planned' | 'failed' | 'skipped';
-
-export interface WindowSummary extends WindowResult {
-  window: string;
-  kind: ExtractWindow['kind'];
-  start: string;
-  end: string;
-  status: WindowStatus;
-  durationMs?: number;
-  error?: string;
-}
-
-export interface ExploreSummary {
-  explore: string;
-  mode: ExploreDefinition['mode'];
-  /**
-   * `partial`: the time budget ran out (what is left is read next). `deferred`: the instance's
-   * monthly query budget allows no more today. `busy`: another run holds this explore's lease.
-   */
-  status: 'succeeded' | 'failed' | 'partial' | 'deferred' | 'busy';
-  rows: number;
-  /** Looker query calls this explore spent (counts and pages, retried attempts included). */
-  lookerQueries: number;
-  /** Result bytes read from Looker. */
-  lookerBytes: number;
-  windows: WindowSummary[];
-  watermark: string | null;
-  /** Where the columns came from, and how Looker's fields differ from the committed schema. */
-  schema?: { source: 'looker' | 'committed'; added: string[]; removed: string[] };
-  /** Why nothing was planned, when nothing was. */
-  note?: string;
-  /** Why the explore failed before any window ran (reading progress, counting, a secret). */
-  error?: string;
-  /** A window ran past the budget's grace and was aborted (nothing of it was recorded). */
-  outOfTime?: true;
-}
-
-export interface InstanceSummary {
-  instance: string;
-  dataset: string;
-  status: 'succeeded' | 'failed' | 'partial' | 'busy';
-  /** Set when the instance failed before any explore ran (lease, state, session). */
-  error?: string;
-  /** The instance's monthly Looker query budget, after this run (absent when state was unreadable). */
-  queryBudget?: QueryBudgetReport;
-  explores: ExploreSummary[];
-}
-
-/** What a summary says of the monthly budget; `null` stands for "no limit". */
-export interface QueryBudgetReport {
-  month: string;
-  limit: number | null;
-  usedThisMonth: number;
-  usedToday: number;
-  allowanceToday: number | null;
-  /** Query calls this run spent on the instance. */
-  spent: number;
-}
-
-export interface RunSummary {
-  runId: string;
-  mode: 'scheduled' | 'backfill';
-  dryRun: boolean;
-  /**
-   * `partial`: the time budget ran out; what is left is done by the next run. `busy`: another
-   * run held an instance's lease, so that instance did nothing.
-   */
-  status: 'succeeded' | 'failed' | 'partial' | 'busy';
-  /** True when every failure may pass on its own (Cloud Scheduler should retry). */
-  retryable: boolean;
-  /** True when a skipped window can only be read today (a snapshot): the call must be retried. */
-  skippedSnapshots: boolean;
-  /** Looker query calls the run spent, over every instance. */
-  lookerQueries: number;
-  durationMs: number;
-  instances: InstanceSummary[];
-}
-
-/** What one Looker instance's export works with. */
-export interface InstanceDependencies {
-  instance: LookerInstance;
-  looker: LookerClient;
-  loader: TableWriter;
-  state: StateStore;
-  /** The HMAC key of hashed columns (read once, when a selected explore hashes). */
-  maskingKey: () => Promise<string>;
-}
-
-export interface RunDependencies {
-  config: Config;
-  logger: Logger;
-  staging: Staging;
-  instances: readonly InstanceDependencies[];
-  now?: () => Date;
-  runId?: string;
-}
-
-/** Context shared by the explores of one instance in one run. */
-export interface RunContext {
-  config: Config;
-  staging: Staging;
-  deps: InstanceDependencies;
-  runId: string;
-  now: () => Date;
-  /** The run's one planning instant: every explore plans "today" from it. */
-  runAt: Date;
-  /** The exporter's own Looker user id, asked once per run and instance. */
-  ownUserId: () => Promise<string>;
-  /** Query calls the instance may still spend today (monthly budget); Infinity without one. */
-  queriesLeft: () => number;
-}
+import type {
+  ExploreSummary,
+  InstanceSummary,
+  QueryBudgetReport,
+  RunContext,
+  RunDependencies,
+  RunRequest,
+  RunSummary,
+} from './types.js';
 
 /**
  * One export run over every configured Looker instance, one after the other. Each instance

@@ -4,7 +4,6 @@ import {
   lookerField,
   partitionColumn,
   SYSTEM_ACTIVITY_MODEL,
-  type BigQueryField,
   type ColumnDefinition,
   type ExploreDefinition,
 } from '../explores/index.js';
@@ -14,48 +13,10 @@ import type { LookerUsage } from '../looker/client.js';
 import type { RowFilter } from '../transform/jsonl.js';
 import { exploreMasking, NO_MASKING } from '../transform/mask.js';
 import { compileRowMapper, type RunMetadata, type SnapshotMetadata } from '../transform/row.js';
-import type { LoadRequest, LoadResult, MergeRequest, MergeResult } from '../sinks/bigquery.js';
 import type { PlannedWindow } from './plan.js';
-import { readWindow, type ReadContext } from './read.js';
-import type { RunContext } from './run.js';
+import { readWindow } from './read.js';
 import { isoDay } from './windows.js';
-
-/** What a loaded (or empty) window reports. */
-export interface WindowResult {
-  status: 'loaded' | 'empty' | 'planned' | 'failed' | 'skipped';
-  rows?: number;
-  bytes?: number;
-  /** Rows of the exporter's own API user left out. */
-  excludedOwnRows?: number;
-  invalidValues?: Record<string, number>;
-  gcsUri?: string;
-  jobId?: string;
-  /** How many pages the window was read in, when Looker's row cap made it continue. */
-  pieces?: number;
-  /** Rows Looker counted in the window before reading it, at the table's grain; null: no count. */
-  counted?: number | null;
-  /** Rows whose undeclared key was NULL (`~hash`) or repeated (`key~hash`), loaded with a stand-in key. */
-  nullKeys?: number;
-  repeatedKeys?: number;
-  /** What proved the read complete: `count` (Looker's count reached) or `short-page`. */
-  proof?: 'count' | 'short-page';
-  /** Looker query calls the window's read made, and the result bytes it read. */
-  lookerQueries?: number;
-  lookerBytes?: number;
-  /** Rows the merge added, and rows it replaced (earlier copies of the same key). */
-  inserted?: number;
-  updated?: number;
-}
-
-/** An explore ready to be read: its columns as Looker has them today, masking and filters. */
-export interface PreparedExplore {
-  explore: ExploreDefinition;
-  columns: ColumnDefinition[];
-  schema: BigQueryField[];
-  mapRow: ReturnType<typeof compileRowMapper>;
-  filter: RowFilter;
-  schemaReport: { source: 'looker' | 'committed'; added: string[]; removed: string[] };
-}
+import type { PreparedExplore, ReadContext, RunContext, WindowResult } from './types.js';
 
 /**
  * Reads the explore's fields from Looker (falling back to the committed schema when Looker
@@ -118,14 +79,6 @@ export async function prepareExplore(
     filter,
     schemaReport,
   };
-}
-
-/** Writes a window's staged rows into its table; BigQueryLoader implements it. */
-export interface TableWriter {
-  /** Incremental rows by primary key, inside `range`, in one atomic job (see BigQueryLoader.merge). */
-  merge(request: MergeRequest, signal?: AbortSignal): Promise<MergeResult>;
-  /** A snapshot day: replaces its own `snapshot_date` partition. */
-  load(request: LoadRequest, signal?: AbortSignal): Promise<LoadResult>;
 }
 
 /**

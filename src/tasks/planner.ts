@@ -10,10 +10,11 @@ import type { ExploreDefinition } from '../explores/index.js';
 import type { Logger } from '../log.js';
 import { describeError } from '../pipeline/explore.js';
 import { allowanceOf, MIN_EXPLORE_QUERIES, type QueryAllowance } from '../pipeline/query-budget.js';
-import { exploresToRun, newRunId, type RunRequest } from '../pipeline/run.js';
+import { exploresToRun, newRunId } from '../pipeline/run.js';
 import type { StateStore } from '../state/store.js';
 import { TASK_PAYLOAD_VERSION, taskId, type TaskPayload } from './payload.js';
 import type { TaskQueue } from './queue.js';
+import type { RunRequest } from '../pipeline/types.js';
 
 export interface PlannedTask {
   instance: string;

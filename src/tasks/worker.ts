@@ -8,9 +8,9 @@
 import { BadRequestError } from '../errors.js';
 import { explores as registry } from '../explores/index.js';
 import type { Logger } from '../log.js';
-import type { RunRequest, RunSummary } from '../pipeline/run.js';
 import { continuationOf, MAX_PARTS, taskId, type TaskPayload } from './payload.js';
 import type { EnqueueOutcome, TaskQueue } from './queue.js';
+import type { RunRequest, RunSummary } from '../pipeline/types.js';
 
 export interface TaskResult {
   task: string;

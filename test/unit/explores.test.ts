@@ -9,7 +9,7 @@ import {
   partitionColumn,
 } from '../../src/explores/index.js';
 import { bigQueryType, reconcileSchema } from '../../src/explores/live-schema.js';
-import { completenessProof, countFields } from '../../src/pipeline/count.js';
+import { completenessProof, countFields } from '../../src/pipeline/fields.js';
 
 describe('the explore registry', () => {
   for (const explore of explores.values()) {

@@ -11,7 +11,7 @@ import { BadRequestError } from '../../src/errors.js';
 import { explores } from '../../src/explores/index.js';
 import { parseRunRequest, queryToBody } from '../../src/http/request.js';
 import { MAX_BACKFILL_DAYS, startOfUtcDay } from '../../src/pipeline/windows.js';
-import type { RunRequest } from '../../src/pipeline/run.js';
+import type { RunRequest } from '../../src/pipeline/types.js';
 
 const RUNS = { numRuns: 300 };
 const KNOWN = [...explores.keys()];

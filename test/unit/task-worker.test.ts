@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { explores } from '../../src/explores/index.js';
 import { createLogger } from '../../src/log.js';
 import { emptyExplore } from '../../src/pipeline/explore.js';
-import type { ExploreSummary, RunSummary } from '../../src/pipeline/run.js';
+import type { ExploreSummary, RunSummary } from '../../src/pipeline/types.js';
 import type { TaskPayload } from '../../src/tasks/payload.js';
 import type { TaskQueue } from '../../src/tasks/queue.js';
 import { runTask, taskStatusCode } from '../../src/tasks/worker.js';
