@@ -46,15 +46,18 @@ export class DependencyError extends ExportError {
     readonly service: 'looker' | 'secret-manager' | 'gcs' | 'bigquery' | 'firestore' | 'cloud-tasks',
     message: string,
     readonly transient: boolean,
-    options?: { cause?: unknown; status?: number; retryAfterMs?: number },
+    options?: { cause?: unknown; status?: number; retryAfterMs?: number; call?: string },
   ) {
     super(message, options);
     this.code = `${service}_error`;
     this.status = options?.status;
     this.retryAfterMs = options?.retryAfterMs;
+    this.call = options?.call;
   }
   readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;
+  /** The API call that failed (`login`, `run_inline_query`, ...), for code that treats one apart. */
+  readonly call: string | undefined;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Logger } from './log.js';
 import { memoizeAsync } from './memo.js';
 import { CredentialCache } from './looker/credentials.js';
 import { LookerClient } from './looker/client.js';
-import { runExport } from './pipeline/run.js';
+import { runDeadline, runExport } from './pipeline/run.js';
 import { BigQueryLoader } from './sinks/bigquery.js';
 import { GcsStaging } from './sinks/gcs.js';
 import { StateStore } from './state/store.js';
@@ -80,6 +80,9 @@ export function createExporter(
   };
   const run = (request: RunRequest, runOptions: RunOptions, only?: string): Promise<RunSummary> => {
     const runLogger = runOptions.logger ?? logger;
+    // One deadline for everything the call does: the Looker clients' counts, metadata and pages
+    // stop with it as the run does.
+    const deadline = runDeadline(config, runOptions.signal);
     const instances: InstanceDependencies[] = wired
       .filter((w) => only === undefined || w.instance.name === only)
       .map((w) => ({
@@ -93,15 +96,11 @@ export function createExporter(
           verifySsl: w.instance.verifySsl,
           credentials: w.credentials,
           logger: runLogger.child({ instance: w.instance.name }),
-          signal: runOptions.signal,
+          signal: deadline,
           retry: options.lookerRetry,
         }),
       }));
-    return runExport(
-      request,
-      { config, logger: runLogger, staging, instances, now: options.now },
-      runOptions.signal,
-    );
+    return runExport(request, { config, logger: runLogger, staging, instances, now: options.now }, deadline);
   };
   const queueOf = (name: string) => config.instances.find((i) => i.name === name)?.queue;
   return {

@@ -2,12 +2,10 @@ import type { HttpFunction, Request, Response } from '@google-cloud/functions-fr
 import { BadRequestError, ConflictError, ExportError } from '../errors.js';
 import type { Exporter } from '../exporter.js';
 import type { Logger } from '../log.js';
-import { summaryStatusCode } from '../pipeline/run.js';
 import { httpStatusOf, type Preflight } from '../preflight/index.js';
 import { bodyProblem, installBodyGuard, MAX_BODY_BYTES } from './body-guard.js';
 import { planStatusCode } from '../tasks/planner.js';
 import { parseHttpRequest, queryToBody } from './request.js';
-import type { RunSummary } from '../pipeline/types.js';
 
 export interface HandlerOptions {
   /** Resolved on first use, so a bad configuration fails the request with a clear log, not silently. */
@@ -49,7 +47,7 @@ export function createHttpHandler(options: HandlerOptions): HttpFunction {
         return;
       }
       const summary = await exporter.run(request.run, { logger });
-      res.status(statusOf(summary)).json(summary);
+      res.status(summary.httpStatus).json(summary);
     } catch (error) {
       const { status, body } = errorResponse(error);
       if (status >= 500) logger.error({ err: error }, 'export request failed');
@@ -89,10 +87,6 @@ export function readBody(req: Request): unknown {
     throw new BadRequestError(['body must be a JSON object']);
   }
   return req.body;
-}
-
-function statusOf(summary: RunSummary): number {
-  return summaryStatusCode(summary);
 }
 
 export function errorResponse(error: unknown): {

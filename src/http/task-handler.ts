@@ -1,8 +1,7 @@
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
-import { BadRequestError, ExportError } from '../errors.js';
+import { BadRequestError, ExportError, summarizeError } from '../errors.js';
 import type { Exporter } from '../exporter.js';
 import type { Logger } from '../log.js';
-import { describeError } from '../pipeline/explore.js';
 import { parseTaskPayload, taskId } from '../tasks/payload.js';
 import { taskStatusCode } from '../tasks/worker.js';
 import { installBodyGuard } from './body-guard.js';
@@ -70,7 +69,7 @@ export function createTaskHandler(options: TaskHandlerOptions): HttpFunction {
       else logger.warn({ status, error: body.error }, 'task refused');
       res
         .status(answer)
-        .json(answer === 200 ? { status: 'failed', error: describeError(error), code: body.code } : body);
+        .json(answer === 200 ? { status: 'failed', error: summarizeError(error), code: body.code } : body);
     }
   };
 }

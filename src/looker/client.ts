@@ -209,7 +209,7 @@ export class LookerClient {
 }
 
 function isRejectedLogin(error: DependencyError): boolean {
-  return error.message.startsWith('Looker login failed') && [401, 403, 404].includes(error.status ?? 0);
+  return error.call === 'login' && [401, 403, 404].includes(error.status ?? 0);
 }
 
 /** NodeSettings whose credentials come from memory (Secret Manager), never from a file or the environment. */

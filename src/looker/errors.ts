@@ -17,6 +17,7 @@ export function lookerHttpError(
     {
       status,
       retryAfterMs: parseRetryAfter(retryAfter),
+      call: what,
     },
   );
 }
@@ -56,6 +57,6 @@ export function lookerNetworkError(what: string, error: unknown): DependencyErro
     'looker',
     `Looker ${what} failed before a response: ${reason}${certificate ? ' (TLS certificate not trusted: fix the certificate, add its CA with NODE_EXTRA_CA_CERTS, or as a last resort set LOOKER_VERIFY_SSL=false)' : ''}`,
     !certificate,
-    { cause: error },
+    { cause: error, call: what },
   );
 }

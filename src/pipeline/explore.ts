@@ -2,7 +2,7 @@
  * One explore of one instance in one run: plan (count, then pack), then for each window the
  * window path (read, write, verify) and, only after it verified, record.
  */
-import { ExportError, isTransient } from '../errors.js';
+import { summarizeError } from '../errors.js';
 import type { ExploreDefinition } from '../explores/index.js';
 import type { Logger } from '../log.js';
 import type { LookerUsage } from '../looker/client.js';
@@ -10,7 +10,15 @@ import { countAll, countByDay } from './count.js';
 import { MIN_EXPLORE_QUERIES } from './query-budget.js';
 import { packWindows, scheduledRange, type PlannedWindow, type ScheduledRange } from './plan.js';
 import { exportWindow, prepareExplore } from './window.js';
-import { addDays, planSnapshot, startOfUtcDay, type ExploreProgress, type ExtractWindow } from './windows.js';
+import type { BackfillRange } from '../state/store.js';
+import {
+  addDays,
+  isoDay,
+  planSnapshot,
+  startOfUtcDay,
+  type ExploreProgress,
+  type ExtractWindow,
+} from './windows.js';
 import type { ExploreSummary, RunContext, RunRequest } from './types.js';
 
 /** Where counting starts when nothing is recorded: earlier than anything System Activity holds. */
@@ -33,7 +41,15 @@ export async function exportExplore(
     result.lookerBytes = usage.bytesRead;
     return result;
   };
-  let progress = await state.readProgress(explore.name);
+  if (budget.aborted) {
+    // The budget is spent: nothing is asked of Looker (not even a count), nothing is planned.
+    result.status = 'skipped';
+    result.note = 'the run budget was spent before this explore started';
+    if (explore.mode === 'snapshot' && !request.backfill) result.takeableToday = true;
+    return settle();
+  }
+  const backfill = request.backfill && backfillRange(request.backfill);
+  let progress = await state.readProgress(explore.name, backfill);
   result.watermark = iso(progress.watermark);
 
   if (ctx.queriesLeft() < MIN_EXPLORE_QUERIES) {
@@ -48,7 +64,7 @@ export async function exportExplore(
   } catch (error) {
     logger.error({ err: error }, `planning ${explore.name} failed; progress unchanged`);
     result.status = 'failed';
-    result.error = describeError(error);
+    result.error = summarizeError(error);
     return settle();
   }
   if (plan.note) result.note = plan.note;
@@ -84,6 +100,7 @@ export async function exportExplore(
     if (budget.aborted || deadline.aborted || result.status !== 'succeeded') {
       result.windows.push({ ...base, counted: window.counted, status: 'skipped' });
       if (result.status === 'succeeded') result.status = 'partial';
+      if (explore.mode === 'snapshot' && result.status === 'partial') result.takeableToday = true;
       continue;
     }
     const started = Date.now();
@@ -92,26 +109,25 @@ export async function exportExplore(
       result.schema = prepared.schemaReport;
       const loaded = await exportWindow(prepared, window, ctx, logger, deadline, [usage]);
       result.rows += loaded.rows ?? 0;
-      if (!request.backfill) {
-        // Record: only now, after the write verified. Settle windows end at or before the
-        // watermark; the store never moves it back.
-        progress = await state.recordWindow(
-          ctx.runId,
-          explore.name,
-          {
-            initialLoadDone: window === plan.windows.at(-1) && plan.completesInitialLoad ? true : undefined,
-            watermark: window.end,
-            window: window.label,
-          },
-          ctx.now(),
-        );
-        result.watermark = iso(progress.watermark);
-      }
+      // Record: only now, after the write verified. Settle windows end at or before the
+      // watermark; the store never moves it back. A backfill records its own progress.
+      progress = await state.recordWindow(
+        ctx.runId,
+        explore.name,
+        {
+          initialLoadDone: window === plan.windows.at(-1) && plan.completesInitialLoad ? true : undefined,
+          watermark: window.end,
+          window: window.label,
+        },
+        ctx.now(),
+        backfill,
+      );
+      result.watermark = iso(progress.watermark);
       result.windows.push({ ...base, ...loaded, durationMs: Date.now() - started });
     } catch (error) {
-      const transient = isTransient(error) || !(error instanceof ExportError);
+      const summary = summarizeError(error);
       logger.error(
-        { err: error, window: window.label, transient },
+        { err: error, window: window.label, transient: summary.transient },
         `window ${window.label} failed; progress unchanged`,
       );
       result.windows.push({
@@ -119,7 +135,7 @@ export async function exportExplore(
         counted: window.counted,
         status: 'failed',
         durationMs: Date.now() - started,
-        error: describeError(error),
+        error: summary,
       });
       result.status = 'failed';
       // The window in flight outlived the budget's grace and was aborted: nothing of it landed.
@@ -181,15 +197,17 @@ export async function planExplore(
     };
   }
   const range: ScheduledRange = request.backfill
-    ? {
-        start: startOfUtcDay(request.backfill.from),
-        end: addDays(startOfUtcDay(request.backfill.to), 1),
-        kind: 'daily',
-      }
+    ? backfillRemaining(request.backfill, progress)
     : scheduledRange(progress, ctx.runAt, ctx.config.settleDays);
   const kind = request.backfill ? 'backfill' : range.kind === 'initial' ? 'initial' : 'new';
   if (range.start && range.start >= range.end)
-    return { windows: [], completesInitialLoad: false, note: 'up to date: every complete day is loaded' };
+    return {
+      windows: [],
+      completesInitialLoad: false,
+      note: request.backfill
+        ? 'this backfill is complete: every window of it landed'
+        : 'up to date: every complete day is loaded',
+    };
   const counts = await countByDay(
     looker,
     explore,
@@ -230,14 +248,14 @@ function iso(date: Date | null): string | null {
   return date ? date.toISOString() : null;
 }
 
-/** `[transient] message` or `[terminal] message`, for summaries (some clients reject with plain objects). */
-export function describeError(error: unknown): string {
-  const transient = isTransient(error) || !(error instanceof ExportError);
-  const message =
-    error instanceof Error
-      ? error.message
-      : error && typeof error === 'object' && 'message' in error
-        ? String((error as { message: unknown }).message)
-        : String(error);
-  return `[${transient ? 'transient' : 'terminal'}] ${message}`;
+/** What is left of a backfill: its days after the last window of it that landed. */
+function backfillRemaining(backfill: { from: Date; to: Date }, progress: ExploreProgress): ScheduledRange {
+  const from = startOfUtcDay(backfill.from);
+  const resume = progress.watermark && progress.watermark > from ? progress.watermark : from;
+  return { start: resume, end: addDays(startOfUtcDay(backfill.to), 1), kind: 'daily' };
+}
+
+/** A backfill's range as its progress is keyed: inclusive UTC days. */
+export function backfillRange(backfill: { from: Date; to: Date }): BackfillRange {
+  return { from: isoDay(backfill.from), to: isoDay(backfill.to) };
 }

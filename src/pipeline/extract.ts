@@ -64,7 +64,10 @@ function pageConstraint(page: PageRequest, window: { start: Date; end: Date }): 
   const { level, from } = page;
   if (level.kind === 'string')
     return page.excluded.length
-      ? page.excluded.map((value) => `-${escapeString(String(value))}`).join(',')
+      ? // NULLs sort together, so a NULL among the values read has all its rows read: `-NULL`.
+        page.excluded
+          .map((value) => (value === null ? '-NULL' : `-${escapeString(value as string)}`))
+          .join(',')
       : undefined;
   if (!from) return undefined;
   if (level.kind === 'time') {

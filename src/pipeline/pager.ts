@@ -357,11 +357,6 @@ function checkedExclusions(
   group: LevelValue | undefined,
   what: string,
 ): LevelValue[] {
-  if (values.some((value) => value === null))
-    throw new IntegrityError(
-      `${what} cannot be paged by ${level.field}: a NULL value cannot be excluded by a Looker filter`,
-      { terminal: true },
-    );
   if (values.length > MAX_EXCLUDED_VALUES)
     throw new IntegrityError(
       `${what} holds more rows${group === undefined ? '' : ` at ${String(group)}`} than ${MAX_EXCLUDED_VALUES} pages of ${level.field} values can exclude: ${level.field} is a string, which Looker cannot filter by range`,

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Config } from '../config/index.js';
-import { ConflictError } from '../errors.js';
+import { ConflictError, summarizeError } from '../errors.js';
 import { explores as exploreRegistry, type ExploreDefinition } from '../explores/index.js';
 import type { Logger } from '../log.js';
 import { memoizeAsync } from '../memo.js';
 import { graceMs } from './budget.js';
 import { allowanceOf, type QueryAllowance } from './query-budget.js';
-import { describeError, emptyExplore, exportExplore } from './explore.js';
+import { emptyExplore, exportExplore } from './explore.js';
+import { callStatus, exploreOutcome, instanceOutcomes } from './outcome.js';
 
 export { graceMs } from './budget.js';
 import type {
@@ -21,14 +22,20 @@ import type {
 } from './types.js';
 
 /**
- * One export run over every configured Looker instance, one after the other. Each instance
- * takes its own lease; one failing instance does not stop the others and each is reported.
- * A call that finds every instance busy (another run holds each lease) is a conflict (409).
+ * One export run over every configured Looker instance. Each instance takes its own lease; one
+ * failing instance does not stop the others and each is reported. The run is fair to every
+ * instance: first the snapshots of every instance (a snapshot can only be taken today), then
+ * each instance's incremental explores within its share of what is left of the budget, so one
+ * instance's long initial load never starves another's daily windows. A call that finds every
+ * instance busy (another run holds each lease) is a conflict (409).
+ *
+ * `deadline` bounds everything the call does (the exporter gives the same signal to the Looker
+ * clients, so counts, metadata and pages stop with it); without one the run makes its own.
  */
 export async function runExport(
   request: RunRequest,
   deps: RunDependencies,
-  signal?: AbortSignal,
+  deadline: AbortSignal = runDeadline(deps.config),
 ): Promise<RunSummary> {
   const now = deps.now ?? (() => new Date());
   const startedMs = Date.now();
@@ -36,13 +43,11 @@ export async function runExport(
   const logger = deps.logger.child({ runId });
   const mode = request.backfill ? 'backfill' : 'scheduled';
   const runAt = now();
-  // The budget stops new windows; a running window may finish until the deadline, then it is
-  // aborted cleanly (nothing recorded; its write job is atomic) and the next call repeats it.
-  const budget = AbortSignal.timeout(deps.config.runBudgetMs);
-  const deadline = anySignal(
-    AbortSignal.timeout(deps.config.runBudgetMs + graceMs(deps.config.runBudgetMs)),
-    signal,
-  );
+  // The budget stops new explores and windows; a running window may finish until the deadline,
+  // then it is aborted cleanly (nothing recorded; its write job is atomic) and the next call
+  // repeats it.
+  const budgetEndsAt = startedMs + deps.config.runBudgetMs;
+  const budget = AbortSignal.any([AbortSignal.timeout(deps.config.runBudgetMs), deadline]);
   const selected = exploresToRun(request, deps.config);
   logger.info(
     {
@@ -54,8 +59,9 @@ export async function runExport(
     'export run started',
   );
 
-  const instances: InstanceSummary[] = [];
+  const runs: InstanceRun[] = [];
   const failures: unknown[] = [];
+  const instances: InstanceSummary[] = [];
   for (const instance of deps.instances) {
     const ctx: RunContext = {
       config: deps.config,
@@ -69,7 +75,7 @@ export async function runExport(
     };
     const instanceLogger = logger.child({ instance: instance.instance.name });
     try {
-      instances.push(await exportInstance(selected, request, ctx, instanceLogger, budget, deadline));
+      runs.push(await openInstance(request, ctx, instanceLogger));
     } catch (error) {
       failures.push(error);
       const busy = error instanceof ConflictError;
@@ -81,48 +87,50 @@ export async function runExport(
         instance: instance.instance.name,
         dataset: instance.instance.dataset,
         status: busy ? 'busy' : 'failed',
-        error: describeError(error),
+        error: summarizeError(error),
         explores: [],
       });
+      await instance.looker.logout();
     }
+  }
+  try {
+    // Snapshots of every instance first, on the whole budget.
+    const snapshots = selected.filter((e) => e.mode === 'snapshot');
+    for (const run of runs) await run.export(snapshots, budget, deadline);
+    // Then events, each instance on its share of what is left.
+    const incremental = selected.filter((e) => e.mode === 'incremental');
+    for (const [index, run] of runs.entries()) {
+      const share = Math.max(0, (budgetEndsAt - Date.now()) / (runs.length - index));
+      await run.export(incremental, AbortSignal.any([budget, AbortSignal.timeout(share)]), deadline);
+    }
+  } finally {
+    for (const run of runs) instances.push(await run.close());
   }
   // Nothing ran anywhere: answer with the reason itself (409 busy, 503 Firestore down, ...).
   if (failures.length === deps.instances.length && failures.length > 0) throw failures[0];
 
-  const statuses = instances.map((i) => i.status);
+  const order = new Map(deps.instances.map((i, index) => [i.instance.name, index]));
+  instances.sort((a, b) => order.get(a.instance)! - order.get(b.instance)!);
   const explores = instances.flatMap((i) => i.explores);
+  const call = callStatus(instances.flatMap(instanceOutcomes));
   const summary: RunSummary = {
     runId,
     mode,
     dryRun: request.dryRun,
-    status: statuses.includes('failed')
-      ? 'failed'
-      : statuses.includes('busy')
-        ? 'busy'
-        : statuses.includes('partial')
-          ? 'partial'
-          : 'succeeded',
-    retryable: instances.every(
-      (i) =>
-        (i.status !== 'failed' || i.error === undefined || i.error.startsWith('[transient]')) &&
-        i.explores
-          .flatMap((e) => [
-            ...e.windows.filter((w) => w.status === 'failed').map((w) => w.error),
-            ...(e.status === 'failed' && e.windows.length === 0 ? [e.error] : []),
-          ])
-          .every((error) => error?.startsWith('[transient]') ?? true),
-    ),
-    skippedSnapshots: explores.some(
-      (e) => e.mode === 'snapshot' && e.windows.some((w) => w.status === 'skipped'),
-    ),
+    status: call.status,
+    httpStatus: call.httpStatus,
+    retryable: call.retryable,
     lookerQueries: explores.reduce((sum, e) => sum + e.lookerQueries, 0),
     durationMs: Date.now() - startedMs,
     instances,
   };
   const rows = explores.reduce((sum, e) => sum + e.rows, 0);
-  (summary.status === 'failed' ? logger.error.bind(logger) : logger.info.bind(logger))(
+  const terminal = explores.some((e) => exploreOutcome(e) === 'terminal');
+  // A terminal failure is an ERROR (and alerted) whatever the call answers.
+  (summary.status === 'failed' || terminal ? logger.error.bind(logger) : logger.info.bind(logger))(
     {
       status: summary.status,
+      httpStatus: summary.httpStatus,
       rows,
       lookerQueries: summary.lookerQueries,
       durationMs: summary.durationMs,
@@ -133,84 +141,98 @@ export async function runExport(
   return summary;
 }
 
-async function exportInstance(
-  selected: readonly ExploreDefinition[],
-  request: RunRequest,
-  ctx: RunContext,
-  logger: Logger,
-  budget: AbortSignal,
-  deadline: AbortSignal,
-): Promise<InstanceSummary> {
+/** The signal that ends a call: its budget plus the grace a running window may use. */
+export function runDeadline(config: Config, signal?: AbortSignal): AbortSignal {
+  const timeout = AbortSignal.timeout(config.runBudgetMs + graceMs(config.runBudgetMs));
+  return signal ? AbortSignal.any([timeout, signal]) : timeout;
+}
+
+/** One instance in one run: opened (lease, query allowance), exported phase by phase, closed. */
+interface InstanceRun {
+  export(explores: readonly ExploreDefinition[], budget: AbortSignal, deadline: AbortSignal): Promise<void>;
+  close(): Promise<InstanceSummary>;
+}
+
+async function openInstance(request: RunRequest, ctx: RunContext, logger: Logger): Promise<InstanceRun> {
   const { instance, state, looker } = ctx.deps;
   const perExplore = state.leasePerExplore;
-  if (!request.dryRun && !perExplore) await state.acquireLease(ctx.runId, leaseTtlMs(ctx.config), ctx.now());
-  let queryBudget: QueryBudgetReport | undefined;
+  const leased = !request.dryRun && !perExplore;
+  if (leased) await state.acquireLease(ctx.runId, leaseTtlMs(ctx.config), ctx.now());
+  let allowance: QueryAllowance;
   try {
-    const allowance = allowanceOf(instance.monthlyQueryBudget, await state.readQueryUsage(), ctx.now());
-    ctx.queriesLeft = () => allowance.leftToday - looker.usage.queries;
-    const limit = pLimit(ctx.config.exploreConcurrency);
-    const explores = await Promise.all(
-      selected.map((explore) =>
-        limit(() =>
-          exportLeased(
-            explore,
-            request,
-            ctx,
-            logger.child({ explore: explore.name }),
-            budget,
-            deadline,
-          ).catch(
-            // Only reading progress can throw here; the lease must outlive every explore, so
-            // no rejection may end the instance while others still run.
-            (error: unknown): ExploreSummary => {
-              logger.error({ err: error, explore: explore.name }, 'explore not exported');
-              return {
-                ...emptyExplore(explore),
-                status: error instanceof ConflictError ? 'busy' : 'failed',
-                error: describeError(error),
-              };
-            },
+    allowance = allowanceOf(instance.monthlyQueryBudget, await state.readQueryUsage(), ctx.now());
+  } catch (error) {
+    if (leased) await releaseLease(ctx, logger);
+    throw error;
+  }
+  ctx.queriesLeft = () => allowance.leftToday - looker.usage.queries;
+  const explores: ExploreSummary[] = [];
+  return {
+    async export(selected, budget, deadline) {
+      const limit = pLimit(ctx.config.exploreConcurrency);
+      const done = await Promise.all(
+        selected.map((explore) =>
+          limit(() =>
+            exportLeased(
+              explore,
+              request,
+              ctx,
+              logger.child({ explore: explore.name }),
+              budget,
+              deadline,
+            ).catch(
+              // Only state calls can throw here; the lease must outlive every explore, so no
+              // rejection may end the instance while others still run.
+              (error: unknown): ExploreSummary => {
+                logger.error({ err: error, explore: explore.name }, 'explore not exported');
+                return {
+                  ...emptyExplore(explore),
+                  status: error instanceof ConflictError ? 'busy' : 'failed',
+                  error: summarizeError(error),
+                };
+              },
+            ),
           ),
         ),
-      ),
-    );
-    for (const e of explores)
-      (e.status === 'failed' ? logger.error.bind(logger) : logger.info.bind(logger))(
-        {
-          explore: e.explore,
-          instance: instance.name,
-          status: e.status,
-          rows: e.rows,
-          lookerQueries: e.lookerQueries,
-          watermark: e.watermark,
-        },
-        'explore finished',
       );
-    queryBudget = await recordQueryUsage(ctx, allowance, logger);
-    const statuses = explores.map((e) => e.status);
-    return {
-      instance: instance.name,
-      dataset: instance.dataset,
-      status: statuses.includes('failed')
-        ? 'failed'
-        : statuses.includes('busy')
-          ? 'busy'
-          : statuses.some((s) => s === 'partial' || s === 'deferred')
-            ? 'partial'
-            : 'succeeded',
-      ...(queryBudget && { queryBudget }),
-      explores,
-    };
-  } finally {
-    if (!request.dryRun && !perExplore) {
-      await state
-        .releaseLease(ctx.runId)
-        .catch((error: unknown) =>
-          logger.warn({ err: error }, 'lease release failed; it expires on its own'),
+      for (const e of done)
+        (e.status === 'failed' ? logger.error.bind(logger) : logger.info.bind(logger))(
+          {
+            explore: e.explore,
+            instance: instance.name,
+            status: e.status,
+            rows: e.rows,
+            lookerQueries: e.lookerQueries,
+            watermark: e.watermark,
+            ...(e.error && { error: e.error }),
+          },
+          'explore finished',
         );
-    }
-    await looker.logout();
-  }
+      explores.push(...done);
+    },
+    async close() {
+      let queryBudget: QueryBudgetReport | undefined;
+      try {
+        queryBudget = await recordQueryUsage(ctx, allowance, logger);
+      } finally {
+        if (leased) await releaseLease(ctx, logger);
+        await looker.logout();
+      }
+      return {
+        instance: instance.name,
+        dataset: instance.dataset,
+        status: callStatus(explores.map(exploreOutcome)).status,
+        ...(queryBudget && { queryBudget }),
+        explores,
+      };
+    },
+  };
+}
+
+async function releaseLease(ctx: RunContext, logger: Logger): Promise<void> {
+  await ctx.deps.state
+    .releaseLease(ctx.runId)
+    .catch((error: unknown) => logger.warn({ err: error }, 'lease release failed; it expires on its own'));
 }
 
 /**
@@ -288,22 +310,3 @@ function registryEntry(name: string): ExploreDefinition {
   if (!explore) throw new Error(`explore ${name} is not registered`);
   return explore;
 }
-
-/**
- * The HTTP status a summary maps to, so Cloud Scheduler retries exactly what can pass: 409 when
- * an instance was busy (retry later), 503 for transient failures and for skipped snapshots
- * (they can only be taken today), 500 for failures no retry fixes, 200 otherwise (skipped
- * incremental days are read by the next call).
- */
-export function summaryStatusCode(summary: RunSummary): number {
-  if (summary.status === 'failed') return summary.retryable ? 503 : 500;
-  if (summary.status === 'busy') return 409;
-  if (summary.skippedSnapshots) return 503;
-  return 200;
-}
-
-function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
-  return AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
-}
-
-/** `[transient] message` or `[terminal] message`, for summaries (some clients reject with plain objects). */

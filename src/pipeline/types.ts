@@ -33,17 +33,19 @@ export interface WindowSummary extends WindowResult {
   end: string;
   status: WindowStatus;
   durationMs?: number;
-  error?: string;
+  error?: ErrorSummary;
 }
 
 export interface ExploreSummary {
   explore: string;
   mode: ExploreDefinition['mode'];
   /**
-   * `partial`: the time budget ran out (what is left is read next). `deferred`: the instance's
+   * `partial`: the time budget ran out (what is left is read next). `skipped`: the budget was
+   * spent before the explore was planned (nothing asked of Looker). `deferred`: the instance's
    * monthly query budget allows no more today. `busy`: another run holds this explore's lease.
+   * `failed`: its `error` (planning) or a window's says whether a retry may pass.
    */
-  status: 'succeeded' | 'failed' | 'partial' | 'deferred' | 'busy';
+  status: 'succeeded' | 'failed' | 'partial' | 'skipped' | 'deferred' | 'busy';
   rows: number;
   /** Looker query calls this explore spent (counts and pages, retried attempts included). */
   lookerQueries: number;
@@ -56,7 +58,9 @@ export interface ExploreSummary {
   /** Why nothing was planned, when nothing was. */
   note?: string;
   /** Why the explore failed before any window ran (reading progress, counting, a secret). */
-  error?: string;
+  error?: ErrorSummary;
+  /** A snapshot that did not land, which a retry today can still take (tomorrow it is gone). */
+  takeableToday?: true;
   /** A window ran past the budget's grace and was aborted (nothing of it was recorded). */
   outOfTime?: true;
 }
@@ -66,7 +70,7 @@ export interface InstanceSummary {
   dataset: string;
   status: 'succeeded' | 'failed' | 'partial' | 'busy';
   /** Set when the instance failed before any explore ran (lease, state, session). */
-  error?: string;
+  error?: ErrorSummary;
   /** The instance's monthly Looker query budget, after this run (absent when state was unreadable). */
   queryBudget?: QueryBudgetReport;
   explores: ExploreSummary[];
@@ -88,14 +92,15 @@ export interface RunSummary {
   mode: 'scheduled' | 'backfill';
   dryRun: boolean;
   /**
-   * `partial`: the time budget ran out; what is left is done by the next run. `busy`: another
-   * run held an instance's lease, so that instance did nothing.
+   * `failed`: something failed (see `httpStatus` for whether a retry may pass). `busy`: another
+   * run held a lease. `partial`: work is left for the next call (or a snapshot for a retry
+   * today). See `callStatus` in outcome.ts.
    */
   status: 'succeeded' | 'failed' | 'partial' | 'busy';
-  /** True when every failure may pass on its own (Cloud Scheduler should retry). */
+  /** What the call answers: 503 when any retry may pass, 409 busy, 500 only terminal failures. */
+  httpStatus: 200 | 409 | 500 | 503;
+  /** A retry of the call may help (503 or 409). */
   retryable: boolean;
-  /** True when a skipped window can only be read today (a snapshot): the call must be retried. */
-  skippedSnapshots: boolean;
   /** Looker query calls the run spent, over every instance. */
   lookerQueries: number;
   durationMs: number;
@@ -146,7 +151,8 @@ export interface Staging {
 
 /** What reading needs of a run: the function's RunContext, or the CLI's local one. */
 export type ReadContext = Pick<RunContext, 'config' | 'staging' | 'runId' | 'now' | 'ownUserId'> & {
-  deps: Pick<InstanceDependencies, 'instance' | 'looker' | 'maskingKey'>;
+  deps: Pick<InstanceDependencies, 'instance' | 'looker' | 'maskingKey'> &
+    Partial<Pick<InstanceDependencies, 'loader'>>;
 };
 
 /** One staged object of a window. */
@@ -220,4 +226,6 @@ export interface TableWriter {
   merge(request: MergeRequest, signal?: AbortSignal): Promise<MergeResult>;
   /** A snapshot day: replaces its own `snapshot_date` partition. */
   load(request: LoadRequest, signal?: AbortSignal): Promise<LoadResult>;
+  /** The table's columns as BigQuery has them; undefined when it does not exist yet. */
+  tableSchema?(tableId: string): Promise<BigQueryField[] | undefined>;
 }

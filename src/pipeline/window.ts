@@ -5,6 +5,7 @@ import {
   partitionColumn,
   SYSTEM_ACTIVITY_MODEL,
   type ColumnDefinition,
+  type ColumnType,
   type ExploreDefinition,
 } from '../explores/index.js';
 import { EXPLORE_METADATA_FIELDS, reconcileSchema, type LookerFieldset } from '../explores/live-schema.js';
@@ -47,6 +48,33 @@ export async function prepareExplore(
       logger.warn({ removed: live.removed }, 'Looker no longer has these fields; their columns stay NULL');
   } catch (error) {
     logger.warn({ err: error }, 'could not read the explore from Looker; using the committed schema');
+  }
+  if (added.length && ctx.deps.loader?.tableSchema) {
+    // A column an earlier run added keeps the type the table has: Looker may now describe the
+    // field as another type, and a load in that type would be refused every day. Values are
+    // converted to the table's type where they safely can, else loaded as NULL and counted.
+    const table = new Map(
+      ((await ctx.deps.loader.tableSchema(explore.name)) ?? []).map((f) => [f.name, columnType(f.type)]),
+    );
+    const retyped = new Map<ColumnDefinition, ColumnDefinition>();
+    for (const column of added) {
+      const type = table.get(column.name);
+      if (type && type !== column.type) retyped.set(column, { ...column, type });
+    }
+    if (retyped.size) {
+      logger.warn(
+        {
+          retyped: [...retyped].map(([was, now]) => ({
+            column: now.name,
+            looker: was.type,
+            table: now.type,
+          })),
+        },
+        "Looker's type of a column an earlier run added changed; the column keeps the table's type",
+      );
+      added = added.map((c) => retyped.get(c) ?? c);
+      columns = columns.map((c) => retyped.get(c) ?? c);
+    }
   }
 
   const rules = ctx.config.masking.rules;
@@ -227,4 +255,10 @@ function verifyWritten(jobId: string, staged: number, written: number, loaded = 
 
 function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/** A BigQuery column type as the API may name it, in the legacy names load schemas use. */
+function columnType(type: string): ColumnType {
+  const legacy: Record<string, ColumnType> = { INT64: 'INTEGER', FLOAT64: 'FLOAT', BOOL: 'BOOLEAN' };
+  return legacy[type] ?? (type as ColumnType);
 }

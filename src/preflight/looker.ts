@@ -89,9 +89,8 @@ export async function checkSecret(secrets: SecretSource, name: string, holds: st
 }
 
 function loginFailure(instance: LookerInstance, error: unknown): CheckResult {
-  const status = error instanceof DependencyError ? error.status : undefined;
   const rejected =
-    messageOf(error).startsWith('Looker login failed') && [401, 403, 404].includes(status ?? 0);
+    error instanceof DependencyError && error.call === 'login' && [401, 403, 404].includes(error.status ?? 0);
   return {
     check: 'looker.login',
     status: 'failed',

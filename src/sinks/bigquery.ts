@@ -336,6 +336,10 @@ export class BigQueryLoader {
   }
 
   /** The table's columns, or undefined when it does not exist yet. */
+  async tableSchema(tableId: string): Promise<BigQueryField[] | undefined> {
+    return this.#tableSchema(tableId);
+  }
+
   async #tableSchema(tableId: string): Promise<BigQueryField[] | undefined> {
     try {
       const [metadata] = (await this.bigquery
@@ -398,7 +402,12 @@ async function waitForJob(job: Job, signal?: AbortSignal, maxIntervalMs = 500): 
       return metadata;
     }
     if (signal?.aborted)
-      throw new Error(`job still ${metadata.status?.state ?? 'pending'} when the run's time budget ran out`);
+      // The job may still finish; it is atomic, and the next call repeats the window: transient.
+      throw new DependencyError(
+        'bigquery',
+        `BigQuery job still ${metadata.status?.state ?? 'pending'} when the run's time budget ran out`,
+        true,
+      );
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
@@ -419,10 +428,10 @@ function bigQueryError(what: string, error: unknown): DependencyError {
   // An unreachable BigQuery (refused, reset, timed out) is transient; a job BigQuery ran and
   // rejected (bad data, schema mismatch, a duplicate match) carries its reason and is not.
   const transient =
+    (error instanceof DependencyError && error.transient) ||
     isNetworkError(error) ||
     (reason !== undefined && TRANSIENT_REASONS.has(reason)) ||
     code === 429 ||
-    code >= 500 ||
-    /budget ran out/.test(message);
+    code >= 500;
   return new DependencyError('bigquery', `BigQuery ${what} failed: ${message}`, transient, { cause: error });
 }

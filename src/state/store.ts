@@ -46,6 +46,12 @@ const CLOCK_SKEW_MS = 1_000;
 /** Thrown inside a transaction attempt that starts writing after the caller gave up. */
 class GaveUp extends Error {}
 
+/** A backfill's range, inclusive UTC days `YYYY-MM-DD`: what its progress is keyed by. */
+export interface BackfillRange {
+  from: string;
+  to: string;
+}
+
 interface ProgressDoc {
   initialLoadDone: boolean;
   watermark: Timestamp | null;
@@ -57,7 +63,8 @@ interface ProgressDoc {
 /**
  * Export state in Firestore, per Looker instance:
  * `{collection}/{instance}` holds the run lease, `{collection}/{instance}/explores/{explore}`
- * the initial-load flag and the watermark. Progress is written only inside a transaction that
+ * the initial-load flag and the watermark, `{collection}/{instance}/backfills/{explore}_{from}_{to}`
+ * a backfill's own watermark. Progress is written only inside a transaction that
  * also checks this run still holds the lease, so a run that lost its lease (it ran past its
  * expiry and another run took over) can never move state.
  *
@@ -184,8 +191,16 @@ export class StateStore {
     });
   }
 
-  async readProgress(explore: string): Promise<ExploreProgress> {
-    const snapshot = await this.#bounded('reading export progress', this.#progressDoc(explore).get());
+  /**
+   * An explore's progress: its daily watermark, or, for a backfill, that backfill's own (keyed by
+   * its range), which a repeated or continued backfill resumes after and which never moves the
+   * daily one.
+   */
+  async readProgress(explore: string, backfill?: BackfillRange): Promise<ExploreProgress> {
+    const snapshot = await this.#bounded(
+      'reading export progress',
+      this.#progressDoc(explore, backfill).get(),
+    );
     return toProgress(snapshot.data() as ProgressDoc | undefined);
   }
 
@@ -199,11 +214,12 @@ export class StateStore {
     explore: string,
     update: { initialLoadDone?: boolean; watermark: Date; window: string },
     now = new Date(),
+    backfill?: BackfillRange,
   ): Promise<ExploreProgress> {
     return this.#transaction('recording export progress', async (tx) => {
       const [leaseHolder, current] = await Promise.all([
         tx.get(this.#leaseDoc(explore)),
-        tx.get(this.#progressDoc(explore)),
+        tx.get(this.#progressDoc(explore, backfill)),
       ]);
       const lease = leaseHolder.get('lease') as LeaseDoc | undefined;
       if (lease?.holder !== runId || lease.expiresAt.toMillis() <= now.getTime()) {
@@ -219,12 +235,14 @@ export class StateStore {
         lastWindow: update.window,
         updatedAt: Timestamp.fromDate(now),
       };
-      tx.set(this.#progressDoc(explore), doc);
+      tx.set(this.#progressDoc(explore, backfill), doc);
       return toProgress(doc);
     });
   }
 
-  #progressDoc(explore: string): DocumentReference {
+  #progressDoc(explore: string, backfill?: BackfillRange): DocumentReference {
+    if (backfill)
+      return this.#instanceDoc.collection('backfills').doc(`${explore}_${backfill.from}_${backfill.to}`);
     return this.#instanceDoc.collection('explores').doc(explore);
   }
 

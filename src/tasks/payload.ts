@@ -26,7 +26,13 @@ const payloadSchema = z
     /** The UTC day the plan was made: part of the name, so each day's plan is its own. */
     planDay: isoDay,
     part: z.number().int().min(1).max(MAX_PARTS),
-    backfill: z.object({ from: isoDay, to: isoDay }).strict().optional(),
+    /**
+     * A backfill's days, and where its recorded progress stood when the task was planned
+     * (`resume`, the day after the last window that landed): part of the name, so a later
+     * identical request continues a backfill whose chain stopped instead of being refused as a
+     * duplicate, while a repeated delivery of the same plan still is.
+     */
+    backfill: z.object({ from: isoDay, to: isoDay, resume: isoDay.optional() }).strict().optional(),
   })
   .strict();
 
@@ -51,8 +57,9 @@ export function parseTaskPayload(input: unknown): TaskPayload {
  * sequential prefix (they crowd one key range), so a short hash of the whole id leads.
  */
 export function taskId(payload: TaskPayload): string {
+  const day = (iso: string) => iso.replace(/-/g, '');
   const scope = payload.backfill
-    ? `bf${payload.backfill.from.replace(/-/g, '')}-${payload.backfill.to.replace(/-/g, '')}`
+    ? `bf${day(payload.backfill.from)}-${day(payload.backfill.to)}${payload.backfill.resume ? `-r${day(payload.backfill.resume)}` : ''}`
     : 'daily';
   const readable = `${payload.explore}-${payload.planDay.replace(/-/g, '')}-${scope}-p${payload.part}`;
   const hash = createHash('sha256').update(`${payload.instance}\n${readable}`).digest('hex').slice(0, 8);

@@ -5,10 +5,10 @@
  * state store for the month's query budget.
  */
 import pLimit from 'p-limit';
+import { summarizeError, type ErrorSummary } from '../errors.js';
 import type { Config, LookerInstance } from '../config/index.js';
 import type { ExploreDefinition } from '../explores/index.js';
 import type { Logger } from '../log.js';
-import { describeError } from '../pipeline/explore.js';
 import { allowanceOf, MIN_EXPLORE_QUERIES, type QueryAllowance } from '../pipeline/query-budget.js';
 import { exploresToRun, newRunId } from '../pipeline/run.js';
 import type { StateStore } from '../state/store.js';
@@ -28,7 +28,7 @@ export interface PlannedTask {
    */
   status: 'enqueued' | 'duplicate' | 'deferred' | 'skipped' | 'planned' | 'failed';
   note?: string;
-  error?: string;
+  error?: ErrorSummary;
 }
 
 export interface PlanSummary {
@@ -98,7 +98,7 @@ export async function planFanOut(request: RunRequest, deps: PlanDependencies): P
         allowance = allowanceOf(instance.monthlyQueryBudget, await state.readQueryUsage(), runAt);
       } catch (error) {
         for (const { task } of entries)
-          Object.assign(task, { status: 'failed', error: describeError(error) });
+          Object.assign(task, { status: 'failed', error: summarizeError(error) });
         return;
       }
       queryBudgets.push({
@@ -109,9 +109,25 @@ export async function planFanOut(request: RunRequest, deps: PlanDependencies): P
       });
       let left = allowance.leftToday;
       await Promise.all(
-        entries.map(({ explore, payload, task }) => {
+        entries.map(async ({ explore, payload, task }) => {
           const skip = skipReason(explore, request);
           if (skip) return Object.assign(task, { status: 'skipped', note: skip });
+          if (payload.backfill) {
+            // A backfill resumes after what of it landed; a finished one needs no task.
+            let resume: string | undefined;
+            try {
+              resume = await backfillResume(state, explore, payload.backfill);
+            } catch (error) {
+              return Object.assign(task, { status: 'failed', error: summarizeError(error) });
+            }
+            if (resume === 'done')
+              return Object.assign(task, {
+                status: 'skipped',
+                note: 'this backfill is complete: every window of it landed',
+              });
+            if (resume) payload.backfill.resume = resume;
+            task.task = taskId(payload);
+          }
           if (left < MIN_EXPLORE_QUERIES)
             return Object.assign(task, {
               status: 'deferred',
@@ -124,7 +140,7 @@ export async function planFanOut(request: RunRequest, deps: PlanDependencies): P
               task.status = await deps.queue.enqueue(instance.queue!, payload);
             } catch (error) {
               task.status = 'failed';
-              task.error = describeError(error);
+              task.error = summarizeError(error);
               logger.error(
                 { err: error, task: task.task, instance: instance.name },
                 'enqueuing a task failed',
@@ -143,7 +159,7 @@ export async function planFanOut(request: RunRequest, deps: PlanDependencies): P
     planDay,
     dryRun: request.dryRun,
     status: failed.length ? 'failed' : 'succeeded',
-    retryable: failed.every((t) => t.error?.startsWith('[transient]') ?? true),
+    retryable: failed.every((t) => t.error?.transient ?? true),
     lookerQueries: 0,
     tasks,
     queryBudgets,
@@ -172,6 +188,18 @@ function skipReason(explore: ExploreDefinition, request: RunRequest): string | u
   if (request.backfill && explore.mode === 'snapshot')
     return 'a snapshot explore holds current state only: past days cannot be backfilled';
   return undefined;
+}
+
+/** Where a backfill's recorded progress stands: the day to resume at, `done`, or undefined (not started). */
+async function backfillResume(
+  state: StateStore,
+  explore: ExploreDefinition,
+  backfill: { from: string; to: string },
+): Promise<string | 'done' | undefined> {
+  const progress = await state.readProgress(explore.name, { from: backfill.from, to: backfill.to });
+  if (!progress.watermark) return undefined;
+  const resume = progress.watermark.toISOString().slice(0, 10);
+  return resume > backfill.to ? 'done' : resume;
 }
 
 function finite(n: number): number | null {

@@ -8,6 +8,7 @@
 import { BadRequestError } from '../errors.js';
 import { explores as registry } from '../explores/index.js';
 import type { Logger } from '../log.js';
+import { instanceOutcomes } from '../pipeline/outcome.js';
 import { continuationOf, MAX_PARTS, taskId, type TaskPayload } from './payload.js';
 import type { EnqueueOutcome, TaskQueue } from './queue.js';
 import type { RunRequest, RunSummary } from '../pipeline/types.js';
@@ -80,10 +81,12 @@ function statusOf(summary: RunSummary): TaskResult['status'] {
   // would do the same, but spend one of the task's limited attempts on every long load).
   if (explore?.outOfTime)
     return explore.windows.some((w) => w.status === 'loaded' || w.status === 'empty') ? 'continued' : 'retry';
-  if (summary.status === 'failed') return summary.retryable ? 'retry' : 'failed';
-  if (summary.status === 'busy' || explore?.status === 'busy') return 'busy';
-  // `partial` by time (windows skipped when the budget ran out); `deferred` waits for tomorrow.
-  if (explore?.status === 'partial') return 'continued';
+  const outcomes = summary.instances.flatMap(instanceOutcomes);
+  if (outcomes.includes('transient') || outcomes.includes('snapshot-missed')) return 'retry';
+  if (outcomes.includes('busy')) return 'busy';
+  if (outcomes.includes('terminal')) return 'failed';
+  // `partial` or `skipped` by time: the next part goes on; `deferred` waits for tomorrow.
+  if (explore?.status === 'partial' || explore?.status === 'skipped') return 'continued';
   return 'done';
 }
 

@@ -32,12 +32,18 @@ async function loadedThenNextDay() {
   return progressDoc(h.clients.firestore, h);
 }
 
-/** The error of the first explore: of its failed window, or of the explore itself (planning). */
+type Failure = { message: string; transient: boolean };
+
+/**
+ * The error of the first explore (of its failed window, or of the explore itself: planning), as
+ * `[transient] message` or `[terminal] message` so a spec can match both at once.
+ */
 function failureOf(body: {
-  instances: { explores: { error?: string; windows: { status: string; error?: string }[] }[] }[];
+  instances: { explores: { error?: Failure; windows: { status: string; error?: Failure }[] }[] }[];
 }): string {
   const explore = body.instances[0]!.explores[0]!;
-  return explore.windows.find((w) => w.status === 'failed')?.error ?? explore.error ?? '';
+  const error = explore.windows.find((w) => w.status === 'failed')?.error ?? explore.error;
+  return error ? `[${error.transient ? 'transient' : 'terminal'}] ${error.message}` : '';
 }
 
 /** Lets the next Looker query (the count) through, so the next fault meets the read. */

@@ -109,7 +109,9 @@ describe('several Looker instances', () => {
     const [us, emea] = res.body.instances;
     assert.equal(us.status, 'succeeded');
     assert.equal(emea.status, 'failed');
-    assert.match(emea.explores[0].error ?? emea.explores[0].windows[0].error, /503/);
+    const failure = emea.explores[0].error ?? emea.explores[0].windows[0].error;
+    assert.match(failure.message, /503/);
+    assert.equal(failure.transient, true);
     assertSameRows(
       history,
       await tableRows(h.clients.bigquery, h.config.bigquery.dataset, history),

@@ -69,7 +69,9 @@ describe('TLS to Looker', () => {
     const res = await h.instance({ LOOKER_BASE_URL: httpsUrl })({ explores: ['history'] });
     assert.equal(res.status, 500, JSON.stringify(res.body));
     const explore = res.body.instances[0].explores[0];
-    assert.match(explore.error ?? explore.windows[0].error, /TLS certificate not trusted/);
+    const failure = explore.error ?? explore.windows[0].error;
+    assert.match(failure.message, /TLS certificate not trusted/);
+    assert.equal(failure.transient, false);
     assert.equal(await progressDoc(h.clients.firestore, h), undefined);
   });
 

@@ -19,15 +19,15 @@ const silent = createLogger(new Writable({ write: (_c, _e, done) => done() }), '
 function summaryWith(
   explore: Partial<ExploreSummary>,
   status: RunSummary['status'] = 'succeeded',
-  retryable = true,
 ): RunSummary {
   return {
     runId: 'r',
     mode: 'scheduled',
     dryRun: false,
     status,
-    retryable,
-    skippedSnapshots: false,
+    // What the task answers is read from the explores' typed outcomes, not from these.
+    httpStatus: 200,
+    retryable: false,
     lookerQueries: 0,
     durationMs: 0,
     instances: [
@@ -53,12 +53,13 @@ async function outcome(summary: RunSummary) {
   return { status: result.status, code: taskStatusCode(result), parts: enqueued.map((p) => p.part) };
 }
 
-const window = (status: 'loaded' | 'failed' | 'skipped') => ({
+const window = (status: 'loaded' | 'failed' | 'skipped', transient = true) => ({
   window: 'w',
   kind: 'initial' as const,
   start: '',
   end: '',
   status,
+  ...(status === 'failed' && { error: { message: 'it failed', transient, code: 'looker_error' } }),
 });
 
 describe('a task call', () => {
@@ -98,11 +99,11 @@ describe('a task call', () => {
       parts: [],
     });
     assert.deepEqual(
-      await outcome(summaryWith({ status: 'failed', windows: [window('failed')] }, 'failed', true)),
+      await outcome(summaryWith({ status: 'failed', windows: [window('failed', true)] }, 'failed')),
       { status: 'retry', code: 503, parts: [] },
     );
     assert.deepEqual(
-      await outcome(summaryWith({ status: 'failed', windows: [window('failed')] }, 'failed', false)),
+      await outcome(summaryWith({ status: 'failed', windows: [window('failed', false)] }, 'failed')),
       { status: 'failed', code: 200, parts: [] },
     );
   });
