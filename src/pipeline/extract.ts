@@ -80,7 +80,8 @@ function pageConstraint(page: PageRequest, window: { start: Date; end: Date }): 
 
 /** The Looker filter matching exactly `value` at `level`. */
 function equals(level: OrderLevel, value: LevelValue): string {
-  if (value === null) throw new Error(`cannot filter ${level.field} on NULL while paging`);
+  // The rows of a group whose next key is NULL (read after its other keys): Looker's NULL.
+  if (value === null) return 'NULL';
   if (level.kind === 'time') {
     const second = new Date(`${String(value).replace(' ', 'T')}Z`);
     return lookerTimeFilter({ start: second, end: new Date(second.getTime() + SECOND_MS) });

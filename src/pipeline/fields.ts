@@ -48,7 +48,8 @@ export function orderLevels(explore: ExploreDefinition): OrderLevel[] {
   const keyLevels = explore.primaryKey.map((name, i): OrderLevel => {
     const type = explore.fields.find((c) => c.name === name)!.type;
     const kind = type === 'INTEGER' || type === 'FLOAT' ? 'number' : type === 'DATETIME' ? 'time' : 'string';
-    return { field: fields.keys[i]!, kind };
+    // A key the model declares is never NULL; one the registry chose (`nullKeyFrom`) may be.
+    return { field: fields.keys[i]!, kind, nullable: explore.nullKeyFrom !== undefined };
   });
   return fields.time ? [{ field: fields.time, kind: 'time' }, ...keyLevels] : keyLevels;
 }

@@ -31,6 +31,11 @@ export interface OrderLevel {
   field: string;
   /** `time`: a cursor time, by the second; `number`: range filters; `string`: equality and exclusion only. */
   kind: 'time' | 'number' | 'string';
+  /**
+   * False when Looker never sends NULL here (a primary key the model declares): a group paged by
+   * range at this level then needs no extra page for NULLs, which no range returns.
+   */
+  nullable?: boolean;
 }
 
 /** A level's value in a row: a second (`YYYY-MM-DD HH:MM:SS`), a number, a string; null when Looker has none. */
@@ -50,6 +55,11 @@ interface Frame {
   excluded: readonly LevelValue[];
   /** Keys of rows the next page may send again (the boundary group, staged already). */
   skip: readonly string[];
+  /**
+   * A range level inside a group: its NULLs, which no range returns, may sort after the
+   * values paged (no page showed them first). Read them (`IS NULL`) when the frame is done.
+   */
+  nullsLeft?: boolean;
 }
 
 export interface PagerState {
@@ -146,6 +156,8 @@ export interface PageSummary {
   passedValues: readonly LevelValue[];
   /** Distinct values at the next level inside the last group, other than the last row's (string levels). */
   passedSubValues: readonly LevelValue[];
+  /** Keys of the request's skip set the page did not send: staged rows that rows added ahead pushed on. */
+  unsent: readonly string[];
 }
 
 /**
@@ -164,6 +176,7 @@ export class PageObserver {
   private readonly passedValues: LevelValue[] = [];
   private subPassed = new Set<string>();
   private subPassedValues: LevelValue[] = [];
+  private readonly skipped = new Set<string>();
 
   constructor(
     private readonly request: PageRequest,
@@ -197,6 +210,7 @@ export class PageObserver {
     this.sent += 1;
     const staged = this.request.skip.has(key);
     if (!staged) this.fresh += 1;
+    else this.skipped.add(key);
     return staged;
   }
 
@@ -210,6 +224,7 @@ export class PageObserver {
       subgroupKeys: this.subgroupKeys,
       passedValues: this.passedValues,
       passedSubValues: this.subPassedValues,
+      unsent: [...this.request.skip].filter((key) => !this.skipped.has(key)),
     };
   }
 
@@ -273,13 +288,20 @@ function finishFrame(state: PagerState, proof: PagerState['proof']): PagerState 
   const frames = state.frames.slice(0, -1);
   const done = state.frames.at(-1)!;
   if (frames.length === 0) return { ...state, frames: [], done: true, proof, reason: undefined };
+  if (done.nullsLeft)
+    // The group's rows with a NULL at this level: the value fixed to NULL, paged by nothing more.
+    return {
+      ...state,
+      frames: [...frames, { depth: done.depth, fixed: [...done.fixed, null], excluded: [], skip: done.skip }],
+      reason: undefined,
+    };
   const parent = frames.at(-1)!;
   const value = done.fixed[parent.depth]!;
   const level = state.levels[parent.depth]!;
   const after: Frame =
     level.kind === 'string'
-      ? { ...parent, excluded: [...parent.excluded, value], skip: [] }
-      : { ...parent, from: { value, inclusive: false }, skip: [] };
+      ? { ...parent, excluded: [...parent.excluded, value] }
+      : { ...parent, from: { value, inclusive: false } };
   return { ...state, frames: [...frames.slice(0, -1), after], reason: undefined };
 }
 
@@ -318,16 +340,17 @@ function continueAfter(state: PagerState, page: PageSummary, what: string): Fram
               value,
               what,
             ),
-            skip: innerLast ? [] : page.subgroupKeys,
+            skip: [...(innerLast ? [] : page.subgroupKeys), ...page.unsent],
           }
         : {
             depth: depth + 1,
             fixed: [...frame.fixed, value],
             from: { value: inner, inclusive: !innerLast },
             excluded: [],
-            skip: innerLast ? [] : page.subgroupKeys,
+            nullsLeft: next.nullable !== false && !page.passedSubValues.includes(null),
+            skip: [...(innerLast ? [] : page.subgroupKeys), ...page.unsent],
           };
-    return [...state.frames, child];
+    return [...frames, { ...frame, skip: page.unsent }, child];
   }
   if (level.kind === 'string') {
     const excluded = lastLevel
@@ -339,7 +362,7 @@ function continueAfter(state: PagerState, page: PageSummary, what: string): Fram
       {
         ...frame,
         excluded: checkedExclusions(excluded, level, group, what),
-        skip: lastLevel ? [] : page.groupKeys,
+        skip: [...(lastLevel ? [] : page.groupKeys), ...page.unsent],
       },
     ];
   }
@@ -347,7 +370,11 @@ function continueAfter(state: PagerState, page: PageSummary, what: string): Fram
   // strictly after it on the key's own level (a key names one row).
   return [
     ...frames,
-    { ...frame, from: { value, inclusive: !lastLevel }, skip: lastLevel ? [] : page.groupKeys },
+    {
+      ...frame,
+      from: { value, inclusive: !lastLevel },
+      skip: [...(lastLevel ? [] : page.groupKeys), ...page.unsent],
+    },
   ];
 }
 
@@ -374,7 +401,9 @@ export function levelValue(level: OrderLevel, raw: unknown): LevelValue {
     return `${match[1]} ${match[2]}`;
   }
   if (level.kind === 'number') {
-    const number = typeof raw === 'number' ? raw : Number(raw);
+    // Number('') and Number(true) are 0 and 1: only a number, or a string that spells one.
+    const number =
+      typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
     if (!Number.isFinite(number))
       throw new IntegrityError(`Looker sent ${level.field} = ${JSON.stringify(raw)}, not a number`);
     return number;
