@@ -11,7 +11,7 @@ import { LookerQueryError } from '../transform/jsonl.js';
 import { countFields } from './fields.js';
 import type { DayCounts } from './plan.js';
 import { QUERY_PARAMS } from './extract.js';
-import { lookerTimeFilter } from './windows.js';
+import { addDays, isoDay, lookerTimeFilter } from './windows.js';
 
 /** The counting query for `[start, end)` of an incremental explore: rows per cursor day. */
 export function dayCountQuery(explore: ExploreDefinition, range: { start: Date; end: Date }): IWriteQuery {
@@ -49,16 +49,26 @@ export async function countByDay(
   meters: readonly LookerUsage[] = [],
 ): Promise<DayCounts> {
   const fields = countFields(explore);
-  const rows = await smallQuery(looker, dayCountQuery(explore, range), meters);
   const counts = new Map<string, number>();
-  for (const row of rows) {
-    const day = row[fields.date!];
-    const count = Number(row[fields.count!]);
-    if (typeof day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(day) || !Number.isSafeInteger(count))
-      throw new IntegrityError(
-        `Looker's count of ${explore.name} has a row without ${fields.date} or ${fields.count}: ${JSON.stringify(row).slice(0, 200)}`,
-      );
-    counts.set(day, (counts.get(day) ?? 0) + count);
+  const lastDay = isoDay(addDays(range.end, -1));
+  // One row per day, sorted by day: a silent cap can only cut the last days off. A result that
+  // stops short of the range's last day is continued after its last day until one comes back
+  // empty (a range whose last days hold rows, as every daily run's does, costs one query).
+  for (let start = range.start; start < range.end;) {
+    const rows = await smallQuery(looker, dayCountQuery(explore, { start, end: range.end }), meters);
+    let last: string | undefined;
+    for (const row of rows) {
+      const day = row[fields.date!];
+      const count = Number(row[fields.count!]);
+      if (typeof day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(day) || !Number.isSafeInteger(count))
+        throw new IntegrityError(
+          `Looker's count of ${explore.name} has a row without ${fields.date} or ${fields.count}: ${JSON.stringify(row).slice(0, 200)}`,
+        );
+      counts.set(day, (counts.get(day) ?? 0) + count);
+      if (last === undefined || day > last) last = day;
+    }
+    if (last === undefined || last >= lastDay) break;
+    start = addDays(new Date(`${last}T00:00:00Z`), 1);
   }
   return counts;
 }

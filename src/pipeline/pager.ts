@@ -18,8 +18,8 @@
  * is known to be within the cap: Looker once returned that many rows, or the operator declared
  * the cap (`LOOKER_ROW_CAP`). Otherwise a short page is continued with its own size as the limit
  * (that many rows did arrive, so the cap is at least that), and the next short or empty page
- * proves it. A read without an explicit limit is proven by Looker's count instead: the rows read
- * reach it. Rows that vanish between the count and the read (deleted users, ended sessions) are
+ * proves it. A read without an explicit limit is proven by Looker's count instead: exactly the
+ * rows counted arrived (more means rows came after the count, and a cap may have cut them). Rows that vanish between the count and the read (deleted users, ended sessions) are
  * therefore never taken for a cap: the empty page after the last row shows the read complete.
  */
 import { createHash } from 'node:crypto';
@@ -254,7 +254,9 @@ export function nextPage(state: PagerState, page: PageSummary, what = 'the read'
     capped = true; // as many rows as the limit allowed: maybe more
     limitTrusted = 'seen';
     reason = `the page holds the limit of ${limit} rows`;
-  } else if (limit === undefined && state.counted !== null && read >= state.counted) {
+  } else if (limit === undefined && state.counted !== null && read === state.counted) {
+    // Exactly the rows Looker counted. More than counted proves nothing: rows arrived after the
+    // count, and a silent cap may have cut the page among them.
     capped = false;
     proof = 'count';
   } else if (
@@ -272,9 +274,11 @@ export function nextPage(state: PagerState, page: PageSummary, what = 'the read'
     // it did send; a shorter or empty page then shows where the rows end.
     capped = true;
     reason =
-      state.counted !== null && read < state.counted
-        ? `${read} of ${state.counted} counted rows arrived`
-        : 'no count proves the page complete';
+      state.counted === null
+        ? 'no count proves the page complete'
+        : read < state.counted
+          ? `${read} of ${state.counted} counted rows arrived`
+          : `${read} rows arrived where ${state.counted} were counted: rows came after the count`;
     limit = page.sent;
     limitTrusted = 'seen';
   }

@@ -94,15 +94,20 @@ export async function runExport(
     }
   }
   try {
-    // Snapshots of every instance first, on the whole budget.
+    // Snapshots of every instance first, on the whole budget: they can only be taken today.
     const snapshots = selected.filter((e) => e.mode === 'snapshot');
     for (const run of runs) await run.export(snapshots, budget, deadline);
-    // Then events, each instance on its share of what is left.
+    // Then the daily windows of every instance, then initial loads: one instance's long first
+    // load never starves another's days. Each instance works on its share of what is left.
     const incremental = selected.filter((e) => e.mode === 'incremental');
-    for (const [index, run] of runs.entries()) {
-      const share = Math.max(0, (budgetEndsAt - Date.now()) / (runs.length - index));
-      await run.export(incremental, AbortSignal.any([budget, AbortSignal.timeout(share)]), deadline);
-    }
+    const phases = await Promise.all(runs.map((run) => run.phases(incremental)));
+    for (const phase of ['daily', 'initial'] as const)
+      for (const [index, run] of runs.entries()) {
+        const share = Math.max(0, Math.floor((budgetEndsAt - Date.now()) / (runs.length - index)));
+        const explores = phases[index]![phase];
+        if (explores.length)
+          await run.export(explores, AbortSignal.any([budget, AbortSignal.timeout(share)]), deadline);
+      }
   } finally {
     for (const run of runs) instances.push(await run.close());
   }
@@ -149,6 +154,8 @@ export function runDeadline(config: Config, signal?: AbortSignal): AbortSignal {
 
 /** One instance in one run: opened (lease, query allowance), exported phase by phase, closed. */
 interface InstanceRun {
+  /** Incremental explores whose initial load is done (daily windows) apart from those still loading. */
+  phases(explores: readonly ExploreDefinition[]): Promise<Record<'daily' | 'initial', ExploreDefinition[]>>;
   export(explores: readonly ExploreDefinition[], budget: AbortSignal, deadline: AbortSignal): Promise<void>;
   close(): Promise<InstanceSummary>;
 }
@@ -168,6 +175,22 @@ async function openInstance(request: RunRequest, ctx: RunContext, logger: Logger
   ctx.queriesLeft = () => allowance.leftToday - looker.usage.queries;
   const explores: ExploreSummary[] = [];
   return {
+    async phases(selected) {
+      if (request.backfill) return { daily: [...selected], initial: [] };
+      const loading = await Promise.all(
+        selected.map((explore) =>
+          state.readProgress(explore.name).then(
+            (progress) => !progress.initialLoadDone,
+            // Unreadable now: the explore reads it again and reports the failure itself.
+            () => false,
+          ),
+        ),
+      );
+      return {
+        daily: selected.filter((_, i) => !loading[i]),
+        initial: selected.filter((_, i) => loading[i]),
+      };
+    },
     async export(selected, budget, deadline) {
       const limit = pLimit(ctx.config.exploreConcurrency);
       const done = await Promise.all(
