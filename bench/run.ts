@@ -1,5 +1,5 @@
 /**
- * `npm run bench`, in four parts (BENCH_PARTS=extract,window,fanout,initial):
+ * `npm run bench`, in five parts (BENCH_PARTS=extract,window,fanout,initial,deadline):
  * - extract: the function's read path (count first, plan, readWindow into GCS) at 100k and 1M
  *   rows of content_usage and of the wider history (BENCH_SIZES), against the naive method and
  *   the copy floor. The Looker and GCS fakes run here; each extract runs in a child process
@@ -7,6 +7,9 @@
  * - window: the whole window path through the exporter on the local stack (bench/window-path.ts).
  * - fanout, initial: fan-out mode on Cloud Tasks, five instances against one, and a first load
  *   through continuations (bench/fan-out.ts).
+ * - deadline: one deadline for everything a call does: a slow Looker against a 1 s budget, every
+ *   explore selected; the call's seconds against budget + grace + one Looker call's timeout, and
+ *   the Looker queries it spent (bench/deadline.ts).
  * Prints tables, writes bench/results.json and bench/results.svg.
  */
 import { execFile } from 'node:child_process';
@@ -19,6 +22,7 @@ import { startLookerFake } from '../test/stack/looker/index.js';
 import { explores } from '../src/explores/index.js';
 import { startOfUtcDay } from '../src/pipeline/windows.js';
 import { runWindowPath, windowPathTable, type WindowPathResult } from './window-path.js';
+import { deadlineTable, runDeadline, type DeadlineResult } from './deadline.js';
 import {
   initialLoadTable,
   runInitialLoad,
@@ -55,7 +59,7 @@ interface Result {
   verified?: boolean;
 }
 
-const PARTS = (process.env.BENCH_PARTS ?? 'extract,window,fanout,initial').split(',');
+const PARTS = (process.env.BENCH_PARTS ?? 'extract,window,fanout,initial,deadline').split(',');
 const SIZES = (process.env.BENCH_SIZES ?? '100000,500000,1000000').split(',').map(Number);
 const EXPLORES = (process.env.BENCH_EXPLORES ?? 'content_usage,history').split(',');
 /**
@@ -161,11 +165,13 @@ const fanOut: ScaleResult[] = PARTS.includes('fanout') ? await runScale() : [];
 const initialLoad: InitialLoadResult | undefined = PARTS.includes('initial')
   ? await runInitialLoad()
   : undefined;
+const deadline: DeadlineResult[] = PARTS.includes('deadline') ? await runDeadline() : [];
 
 if (results.length) printTable();
 if (windowPath.length) process.stdout.write('\n' + windowPathTable(windowPath) + '\n');
 if (fanOut.length) process.stdout.write('\n' + scaleTable(fanOut) + '\n');
 if (initialLoad) process.stdout.write('\n' + initialLoadTable(initialLoad) + '\n');
+if (deadline.length) process.stdout.write('\n' + deadlineTable(deadline) + '\n');
 const seconds = Math.round((Date.now() - started) / 1000);
 const loadAtEnd = load();
 // Each part run replaces its own figures; the others keep those of their last run.
@@ -176,6 +182,7 @@ const ran = {
   ...(PARTS.includes('window') && { windowPath }),
   ...(PARTS.includes('fanout') && { fanOut }),
   ...(PARTS.includes('initial') && { initialLoad }),
+  ...(PARTS.includes('deadline') && { deadline }),
 };
 await writeFile(
   resultsFile,
