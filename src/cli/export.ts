@@ -30,6 +30,7 @@ import { addDays, planSnapshot, startOfUtcDay } from '../pipeline/windows.js';
 import { parseCommandLine } from './args.js';
 import { FileStaging, localConfigEnv } from './local.js';
 import type { ReadContext, RunContext } from '../pipeline/types.js';
+import { timeoutSignal } from '../signals.js';
 
 const USAGE = `usage: npm run export -- --explore NAME --from YYYY-MM-DD --to YYYY-MM-DD --out FILE [--ini looker.ini] [--section Looker] [--instance NAME]`;
 
@@ -122,7 +123,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
           `${explore.name}/${planned.label}`,
           ctx,
           logger.child({ window: planned.label }),
-          AbortSignal.timeout(config.runBudgetMs),
+          timeoutSignal(config.runBudgetMs),
         );
         rows += staged.rows;
         logger.info(

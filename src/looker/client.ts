@@ -14,6 +14,7 @@ import pRetry, { AbortError } from 'p-retry';
 import { Agent } from 'undici';
 import { DependencyError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { anySignal, timeoutSignal } from '../signals.js';
 import type { CredentialCache, LookerApiCredentials } from './credentials.js';
 import { lookerHttpError, lookerNetworkError } from './errors.js';
 
@@ -244,7 +245,7 @@ class ExporterTransport extends NodeTransport {
     authenticator?: Authenticator,
     options?: Partial<ITransportSettings>,
   ) {
-    const signal = anySignal(AbortSignal.timeout(this.timeoutMs), this.runSignal);
+    const signal = anySignal(timeoutSignal(this.timeoutMs), this.runSignal);
     // Passing a signal also keeps the SDK from printing a debug line on every call.
     const props = await super.initRequest(method, path, body, authenticator, { ...options, signal });
     props.signal = signal;
@@ -306,11 +307,6 @@ async function* idleGuarded(
     clearTimeout(timer);
     body.destroy();
   }
-}
-
-function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
-  const present = signals.filter((s): s is AbortSignal => s !== undefined);
-  return present.length === 1 ? present[0]! : AbortSignal.any(present);
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

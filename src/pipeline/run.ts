@@ -5,6 +5,7 @@ import { ConflictError, summarizeError } from '../errors.js';
 import { explores as exploreRegistry, type ExploreDefinition } from '../explores/index.js';
 import type { Logger } from '../log.js';
 import { memoizeAsync } from '../memo.js';
+import { anySignal, timeoutSignal } from '../signals.js';
 import { graceMs } from './budget.js';
 import { allowanceOf, type QueryAllowance } from './query-budget.js';
 import { emptyExplore, exportExplore } from './explore.js';
@@ -47,7 +48,7 @@ export async function runExport(
   // then it is aborted cleanly (nothing recorded; its write job is atomic) and the next call
   // repeats it.
   const budgetEndsAt = startedMs + deps.config.runBudgetMs;
-  const budget = AbortSignal.any([AbortSignal.timeout(deps.config.runBudgetMs), deadline]);
+  const budget = anySignal(timeoutSignal(deps.config.runBudgetMs), deadline);
   const selected = exploresToRun(request, deps.config);
   logger.info(
     {
@@ -105,8 +106,7 @@ export async function runExport(
       for (const [index, run] of runs.entries()) {
         const share = Math.max(0, Math.floor((budgetEndsAt - Date.now()) / (runs.length - index)));
         const explores = phases[index]![phase];
-        if (explores.length)
-          await run.export(explores, AbortSignal.any([budget, AbortSignal.timeout(share)]), deadline);
+        if (explores.length) await run.export(explores, anySignal(budget, timeoutSignal(share)), deadline);
       }
   } finally {
     for (const run of runs) instances.push(await run.close());
@@ -148,8 +148,7 @@ export async function runExport(
 
 /** The signal that ends a call: its budget plus the grace a running window may use. */
 export function runDeadline(config: Config, signal?: AbortSignal): AbortSignal {
-  const timeout = AbortSignal.timeout(config.runBudgetMs + graceMs(config.runBudgetMs));
-  return signal ? AbortSignal.any([timeout, signal]) : timeout;
+  return anySignal(timeoutSignal(config.runBudgetMs + graceMs(config.runBudgetMs)), signal);
 }
 
 /** One instance in one run: opened (lease, query allowance), exported phase by phase, closed. */
