@@ -52,13 +52,13 @@ beforeEach(async () => {
 
 describe('a backfill longer than one call', () => {
   it('resumes after the last window that landed, answers partial while work is left, and costs nothing once done', async () => {
-    // Each page takes longer than the whole 1 s budget, so a call lands the window it started
+    // Each page takes longer than the whole 2 s budget, so a call lands the window it started
     // (inside its grace) and skips the rest: one window per call.
     const slowPages = h.stack.looker.onQuery(async (query) => {
-      if (!isCount(query)) await sleep(1_100);
+      if (!isCount(query)) await sleep(2_200);
     });
     // About 170 history rows a day, at most 200 a window: one window per day.
-    const call = h.instance({ RUN_BUDGET_SECONDS: '1', WINDOW_MAX_ROWS: '200' });
+    const call = h.instance({ RUN_BUDGET_SECONDS: '2', WINDOW_MAX_ROWS: '200' });
     const backfill = { explores: ['history'], from: '2026-11-18', to: '2026-11-20' };
     const landed: string[] = [];
     for (const attempt of [1, 2, 3]) {
@@ -98,11 +98,11 @@ describe('a backfill longer than one call', () => {
 describe('a backfill in fan-out mode', () => {
   it('goes on part by part from what landed (parts <= windows + 1, each window merged once); a finished one enqueues nothing', async () => {
     const slowPages = h.stack.looker.onQuery(async (query) => {
-      if (!isCount(query)) await sleep(1_100);
+      if (!isCount(query)) await sleep(2_200);
     });
     const fanOut = await startFanOut(h, {
       EXPORT_EXPLORES: 'history',
-      RUN_BUDGET_SECONDS: '1',
+      RUN_BUDGET_SECONDS: '2',
       TASK_DISPATCH_DEADLINE_SECONDS: '15',
       WINDOW_MAX_ROWS: '200',
     });
@@ -238,7 +238,7 @@ describe('two instances', () => {
       const env: Record<string, string> = {
         ...(await instancesEnv(h, new Map([['emea', emea]]))),
         EXPORT_EXPLORES: 'user,history',
-        RUN_BUDGET_SECONDS: '2',
+        RUN_BUDGET_SECONDS: '3',
         WINDOW_MAX_ROWS: '200',
       };
       // `emea` loaded its history yesterday (a call exporting it alone): today it has one day.
@@ -248,10 +248,10 @@ describe('two instances', () => {
       h.clock.set(NOW);
       const warm = await h.instance({ ...env, LOOKER_INSTANCES: onlyEmea, RUN_BUDGET_SECONDS: '600' })({});
       assert.equal(warm.status, 200, JSON.stringify(warm.body).slice(0, 1000));
-      // `us` (listed first) is in its initial load of 30 days; each of its pages takes 1.5 s,
-      // longer than the whole 2 s budget's share.
+      // `us` (listed first) is in its initial load of 30 days; each of its pages takes 3.5 s,
+      // longer than the whole 3 s budget.
       const slowUs = h.stack.looker.onQuery(async (query) => {
-        if (!isCount(query) && query.view === 'history') await sleep(1_500);
+        if (!isCount(query) && query.view === 'history') await sleep(3_500);
       });
       const call = h.instance(env);
       for (const today of ['2026-11-25', '2026-11-26']) {
