@@ -28,6 +28,7 @@ import { createLogger } from '../src/log.js';
 import { graceMs } from '../src/pipeline/budget.js';
 import type { ExploreSummary, RunSummary } from '../src/pipeline/types.js';
 import { startStack, type Stack } from '../test/stack/index.js';
+import { markdownTable } from './markdown.js';
 
 export interface DeadlineResult {
   case: string;
@@ -242,8 +243,5 @@ export function deadlineTable(results: readonly DeadlineResult[]): string {
       String(r.requestsAfterReturn),
       `${r.httpStatus ?? '-'} (${r.status})`,
     ]);
-  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
-  const md = lines.map((l) => `| ${l.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`);
-  md.splice(1, 0, `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
-  return md.join('\n');
+  return markdownTable(header, lines.slice(1));
 }

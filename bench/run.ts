@@ -31,6 +31,7 @@ import {
   type InitialLoadResult,
   type ScaleResult,
 } from './fan-out.js';
+import { markdownTable } from './markdown.js';
 
 type Method = 'ours' | 'naive' | 'floor';
 interface Measure {
@@ -390,10 +391,7 @@ function printTable() {
       r.verified === undefined ? (r.note ?? '') : r.verified ? 'rows+hash ok' : 'MISMATCH',
     ]);
   }
-  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
-  const md = lines.map((l) => `| ${l.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`);
-  md.splice(1, 0, `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
-  process.stdout.write(md.join('\n') + '\n');
+  process.stdout.write(markdownTable(header, lines.slice(1)) + '\n');
 }
 
 function chart(): string {

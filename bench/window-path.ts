@@ -19,6 +19,7 @@ import { createLogger } from '../src/log.js';
 import type { RunSummary } from '../src/pipeline/types.js';
 import { addDays, isoDay, startOfUtcDay } from '../src/pipeline/windows.js';
 import { startStack, type Stack } from '../test/stack/index.js';
+import { markdownTable } from './markdown.js';
 
 export interface WindowPathResult {
   case: 'uncapped' | 'capped';
@@ -244,8 +245,5 @@ export function windowPathTable(results: readonly WindowPathResult[]): string {
         ? `yes (${r.tableRows.toLocaleString('en')})`
         : `NO: ${r.tableRows.toLocaleString('en')} vs ${r.sourceRows.toLocaleString('en')}${r.status === 'succeeded' ? '' : `, ${r.status}`}`,
     ]);
-  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
-  const md = lines.map((l) => `| ${l.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`);
-  md.splice(1, 0, `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
-  return md.join('\n');
+  return markdownTable(header, lines.slice(1));
 }
