@@ -19,7 +19,7 @@ import {
   type ExploreProgress,
   type ExtractWindow,
 } from './windows.js';
-import type { ExploreSummary, RunContext, RunRequest } from './types.js';
+import type { ExploreSummary, PreparedExplore, RunContext, RunRequest } from './types.js';
 
 /** Where counting starts when nothing is recorded: earlier than anything System Activity holds. */
 const EARLIEST = new Date('2000-01-01T00:00:00Z');
@@ -32,72 +32,98 @@ export async function exportExplore(
   budget: AbortSignal,
   deadline: AbortSignal,
 ): Promise<ExploreSummary> {
-  const { state } = ctx.deps;
   // Explores of one instance share its client and run side by side: each has its own meter.
-  const usage: LookerUsage = { queries: 0, bytesRead: 0 };
-  const result = emptyExplore(explore);
-  const settle = () => {
-    result.lookerQueries = usage.queries;
-    result.lookerBytes = usage.bytesRead;
-    return result;
+  const run: ExploreRun = {
+    explore,
+    request,
+    ctx,
+    logger,
+    budget,
+    deadline,
+    usage: { queries: 0, bytesRead: 0 },
+    result: emptyExplore(explore),
   };
-  if (budget.aborted) {
+  await planAndLand(run);
+  run.result.lookerQueries = run.usage.queries;
+  run.result.lookerBytes = run.usage.bytesRead;
+  return run.result;
+}
+
+/** One explore's run: what it was asked, what it may spend, and the summary it fills. */
+interface ExploreRun {
+  explore: ExploreDefinition;
+  request: RunRequest;
+  ctx: RunContext;
+  logger: Logger;
+  budget: AbortSignal;
+  deadline: AbortSignal;
+  usage: LookerUsage;
+  result: ExploreSummary;
+}
+
+async function planAndLand(run: ExploreRun): Promise<void> {
+  const { explore, request, ctx, logger, result } = run;
+  if (run.budget.aborted) {
     // The budget is spent: nothing is asked of Looker (not even a count), nothing is planned.
     result.status = 'skipped';
     result.note = 'the run budget was spent before this explore started';
     if (explore.mode === 'snapshot' && !request.backfill) result.takeableToday = true;
-    return settle();
+    return;
   }
   const backfill = request.backfill && backfillRange(request.backfill);
-  let progress = await state.readProgress(explore.name, backfill);
+  const progress = await ctx.deps.state.readProgress(explore.name, backfill);
   result.watermark = iso(progress.watermark);
-
   if (ctx.queriesLeft() < MIN_EXPLORE_QUERIES) {
     result.status = 'deferred';
     result.note = deferralNote(ctx.queriesLeft());
     logger.warn({ queriesLeft: ctx.queriesLeft() }, `${explore.name} deferred: ${result.note}`);
-    return settle();
+    return;
   }
   let plan: ExplorePlan;
   try {
-    plan = await planExplore(explore, request, progress, ctx, [usage]);
+    plan = await planExplore(explore, request, progress, ctx, [run.usage]);
   } catch (error) {
     logger.error({ err: error }, `planning ${explore.name} failed; progress unchanged`);
     result.status = 'failed';
     result.error = summarizeError(error);
-    return settle();
+    return;
   }
   if (plan.note) result.note = plan.note;
-  if (plan.windows.length === 0) {
-    if (plan.finishesInitialLoad && !request.dryRun) {
-      // Looker holds nothing yet: the initial load is done, and tomorrow's run reads tomorrow.
-      progress = await state.recordWindow(
-        ctx.runId,
-        explore.name,
-        { initialLoadDone: true, watermark: plan.finishesInitialLoad, window: 'initial' },
-        ctx.now(),
-      );
-      result.watermark = iso(progress.watermark);
-    }
-    return settle();
-  }
   if (request.dryRun) {
     result.windows = plan.windows.map((window) => ({
       ...windowBase(window),
       counted: window.counted,
       status: 'planned' as const,
     }));
-    return settle();
+    return;
   }
+  if (plan.windows.length === 0 && plan.finishesInitialLoad) {
+    // Looker holds nothing yet: the initial load is done, and tomorrow's run reads tomorrow.
+    const recorded = await ctx.deps.state.recordWindow(
+      ctx.runId,
+      explore.name,
+      { initialLoadDone: true, watermark: plan.finishesInitialLoad, window: 'initial' },
+      ctx.now(),
+    );
+    result.watermark = iso(recorded.watermark);
+  }
+  await landWindows(run, plan, backfill);
+}
 
-  let prepared: Awaited<ReturnType<typeof prepareExplore>> | undefined;
+/**
+ * Each planned window in order: read, write and verify it, and only then record it. The budget,
+ * the monthly query allowance or a failure stops the windows after it: progress stays in order.
+ */
+async function landWindows(run: ExploreRun, plan: ExplorePlan, backfill?: BackfillRange): Promise<void> {
+  const { explore, ctx, logger, result } = run;
+  let prepared: PreparedExplore | undefined;
   for (const window of plan.windows) {
     const base = windowBase(window);
     if (result.status === 'succeeded' && ctx.queriesLeft() <= 0) {
       result.status = 'deferred';
       result.note = deferralNote(ctx.queriesLeft());
     }
-    if (budget.aborted || deadline.aborted || result.status !== 'succeeded') {
+    if (run.budget.aborted || run.deadline.aborted || result.status !== 'succeeded') {
       result.windows.push({ ...base, counted: window.counted, status: 'skipped' });
       if (result.status === 'succeeded') result.status = 'partial';
       if (explore.mode === 'snapshot' && result.status === 'partial') result.takeableToday = true;
@@ -107,11 +133,11 @@ export async function exportExplore(
     try {
       prepared ??= await prepareExplore(explore, ctx, logger);
       result.schema = prepared.schemaReport;
-      const loaded = await exportWindow(prepared, window, ctx, logger, deadline, [usage]);
+      const loaded = await exportWindow(prepared, window, ctx, logger, run.deadline, [run.usage]);
       result.rows += loaded.rows ?? 0;
       // Record: only now, after the write verified. Settle windows end at or before the
       // watermark; the store never moves it back. A backfill records its own progress.
-      progress = await state.recordWindow(
+      const recorded = await ctx.deps.state.recordWindow(
         ctx.runId,
         explore.name,
         {
@@ -122,7 +148,7 @@ export async function exportExplore(
         ctx.now(),
         backfill,
       );
-      result.watermark = iso(progress.watermark);
+      result.watermark = iso(recorded.watermark);
       result.windows.push({ ...base, ...loaded, durationMs: Date.now() - started });
     } catch (error) {
       const summary = summarizeError(error);
@@ -139,10 +165,9 @@ export async function exportExplore(
       });
       result.status = 'failed';
       // The window in flight outlived the budget's grace and was aborted: nothing of it landed.
-      if (deadline.aborted) result.outOfTime = true;
+      if (run.deadline.aborted) result.outOfTime = true;
     }
   }
-  return settle();
 }
 
 /** A summary of an explore that has done nothing yet. */

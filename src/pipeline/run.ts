@@ -95,33 +95,52 @@ export async function runExport(
     }
   }
   try {
-    // Snapshots of every instance first, on the whole budget: they can only be taken today.
-    const snapshots = selected.filter((e) => e.mode === 'snapshot');
-    for (const run of runs) await run.export(snapshots, budget, deadline);
-    // Then the daily windows of every instance, then initial loads: one instance's long first
-    // load never starves another's days. Each instance works on its share of what is left.
-    const incremental = selected.filter((e) => e.mode === 'incremental');
-    const phases = await Promise.all(runs.map((run) => run.phases(incremental)));
-    for (const phase of ['daily', 'initial'] as const)
-      for (const [index, run] of runs.entries()) {
-        const share = Math.max(0, Math.floor((budgetEndsAt - Date.now()) / (runs.length - index)));
-        const explores = phases[index]![phase];
-        if (explores.length) await run.export(explores, anySignal(budget, timeoutSignal(share)), deadline);
-      }
+    await exportPhases(runs, selected, budget, budgetEndsAt, deadline);
   } finally {
     for (const run of runs) instances.push(await run.close());
   }
   // Nothing ran anywhere: answer with the reason itself (409 busy, 503 Firestore down, ...).
   if (failures.length === deps.instances.length && failures.length > 0) throw failures[0];
-
   const order = new Map(deps.instances.map((i, index) => [i.instance.name, index]));
   instances.sort((a, b) => order.get(a.instance)! - order.get(b.instance)!);
+  return summarize({ runId, mode, dryRun: request.dryRun }, instances, startedMs, logger);
+}
+
+/**
+ * Snapshots of every instance first, on the whole budget: they can only be taken today. Then
+ * the daily windows of every instance, then initial loads, so one instance's long first load
+ * never starves another's days; each instance works on its share of what is left.
+ */
+async function exportPhases(
+  runs: readonly InstanceRun[],
+  selected: readonly ExploreDefinition[],
+  budget: AbortSignal,
+  budgetEndsAt: number,
+  deadline: AbortSignal,
+): Promise<void> {
+  const snapshots = selected.filter((e) => e.mode === 'snapshot');
+  for (const run of runs) await run.export(snapshots, budget, deadline);
+  const incremental = selected.filter((e) => e.mode === 'incremental');
+  const phases = await Promise.all(runs.map((run) => run.phases(incremental)));
+  for (const phase of ['daily', 'initial'] as const)
+    for (const [index, run] of runs.entries()) {
+      const share = Math.max(0, Math.floor((budgetEndsAt - Date.now()) / (runs.length - index)));
+      const explores = phases[index]![phase];
+      if (explores.length) await run.export(explores, anySignal(budget, timeoutSignal(share)), deadline);
+    }
+}
+
+/** The call's summary from its instances', logged: an ERROR when anything failed for good. */
+function summarize(
+  run: Pick<RunSummary, 'runId' | 'mode' | 'dryRun'>,
+  instances: InstanceSummary[],
+  startedMs: number,
+  logger: Logger,
+): RunSummary {
   const explores = instances.flatMap((i) => i.explores);
   const call = callStatus(instances.flatMap(instanceOutcomes));
   const summary: RunSummary = {
-    runId,
-    mode,
-    dryRun: request.dryRun,
+    ...run,
     status: call.status,
     httpStatus: call.httpStatus,
     retryable: call.retryable,

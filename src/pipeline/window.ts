@@ -17,7 +17,7 @@ import { compileRowMapper, type RunMetadata, type SnapshotMetadata } from '../tr
 import type { PlannedWindow } from './plan.js';
 import { readWindow } from './read.js';
 import { isoDay } from './windows.js';
-import type { PreparedExplore, ReadContext, RunContext, WindowResult } from './types.js';
+import type { PreparedExplore, ReadContext, RunContext, StagedRead, WindowResult } from './types.js';
 
 /**
  * Reads the explore's fields from Looker (falling back to the committed schema when Looker
@@ -174,42 +174,7 @@ export async function exportWindow(
     /[^A-Za-z0-9_-]/g,
     '_',
   );
-  const sourceUris = staged.pieces.filter((p) => p.rows > 0).map((p) => p.uri);
-  const labels = { app: 'looker-activity-export', explore: explore.name };
-  if (explore.mode === 'snapshot') {
-    const load = await ctx.deps.loader.load(
-      {
-        jobId,
-        sourceUris,
-        tableId: explore.name,
-        partition: window.partition,
-        schema: prepared.schema,
-        partitionField: partitionColumn(explore),
-        clusterBy: explore.clusterBy,
-        labels,
-      },
-      signal,
-    );
-    verifyWritten(jobId, staged.rows, load.outputRows);
-  } else {
-    const merged = await ctx.deps.loader.merge(
-      {
-        jobId,
-        sourceUris,
-        tableId: explore.name,
-        schema: prepared.schema,
-        partitionField: partitionColumn(explore),
-        range: { start: window.start, end: window.end },
-        primaryKey: explore.primaryKey,
-        clusterBy: explore.clusterBy,
-        labels,
-      },
-      signal,
-    );
-    verifyWritten(jobId, staged.rows, merged.inserted + merged.updated, merged.stagedRows);
-    result.inserted = merged.inserted;
-    result.updated = merged.updated;
-  }
+  Object.assign(result, await writeWindow(prepared, window, staged, jobId, ctx, signal));
   result.jobId = jobId;
   logger.info(
     {
@@ -227,6 +192,57 @@ export async function exportWindow(
     `window ${window.label} loaded`,
   );
   return result;
+}
+
+/**
+ * Write and verify: the staged rows into the table in one atomic job (a snapshot replaces its
+ * day's partition; an incremental window is merged by key within its range), which must account
+ * for every staged row.
+ */
+async function writeWindow(
+  prepared: PreparedExplore,
+  window: PlannedWindow,
+  staged: StagedRead,
+  jobId: string,
+  ctx: RunContext,
+  signal: AbortSignal,
+): Promise<Pick<WindowResult, 'inserted' | 'updated'>> {
+  const { explore } = prepared;
+  const sourceUris = staged.pieces.filter((p) => p.rows > 0).map((p) => p.uri);
+  const labels = { app: 'looker-activity-export', explore: explore.name };
+  if (explore.mode === 'snapshot') {
+    const load = await ctx.deps.loader.load(
+      {
+        jobId,
+        sourceUris,
+        tableId: explore.name,
+        partition: window.partition,
+        schema: prepared.schema,
+        partitionField: partitionColumn(explore),
+        clusterBy: explore.clusterBy,
+        labels,
+      },
+      signal,
+    );
+    verifyWritten(jobId, staged.rows, load.outputRows);
+    return {};
+  }
+  const merged = await ctx.deps.loader.merge(
+    {
+      jobId,
+      sourceUris,
+      tableId: explore.name,
+      schema: prepared.schema,
+      partitionField: partitionColumn(explore),
+      range: { start: window.start, end: window.end },
+      primaryKey: explore.primaryKey,
+      clusterBy: explore.clusterBy,
+      labels,
+    },
+    signal,
+  );
+  verifyWritten(jobId, staged.rows, merged.inserted + merged.updated, merged.stagedRows);
+  return { inserted: merged.inserted, updated: merged.updated };
 }
 
 /** The columns every row of a window carries: where it came from, and its snapshot day. */

@@ -64,105 +64,29 @@ export async function planFanOut(request: RunRequest, deps: PlanDependencies): P
   const runAt = now();
   const runId = newRunId(runAt);
   const logger = deps.logger.child({ runId });
-  const planDay = runAt.toISOString().slice(0, 10);
-  const selected = exploresToRun(request, deps.config);
-  const backfill = request.backfill && {
-    from: request.backfill.from.toISOString().slice(0, 10),
-    to: request.backfill.to.toISOString().slice(0, 10),
+  const plan: InstancePlan = {
+    request,
+    selected: exploresToRun(request, deps.config),
+    planDay: runAt.toISOString().slice(0, 10),
+    runAt,
+    queue: deps.queue,
+    enqueueLimit: pLimit(8),
+    logger,
   };
-  const tasks: PlannedTask[] = [];
-  const queryBudgets: PlanSummary['queryBudgets'] = [];
-  const enqueueLimit = pLimit(8);
-  await Promise.all(
-    deps.instances.map(async ({ instance, state }) => {
-      const entries = selected.map((explore) => {
-        const payload: TaskPayload = {
-          v: TASK_PAYLOAD_VERSION,
-          instance: instance.name,
-          explore: explore.name,
-          planDay,
-          part: 1,
-          ...(backfill && { backfill }),
-        };
-        const task: PlannedTask = {
-          instance: instance.name,
-          explore: explore.name,
-          task: taskId(payload),
-          status: 'planned',
-        };
-        tasks.push(task);
-        return { explore, payload, task };
-      });
-      let allowance: QueryAllowance;
-      try {
-        allowance = allowanceOf(instance.monthlyQueryBudget, await state.readQueryUsage(), runAt);
-      } catch (error) {
-        for (const { task } of entries)
-          Object.assign(task, { status: 'failed', error: summarizeError(error) });
-        return;
-      }
-      queryBudgets.push({
-        instance: instance.name,
-        ...allowance,
-        allowanceToday: finite(allowance.allowanceToday),
-        leftToday: finite(allowance.leftToday),
-      });
-      let left = allowance.leftToday;
-      await Promise.all(
-        entries.map(async ({ explore, payload, task }) => {
-          const skip = skipReason(explore, request);
-          if (skip) return Object.assign(task, { status: 'skipped', note: skip });
-          if (payload.backfill) {
-            // A backfill resumes after what of it landed; a finished one needs no task.
-            let resume: string | undefined;
-            try {
-              resume = await backfillResume(state, explore, payload.backfill);
-            } catch (error) {
-              return Object.assign(task, { status: 'failed', error: summarizeError(error) });
-            }
-            if (resume === 'done')
-              return Object.assign(task, {
-                status: 'skipped',
-                note: 'this backfill is complete: every window of it landed',
-              });
-            if (resume) payload.backfill.resume = resume;
-            task.task = taskId(payload);
-          }
-          if (left < MIN_EXPLORE_QUERIES)
-            return Object.assign(task, {
-              status: 'deferred',
-              note: `the monthly Looker query budget leaves ${left} call(s) today (an explore takes at least ${MIN_EXPLORE_QUERIES})`,
-            });
-          left -= MIN_EXPLORE_QUERIES;
-          if (request.dryRun) return task;
-          return enqueueLimit(async () => {
-            try {
-              task.status = await deps.queue.enqueue(instance.queue!, payload);
-            } catch (error) {
-              task.status = 'failed';
-              task.error = summarizeError(error);
-              logger.error(
-                { err: error, task: task.task, instance: instance.name },
-                'enqueuing a task failed',
-              );
-            }
-          });
-        }),
-      );
-    }),
-  );
+  const planned = await Promise.all(deps.instances.map((instance) => planInstance(instance, plan)));
+  const tasks = planned.flatMap((p) => p.tasks);
   const failed = tasks.filter((t) => t.status === 'failed');
   const summary: PlanSummary = {
     runId,
     mode: 'fan-out',
-    request: backfill ? 'backfill' : 'scheduled',
-    planDay,
+    request: request.backfill ? 'backfill' : 'scheduled',
+    planDay: plan.planDay,
     dryRun: request.dryRun,
     status: failed.length ? 'failed' : 'succeeded',
     retryable: failed.every((t) => t.error?.transient ?? true),
     lookerQueries: 0,
     tasks,
-    queryBudgets,
+    queryBudgets: planned.flatMap((p) => (p.queryBudget ? [p.queryBudget] : [])),
     durationMs: Date.now() - started,
   };
   const counts = Object.fromEntries(
@@ -172,10 +96,116 @@ export async function planFanOut(request: RunRequest, deps: PlanDependencies): P
     ]),
   );
   (failed.length ? logger.error.bind(logger) : logger.info.bind(logger))(
-    { status: summary.status, tasks: counts, planDay, summary },
+    { status: summary.status, tasks: counts, planDay: plan.planDay, summary },
     `fan-out plan ${summary.status}: ${counts.enqueued} enqueued, ${counts.duplicate} already queued, ${counts.deferred} deferred`,
   );
   return summary;
+}
+
+/** What planning one instance needs of the call. */
+interface InstancePlan {
+  request: RunRequest;
+  selected: readonly ExploreDefinition[];
+  planDay: string;
+  runAt: Date;
+  queue: TaskQueue;
+  enqueueLimit: ReturnType<typeof pLimit>;
+  logger: Logger;
+}
+
+/**
+ * One instance's tasks, in run order: a backfill's resume point read first (a finished one is
+ * skipped), then the month's query allowance spent explore by explore (what it cannot cover is
+ * deferred), then each task enqueued.
+ */
+async function planInstance(
+  { instance, state }: PlanDependencies['instances'][number],
+  plan: InstancePlan,
+): Promise<{ tasks: PlannedTask[]; queryBudget?: PlanSummary['queryBudgets'][number] }> {
+  const { request } = plan;
+  const backfill = request.backfill && {
+    from: request.backfill.from.toISOString().slice(0, 10),
+    to: request.backfill.to.toISOString().slice(0, 10),
+  };
+  const entries = plan.selected.map((explore) => {
+    const payload: TaskPayload = {
+      v: TASK_PAYLOAD_VERSION,
+      instance: instance.name,
+      explore: explore.name,
+      planDay: plan.planDay,
+      part: 1,
+      ...(backfill && { backfill: { ...backfill } }),
+    };
+    const task: PlannedTask = {
+      instance: instance.name,
+      explore: explore.name,
+      task: taskId(payload),
+      status: 'planned',
+    };
+    return { explore, payload, task };
+  });
+  const tasks = entries.map((e) => e.task);
+  let allowance: QueryAllowance;
+  try {
+    allowance = allowanceOf(instance.monthlyQueryBudget, await state.readQueryUsage(), plan.runAt);
+    await Promise.all(
+      entries.map(async ({ explore, payload, task }) => {
+        const skip = skipReason(explore, request);
+        if (skip) return Object.assign(task, { status: 'skipped', note: skip });
+        if (!payload.backfill) return;
+        // A backfill resumes after what of it landed; a finished one needs no task.
+        const resume = await backfillResume(state, explore, payload.backfill);
+        if (resume === 'done')
+          return Object.assign(task, {
+            status: 'skipped',
+            note: 'this backfill is complete: every window of it landed',
+          });
+        if (resume) payload.backfill.resume = resume;
+        task.task = taskId(payload);
+      }),
+    );
+  } catch (error) {
+    for (const task of tasks) Object.assign(task, { status: 'failed', error: summarizeError(error) });
+    return { tasks };
+  }
+  let left = allowance.leftToday;
+  const enqueued: Promise<unknown>[] = [];
+  for (const { payload, task } of entries) {
+    if (task.status !== 'planned') continue;
+    if (left < MIN_EXPLORE_QUERIES) {
+      Object.assign(task, {
+        status: 'deferred',
+        note: `the monthly Looker query budget leaves ${left} call(s) today (an explore takes at least ${MIN_EXPLORE_QUERIES})`,
+      });
+      continue;
+    }
+    left -= MIN_EXPLORE_QUERIES;
+    if (request.dryRun) continue;
+    enqueued.push(
+      plan.enqueueLimit(async () => {
+        try {
+          task.status = await plan.queue.enqueue(instance.queue!, payload);
+        } catch (error) {
+          task.status = 'failed';
+          task.error = summarizeError(error);
+          plan.logger.error(
+            { err: error, task: task.task, instance: instance.name },
+            'enqueuing a task failed',
+          );
+        }
+      }),
+    );
+  }
+  await Promise.all(enqueued);
+  return {
+    tasks,
+    queryBudget: {
+      instance: instance.name,
+      ...allowance,
+      allowanceToday: finite(allowance.allowanceToday),
+      leftToday: finite(allowance.leftToday),
+    },
+  };
 }
 
 /** 200 when every task is queued (or need not be), 503 to have Scheduler retry, 500 otherwise. */
