@@ -95,7 +95,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'LOOKER_ROW_CAP',
     required: false,
     description:
-      "Row limit Looker caps a query at, when known (e.g. 5000 for an API user without download_without_limit): pages are asked for this many rows and continued after their last row. Default 0: unknown; every read is checked against Looker's own count, and a silent cap is learned from the first short page.",
+      "Row limit Looker caps a query at, when known (e.g. 5000 for an API user without download_without_limit): pages are asked for this many rows and continued after their last row. Default 0: unknown; a page that comes back short of Looker's count (or with no count to judge it) is read on with its own size as the page limit, until a shorter or empty page proves the read complete.",
   },
   {
     name: 'WINDOW_MAX_ROWS',
