@@ -152,9 +152,9 @@ export interface PageSummary {
   groupKeys: readonly string[];
   /** Keys of the rows sharing the last row's values up to the level after it (its subgroup). */
   subgroupKeys: readonly string[];
-  /** Distinct values at the paged level other than the last row's (string levels). */
+  /** Distinct values at the paged level other than the last row's (string levels; a range level's NULL only). */
   passedValues: readonly LevelValue[];
-  /** Distinct values at the next level inside the last group, other than the last row's (string levels). */
+  /** Distinct values at the next level inside the last group, other than the last row's (likewise). */
   passedSubValues: readonly LevelValue[];
   /** Keys of the request's skip set the page did not send: staged rows that rows added ahead pushed on. */
   unsent: readonly string[];
@@ -194,14 +194,14 @@ export class PageObserver {
       sameGroup && (depth + 1 >= values.length || same(this.last![depth + 1], values[depth + 1]));
     if (this.last !== undefined && !sameGroup) {
       this.oneGroup = false;
-      this.remember(this.passed, this.passedValues, this.last[depth]);
+      this.remember(this.passed, this.passedValues, this.last[depth], this.levels[depth]);
       this.groupKeys = [];
       this.subPassed = new Set();
       this.subPassedValues = [];
     }
     if (this.last !== undefined && !sameSub) {
       if (sameGroup && depth + 1 < values.length)
-        this.remember(this.subPassed, this.subPassedValues, this.last[depth + 1]);
+        this.remember(this.subPassed, this.subPassedValues, this.last[depth + 1], this.levels[depth + 1]);
       this.subgroupKeys = [];
     }
     this.groupKeys.push(key);
@@ -228,7 +228,13 @@ export class PageObserver {
     };
   }
 
-  private remember(seen: Set<string>, list: LevelValue[], value: LevelValue | undefined) {
+  /**
+   * Keeps a passed value where the pager can use it: every one of a string level (they are
+   * excluded next), only a NULL of a range level (NULLs are read apart). A page of a million
+   * rows in distinct seconds so holds no million values.
+   */
+  private remember(seen: Set<string>, list: LevelValue[], value: LevelValue | undefined, level?: OrderLevel) {
+    if (level?.kind !== 'string' && value !== null) return;
     const id = JSON.stringify(value ?? null);
     if (!seen.has(id)) {
       seen.add(id);
