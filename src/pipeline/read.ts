@@ -16,8 +16,9 @@ import type { PreparedExplore, ReadContext, StagedRead } from './types.js';
 /**
  * Reads `window` into staged objects named `{base}.pNNNNN.jsonl`, page by page as the pager
  * (`pager.ts`) directs: each page one query and one `pipeline()`, continued after its last row
- * while Looker may have cut it short, until a page proves the read complete. A window whose
- * read is not proven is never returned: the pager throws, or Looker's count stands unmet.
+ * while Looker may have cut it short, until a page proves the read complete (Looker's count met
+ * exactly, or a page shorter than a limit within its cap). A read that cannot be proven is never
+ * returned: the pager throws when it cannot continue after a row.
  */
 export async function readWindow(
   prepared: PreparedExplore,
