@@ -25,6 +25,8 @@ export const LOCATION = 'US';
 export const COLLECTION = 'looker_activity_export';
 export const CLIENT_ID_SECRET = 'looker-client-id';
 export const CLIENT_SECRET_SECRET = 'looker-client-secret';
+/** The region of Cloud Tasks queues made against the stack (it makes none itself), as the fan-out specs use. */
+export const TASKS_LOCATION = 'us-central1';
 
 // Each part's options as its starter declares them, whatever its module names the type.
 type OptionsOf<T extends (options: never) => unknown> = NonNullable<Parameters<T>[0]>;

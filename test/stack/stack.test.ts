@@ -1,13 +1,14 @@
 /**
  * The local stack as a whole: `startStack()` in process and `npm run stack` as a child, each
- * judged through Google's clients, and neither leaving a process or a port behind.
+ * judged through Google's clients (gcloud run with only what the CLI printed), and neither
+ * leaving a process or a port behind.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { connect, createServer } from 'node:net';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -16,10 +17,12 @@ import * as grpc from '@grpc/grpc-js';
 import { BigQuery } from '@google-cloud/bigquery';
 import { Firestore } from '@google-cloud/firestore';
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+import { CloudTasksClient } from '@google-cloud/tasks';
 import { Storage } from '@google-cloud/storage';
 import { PassThroughClient } from 'google-auth-library';
 import { freePort } from './firestore/index.js';
 import { startStack, type Stack } from './index.js';
+import { insecureGrpc } from './spec-helpers.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 
@@ -43,6 +46,16 @@ const CONTRACT_ENV = [
   'FIRESTORE_EMULATOR_HOST',
   'CLOUD_TASKS_API_ENDPOINT',
   'METADATA_SERVER_DETECTION',
+];
+
+/** What `npm run stack` prints besides the contract's variables: gcloud pointed at the fakes' REST faces. */
+const GCLOUD_ENV = [
+  'CLOUDSDK_CONFIG',
+  'CLOUDSDK_CORE_PROJECT',
+  'CLOUDSDK_AUTH_ACCESS_TOKEN_FILE',
+  'CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE',
+  'CLOUDSDK_API_ENDPOINT_OVERRIDES_SECRETMANAGER',
+  'CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDTASKS',
 ];
 
 /** The one child of a process (npm's shell). */
@@ -314,12 +327,12 @@ function startCli(command: string, args: string[]) {
 }
 
 describe('npm run stack', () => {
-  it('prints the contract’s variables and no secret, and Ctrl-C leaves no process or port', async () => {
+  it('prints the contract’s variables, gcloud’s and no secret, and Ctrl-C leaves no process or port', async () => {
     const cli = startCli('npm', ['run', '--silent', 'stack']);
     try {
       const { env, seconds } = await cli.ready();
       assert.ok(seconds < 15, `took ${seconds} s to start`);
-      assert.deepEqual(Object.keys(env).sort(), [...CONTRACT_ENV].sort());
+      assert.deepEqual(Object.keys(env).sort(), [...CONTRACT_ENV, ...GCLOUD_ENV].sort());
 
       // The values of the secrets are in the fake and nowhere in what was printed.
       const secrets = secretClient(env);
@@ -342,7 +355,10 @@ describe('npm run stack', () => {
         portOf(env.GCS_API_ENDPOINT!),
         portOf(env.BIGQUERY_API_ENDPOINT!),
         portOf(env.SECRET_MANAGER_API_ENDPOINT!),
+        portOf(env.CLOUDSDK_API_ENDPOINT_OVERRIDES_SECRETMANAGER!),
         firestorePort,
+        portOf(env.CLOUD_TASKS_API_ENDPOINT!),
+        portOf(env.CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDTASKS!),
       ];
       for (const port of ports) assert.equal(await listening(port), true, `nothing on ${port}`);
       const jvms = await jvmsOnPort(firestorePort);
@@ -416,6 +432,80 @@ describe('npm run stack', () => {
       assert.equal(await listening(portOf(env.LOOKER_BASE_URL!)), false);
     } finally {
       cli.kill();
+    }
+  });
+
+  it('prints gcloud lines that work as pasted: a Cloud Tasks queue made and listed over REST, buckets, secrets', async () => {
+    const cli = startCli('npm', ['run', '--silent', 'stack']);
+    const home = mkdtempSync(join(tmpdir(), 'stack-gcloud-home-'));
+    let folder: string | undefined;
+    try {
+      const { env } = await cli.ready();
+      folder = dirname(env.CLOUDSDK_CONFIG!);
+      // Only what was printed: the exports and the commented commands, run as a shell runs them.
+      const commands = [...cli.output().matchAll(/^# {2,}(gcloud .+)$/gm)].map((m) => m[1]!);
+      assert.deepEqual(
+        commands.map((command) => command.split(' ').slice(0, 4).join(' ')),
+        [
+          'gcloud tasks queues create',
+          'gcloud tasks queues list',
+          'gcloud storage ls',
+          'gcloud secrets list',
+        ],
+        cli.output(),
+      );
+      const tasksRest = env.CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDTASKS!;
+      assert.match(tasksRest, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+      assert.notEqual(portOf(tasksRest), portOf(env.CLOUD_TASKS_API_ENDPOINT!), 'REST is not the gRPC port');
+      const shell = (command: string) =>
+        run('/bin/sh', ['-c', command], {
+          // Isolation only: no variable of this process, a fresh HOME, no prompt, no update check.
+          env: {
+            PATH: process.env.PATH!,
+            HOME: home,
+            ...env,
+            CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
+            CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK: '1',
+          },
+          timeout: 30_000,
+        });
+
+      const [create, list, ...rest] = commands as [string, string, string, string];
+      const queue = /queues create (\S+)/.exec(create)![1]!;
+      const location = /--location=(\S+)/.exec(list)![1]!;
+      await shell(create);
+      const [queues, buckets, secrets] = await Promise.all([list, ...rest].map(shell));
+      const lines = queues!.stdout.trim().split('\n');
+      assert.match(lines[0]!, /^QUEUE_NAME\s+STATE\s+MAX_NUM_OF_TASKS\s+MAX_RATE \(\/sec\)\s+MAX_ATTEMPTS$/);
+      assert.deepEqual(
+        lines.slice(1).map((line) => line.split(/\s+/).slice(0, 2)),
+        [[queue, 'RUNNING']],
+      );
+      assert.equal(buckets!.stdout.trim(), `gs://${env.GCS_BUCKET}/`);
+      assert.match(secrets!.stdout, new RegExp(`^${env.LOOKER_CLIENT_ID_SECRET}\\s`, 'm'));
+      assert.match(secrets!.stdout, new RegExp(`^${env.LOOKER_CLIENT_SECRET_SECRET}\\s`, 'm'));
+
+      // The queue gcloud made over REST is the one the function's client sees over gRPC.
+      const tasks = new CloudTasksClient(insecureGrpc(env.CLOUD_TASKS_API_ENDPOINT!));
+      try {
+        const [viaGrpc] = await tasks.listQueues({
+          parent: `projects/${env.GOOGLE_CLOUD_PROJECT}/locations/${location}`,
+        });
+        assert.deepEqual(
+          viaGrpc.map((q) => q.name),
+          [`projects/${env.GOOGLE_CLOUD_PROJECT}/locations/${location}/queues/${queue}`],
+        );
+      } finally {
+        await tasks.close();
+      }
+
+      cli.interrupt();
+      await cli.exited;
+      assert.equal(existsSync(env.CLOUDSDK_CONFIG!), false, 'the gcloud config was left behind');
+    } finally {
+      cli.kill();
+      // A failure kills the CLI before it can remove its folder.
+      for (const dir of [home, folder]) if (dir) rmSync(dir, { recursive: true, force: true });
     }
   });
 
