@@ -4,8 +4,9 @@
  * Manager fake and in a `looker.ini` for the Looker fake, mode 0600 in a temporary folder, whose
  * path is printed), then `CLOUDSDK_` lines that point gcloud at the fakes' REST faces with a
  * throw-away configuration in that folder, and paste-ready gcloud commands (Cloud Tasks among
- * them), and on Ctrl-C or SIGTERM stops everything, the Firestore JVM included, and exits 0. It also stops when its parent goes away: `kill <npm's pid>` kills npm and its shell
- * but not this process, which would otherwise keep the stack running with nobody to stop it.
+ * them), and on Ctrl-C or SIGTERM stops everything, the Firestore JVM included, and exits 0.
+ * It also stops when its parent goes away: `kill <npm's pid>` kills npm and its shell but not
+ * this process, which would otherwise keep the stack running with nobody to stop it.
  * `eval "$(npm run -s stack)"` cannot work (it never returns); copy the lines instead.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
