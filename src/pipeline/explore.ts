@@ -31,6 +31,8 @@ export async function exportExplore(
   logger: Logger,
   budget: AbortSignal,
   deadline: AbortSignal,
+  /** The explore's progress when the caller read it under the lease that covers this run. */
+  known?: ExploreProgress,
 ): Promise<ExploreSummary> {
   // Explores of one instance share its client and run side by side: each has its own meter.
   const run: ExploreRun = {
@@ -40,6 +42,7 @@ export async function exportExplore(
     logger,
     budget,
     deadline,
+    known,
     usage: { queries: 0, bytesRead: 0 },
     result: emptyExplore(explore),
   };
@@ -57,6 +60,7 @@ interface ExploreRun {
   logger: Logger;
   budget: AbortSignal;
   deadline: AbortSignal;
+  known?: ExploreProgress;
   usage: LookerUsage;
   result: ExploreSummary;
 }
@@ -71,7 +75,7 @@ async function planAndLand(run: ExploreRun): Promise<void> {
     return;
   }
   const backfill = request.backfill && backfillRange(request.backfill);
-  const progress = await ctx.deps.state.readProgress(explore.name, backfill);
+  const progress = (!backfill && run.known) || (await ctx.deps.state.readProgress(explore.name, backfill));
   result.watermark = iso(progress.watermark);
   if (ctx.queriesLeft() < MIN_EXPLORE_QUERIES) {
     result.status = 'deferred';
@@ -274,7 +278,10 @@ function iso(date: Date | null): string | null {
 }
 
 /** What is left of a backfill: its days after the last window of it that landed. */
-function backfillRemaining(backfill: { from: Date; to: Date }, progress: ExploreProgress): ScheduledRange {
+export function backfillRemaining(
+  backfill: { from: Date; to: Date },
+  progress: ExploreProgress,
+): ScheduledRange {
   const from = startOfUtcDay(backfill.from);
   const resume = progress.watermark && progress.watermark > from ? progress.watermark : from;
   return { start: resume, end: addDays(startOfUtcDay(backfill.to), 1), kind: 'daily' };

@@ -71,7 +71,7 @@ function pageConstraint(page: PageRequest, window: { start: Date; end: Date }): 
       : undefined;
   if (!from) return undefined;
   if (level.kind === 'time') {
-    const second = new Date(`${String(from.value).replace(' ', 'T')}Z`);
+    const second = secondAt(from.value);
     const start = from.inclusive ? second : new Date(second.getTime() + SECOND_MS);
     return lookerTimeFilter({ start, end: window.end });
   }
@@ -83,7 +83,7 @@ function equals(level: OrderLevel, value: LevelValue): string {
   // The rows of a group whose next key is NULL (read after its other keys): Looker's NULL.
   if (value === null) return 'NULL';
   if (level.kind === 'time') {
-    const second = new Date(`${String(value).replace(' ', 'T')}Z`);
+    const second = secondAt(value);
     return lookerTimeFilter({ start: second, end: new Date(second.getTime() + SECOND_MS) });
   }
   if (level.kind === 'number') return String(value);
@@ -99,6 +99,11 @@ export function escapeString(value: string): string {
 }
 
 const SECOND_MS = 1000;
+
+/** The UTC second a time level's value (`YYYY-MM-DD HH:MM:SS`) names. */
+function secondAt(value: LevelValue): Date {
+  return new Date(`${String(value).replace(' ', 'T')}Z`);
+}
 
 /** Ask Looker for fresh, unformatted values. (System Activity may still serve its own cache.) */
 export const QUERY_PARAMS = {

@@ -54,7 +54,7 @@ export function exploreOutcome(explore: ExploreSummary): Outcome {
   if (explore.status === 'failed') {
     return failures(explore).some((error) => error.transient) ? 'transient' : 'terminal';
   }
-  if (explore.mode === 'snapshot' && explore.takeableToday) return 'snapshot-missed';
+  if (explore.takeableToday) return 'snapshot-missed';
   if (explore.status === 'partial' || explore.status === 'deferred' || explore.status === 'skipped')
     return 'partial';
   return 'succeeded';
@@ -69,7 +69,7 @@ export function instanceOutcomes(instance: InstanceSummary): Outcome[] {
 }
 
 /** Every error of an explore: its own (planning) and each failed window's. */
-export function failures(explore: ExploreSummary): ErrorSummary[] {
+function failures(explore: ExploreSummary): ErrorSummary[] {
   return [
     ...(explore.error ? [explore.error] : []),
     ...explore.windows.flatMap((w) => (w.status === 'failed' && w.error ? [w.error] : [])),

@@ -189,9 +189,8 @@ export class PageObserver {
     const values = this.levels.map((level) => levelValue(level, row[level.field]));
     const key = this.keyOf(row);
     const depth = this.request.depth;
-    const sameGroup = this.last !== undefined && same(this.last[depth], values[depth]);
-    const sameSub =
-      sameGroup && (depth + 1 >= values.length || same(this.last![depth + 1], values[depth + 1]));
+    const sameGroup = this.last !== undefined && this.last[depth] === values[depth];
+    const sameSub = sameGroup && (depth + 1 >= values.length || this.last![depth + 1] === values[depth + 1]);
     if (this.last !== undefined && !sameGroup) {
       this.oneGroup = false;
       this.remember(this.passed, this.passedValues, this.last[depth], this.levels[depth]);
@@ -419,10 +418,6 @@ export function levelValue(level: OrderLevel, raw: unknown): LevelValue {
     return number;
   }
   return String(raw);
-}
-
-function same(a: LevelValue | undefined, b: LevelValue | undefined): boolean {
-  return a === b;
 }
 
 /**

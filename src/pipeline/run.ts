@@ -10,6 +10,7 @@ import { graceMs } from './budget.js';
 import { allowanceOf, type QueryAllowance } from './query-budget.js';
 import { emptyExplore, exportExplore } from './explore.js';
 import { callStatus, exploreOutcome, instanceOutcomes } from './outcome.js';
+import type { ExploreProgress } from './windows.js';
 
 export { graceMs } from './budget.js';
 import type {
@@ -192,13 +193,20 @@ async function openInstance(request: RunRequest, ctx: RunContext, logger: Logger
   }
   ctx.queriesLeft = () => allowance.leftToday - looker.usage.queries;
   const explores: ExploreSummary[] = [];
+  /** Progress the phases read, handed to each explore so it is not read twice. */
+  const known = new Map<string, ExploreProgress>();
   return {
     async phases(selected) {
-      if (request.backfill) return { daily: [...selected], initial: [] };
+      // Only under the instance's lease does progress read now stay true until the explore runs
+      // (fan-out tasks run one explore each, under its own lease; a dry run orders nothing).
+      if (request.backfill || !leased) return { daily: [...selected], initial: [] };
       const loading = await Promise.all(
         selected.map((explore) =>
           state.readProgress(explore.name).then(
-            (progress) => !progress.initialLoadDone,
+            (progress) => {
+              known.set(explore.name, progress);
+              return !progress.initialLoadDone;
+            },
             // Unreadable now: the explore reads it again and reports the failure itself.
             () => false,
           ),
@@ -221,6 +229,7 @@ async function openInstance(request: RunRequest, ctx: RunContext, logger: Logger
               logger.child({ explore: explore.name }),
               budget,
               deadline,
+              known.get(explore.name),
             ).catch(
               // Only state calls can throw here; the lease must outlive every explore, so no
               // rejection may end the instance while others still run.

@@ -9,6 +9,8 @@ import { summarizeError, type ErrorSummary } from '../errors.js';
 import type { Config, LookerInstance } from '../config/index.js';
 import type { ExploreDefinition } from '../explores/index.js';
 import type { Logger } from '../log.js';
+import { backfillRange, backfillRemaining } from '../pipeline/explore.js';
+import { isoDay } from '../pipeline/windows.js';
 import { allowanceOf, MIN_EXPLORE_QUERIES, type QueryAllowance } from '../pipeline/query-budget.js';
 import { exploresToRun, newRunId } from '../pipeline/run.js';
 import type { StateStore } from '../state/store.js';
@@ -123,10 +125,7 @@ async function planInstance(
   plan: InstancePlan,
 ): Promise<{ tasks: PlannedTask[]; queryBudget?: PlanSummary['queryBudgets'][number] }> {
   const { request } = plan;
-  const backfill = request.backfill && {
-    from: request.backfill.from.toISOString().slice(0, 10),
-    to: request.backfill.to.toISOString().slice(0, 10),
-  };
+  const backfill = request.backfill && backfillRange(request.backfill);
   const entries = plan.selected.map((explore) => {
     const payload: TaskPayload = {
       v: TASK_PAYLOAD_VERSION,
@@ -152,15 +151,16 @@ async function planInstance(
       entries.map(async ({ explore, payload, task }) => {
         const skip = skipReason(explore, request);
         if (skip) return Object.assign(task, { status: 'skipped', note: skip });
-        if (!payload.backfill) return;
+        if (!payload.backfill || !request.backfill) return;
         // A backfill resumes after what of it landed; a finished one needs no task.
-        const resume = await backfillResume(state, explore, payload.backfill);
-        if (resume === 'done')
+        const progress = await state.readProgress(explore.name, backfill);
+        const left = backfillRemaining(request.backfill, progress);
+        if (left.start! >= left.end)
           return Object.assign(task, {
             status: 'skipped',
             note: 'this backfill is complete: every window of it landed',
           });
-        if (resume) payload.backfill.resume = resume;
+        if (progress.watermark) payload.backfill.resume = isoDay(left.start!);
         task.task = taskId(payload);
       }),
     );
@@ -218,18 +218,6 @@ function skipReason(explore: ExploreDefinition, request: RunRequest): string | u
   if (request.backfill && explore.mode === 'snapshot')
     return 'a snapshot explore holds current state only: past days cannot be backfilled';
   return undefined;
-}
-
-/** Where a backfill's recorded progress stands: the day to resume at, `done`, or undefined (not started). */
-async function backfillResume(
-  state: StateStore,
-  explore: ExploreDefinition,
-  backfill: { from: string; to: string },
-): Promise<string | 'done' | undefined> {
-  const progress = await state.readProgress(explore.name, { from: backfill.from, to: backfill.to });
-  if (!progress.watermark) return undefined;
-  const resume = progress.watermark.toISOString().slice(0, 10);
-  return resume > backfill.to ? 'done' : resume;
 }
 
 function finite(n: number): number | null {
