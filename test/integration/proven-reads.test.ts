@@ -382,14 +382,33 @@ function instanceOf(h: Harness, env: Record<string, string>): Call {
 // ------------------------------------------------------------------------------------------------
 // The matrix: every table x {no cap, silent cap, known cap} x {stable, added, removed}.
 
+/**
+ * A harness for the describe block it is called in: started before its specs (then handed to
+ * `onStart`), reset and set to NOW before each, stopped after them.
+ */
+function useHarness(options: Parameters<typeof startHarness>[0], onStart: (h: Harness) => void): void {
+  let h: Harness | undefined;
+  before(async () => {
+    h = await startHarness(options);
+    onStart(h);
+  });
+  after(async () => {
+    await h?.stop();
+  });
+  beforeEach(async () => {
+    await h!.reset();
+    h!.clock.set(NOW);
+  });
+}
+
 // Three harnesses, each with its own stack (no cap, a cap of 10, a cap of 40), run side by side;
 // the specs on each run one at a time.
 describe('proven reads', { concurrency: true }, () => {
   describe('every table, without a cap', { concurrency: 1 }, () => {
     let h: Harness;
     let call: Call;
-    before(async () => {
-      h = await startHarness({ now: NOW, stack: { looker: { datasets: SMALL }, bigquery: FAST_JOBS } });
+    useHarness({ now: NOW, stack: { looker: { datasets: SMALL }, bigquery: FAST_JOBS } }, (started) => {
+      h = started;
       call = instanceOf(h, { EXPORT_EXPLORES: ALL, LOOKER_ROW_CAP: '0', EXPLORE_CONCURRENCY: '8' });
       // The fake can add rows to every table whose view is its explore's base view, and no other;
       // only user_facts_role is empty.
@@ -407,13 +426,6 @@ describe('proven reads', { concurrency: true }, () => {
         TABLES.filter((t) => truthOf(h, t).length === 0).map((t) => t.name),
         EMPTY,
       );
-    });
-    after(async () => {
-      await h?.stop();
-    });
-    beforeEach(async () => {
-      await h.reset();
-      h.clock.set(NOW);
     });
 
     for (const [mutation, what] of MUTATIONS)
@@ -460,21 +472,18 @@ describe('proven reads', { concurrency: true }, () => {
     let h: Harness;
     let silent: Call;
     let known: Call;
-    before(async () => {
-      h = await startHarness({
-        now: NOW,
-        stack: { looker: { datasets: SMALL, rowCap: CAP }, bigquery: FAST_JOBS },
-      });
-      silent = instanceOf(h, { EXPORT_EXPLORES: ALL, LOOKER_ROW_CAP: '0', EXPLORE_CONCURRENCY: '8' });
-      known = instanceOf(h, { EXPORT_EXPLORES: ALL, LOOKER_ROW_CAP: String(CAP), EXPLORE_CONCURRENCY: '8' });
-    });
-    after(async () => {
-      await h?.stop();
-    });
-    beforeEach(async () => {
-      await h.reset();
-      h.clock.set(NOW);
-    });
+    useHarness(
+      { now: NOW, stack: { looker: { datasets: SMALL, rowCap: CAP }, bigquery: FAST_JOBS } },
+      (started) => {
+        h = started;
+        silent = instanceOf(h, { EXPORT_EXPLORES: ALL, LOOKER_ROW_CAP: '0', EXPLORE_CONCURRENCY: '8' });
+        known = instanceOf(h, {
+          EXPORT_EXPLORES: ALL,
+          LOOKER_ROW_CAP: String(CAP),
+          EXPLORE_CONCURRENCY: '8',
+        });
+      },
+    );
 
     for (const [mutation, what] of MUTATIONS)
       it(`silent cap, ${what}: every table holds what Looker held when it was read, each row once`, async () => {
@@ -531,25 +540,21 @@ describe('proven reads', { concurrency: true }, () => {
     let h: Harness;
     let silent: Call;
     let known: Call;
-    before(async () => {
-      h = await startHarness({
+    useHarness(
+      {
         now: NOW,
         // Default data, but the snapshots without a count a little smaller (still > 5 pages).
         stack: {
           looker: { rowCap: CAP40, datasets: { group_user: { rows: 300 }, field_usage: { rows: 300 } } },
           bigquery: FAST_JOBS,
         },
-      });
-      silent = instanceOf(h, { EXPORT_EXPLORES: ALL, LOOKER_ROW_CAP: '0' });
-      known = instanceOf(h, { EXPORT_EXPLORES: ALL, LOOKER_ROW_CAP: String(CAP40) });
-    });
-    after(async () => {
-      await h?.stop();
-    });
-    beforeEach(async () => {
-      await h.reset();
-      h.clock.set(NOW);
-    });
+      },
+      (started) => {
+        h = started;
+        silent = instanceOf(h, { EXPORT_EXPLORES: ALL, LOOKER_ROW_CAP: '0' });
+        known = instanceOf(h, { EXPORT_EXPLORES: ALL, LOOKER_ROW_CAP: String(CAP40) });
+      },
+    );
 
     const rowsOf = (t: ExploreDefinition) => tableRows(h.clients.bigquery, h.config.bigquery.dataset, t);
     const succeeded = (res: request.Response, name: string) => {
