@@ -73,6 +73,16 @@ export class IntegrityError extends ExportError {
   }
 }
 
+/**
+ * Looker does not offer what a table is read by (the explore, or a key, cursor, filter or count
+ * field it hides or no longer has): no retry helps and nothing is lost by waiting, so a run skips
+ * the table with this as its note and the preflight check reports it.
+ */
+export class UnreadableExploreError extends ExportError {
+  readonly transient = false;
+  readonly code = 'unreadable_explore';
+}
+
 /** True for errors worth retrying in-process or by Cloud Scheduler. */
 export function isTransient(error: unknown): boolean {
   return error instanceof ExportError ? error.transient : false;

@@ -4,6 +4,7 @@ import type { Logger } from './log.js';
 import { memoizeAsync } from './memo.js';
 import { CredentialCache } from './looker/credentials.js';
 import { LookerClient } from './looker/client.js';
+import { assertDiscoveredOffered } from './looker/offered.js';
 import { runDeadline, runExport } from './pipeline/run.js';
 import { BigQueryLoader } from './sinks/bigquery.js';
 import { GcsStaging } from './sinks/gcs.js';
@@ -78,7 +79,17 @@ export function createExporter(
       throw new ConfigError(['fan-out mode needs TASKS_QUEUE_PREFIX and the other TASKS_ variables']);
     return queue;
   };
-  const run = (request: RunRequest, runOptions: RunOptions, only?: string): Promise<RunSummary> => {
+  const lookerOf = (w: (typeof wired)[number], runLogger: Logger, deadline?: AbortSignal) =>
+    new LookerClient({
+      baseUrl: w.instance.baseUrl,
+      timeoutMs: config.looker.timeoutMs,
+      verifySsl: w.instance.verifySsl,
+      credentials: w.credentials,
+      logger: runLogger.child({ instance: w.instance.name }),
+      signal: deadline,
+      retry: options.lookerRetry,
+    });
+  const run = async (request: RunRequest, runOptions: RunOptions, only?: string): Promise<RunSummary> => {
     const runLogger = runOptions.logger ?? logger;
     // One deadline for everything the call does: the Looker clients' counts, metadata and pages
     // stop with it as the run does.
@@ -90,31 +101,46 @@ export function createExporter(
         loader: w.loader,
         state: w.state,
         maskingKey,
-        looker: new LookerClient({
-          baseUrl: w.instance.baseUrl,
-          timeoutMs: config.looker.timeoutMs,
-          verifySsl: w.instance.verifySsl,
-          credentials: w.credentials,
-          logger: runLogger.child({ instance: w.instance.name }),
-          signal: deadline,
-          retry: options.lookerRetry,
-        }),
+        looker: lookerOf(w, runLogger, deadline),
       }));
+    // A task (`only`) was checked when it was planned; a run skips an explore gone since, with a note.
+    if (only === undefined)
+      try {
+        await assertDiscoveredOffered(
+          request.explores,
+          instances.map((i) => ({ name: i.instance.name, looker: i.looker })),
+        );
+      } catch (error) {
+        await Promise.all(instances.map((i) => i.looker.logout()));
+        throw error;
+      }
     return runExport(request, { config, logger: runLogger, staging, instances, now: options.now }, deadline);
+  };
+  /** Fan-out plans without Looker; a request naming a discovered explore is checked first all the same. */
+  const checkOffered = async (request: RunRequest, runLogger: Logger) => {
+    if (!request.explores?.some((explore) => explore.discovered)) return;
+    const clients = wired.map((w) => ({ name: w.instance.name, looker: lookerOf(w, runLogger) }));
+    try {
+      await assertDiscoveredOffered(request.explores, clients);
+    } finally {
+      await Promise.all(clients.map((c) => c.looker.logout()));
+    }
   };
   const queueOf = (name: string) => config.instances.find((i) => i.name === name)?.queue;
   return {
     mode: config.tasks ? 'fan-out' : 'single-call',
     queueOf,
     run: (request, runOptions = {}) => run(request, runOptions),
-    plan: (request, runOptions = {}) =>
-      planFanOut(request, {
+    plan: async (request, runOptions = {}) => {
+      await checkOffered(request, runOptions.logger ?? logger);
+      return planFanOut(request, {
         config,
         logger: runOptions.logger ?? logger,
         queue: needQueue(),
         instances: wired,
         now: options.now,
-      }),
+      });
+    },
     runTask: (payload, runOptions = {}) =>
       runTask(payload, {
         run: (request, instance) => run(request, runOptions, instance),

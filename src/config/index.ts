@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { DISCOVER_PREFIX, resolveExploreNames } from '../explores/discovered.js';
 import { explores, type MaskAction } from '../explores/index.js';
 import { graceMs } from '../pipeline/budget.js';
 import { CONFIG_VARIABLES } from './variables.js';
@@ -167,8 +168,9 @@ const schema = z.object({
         .filter(Boolean),
     )
     .refine((names) => names.length > 0, 'must name at least one explore')
-    .refine((names) => names.every((name) => explores.has(name)), {
-      message: `must name known explores (${[...explores.keys()].join(', ')})`,
+    .refine((names) => resolveExploreNames(names).problems.length === 0, {
+      // The names are not echoed: configuration errors never repeat a value.
+      message: `must name known explores (${[...explores.keys()].join(', ')}), or ${DISCOVER_PREFIX}NAME for an explore no table exports`,
     })
     .optional(),
   EXPLORE_CONCURRENCY: positiveInt(8).default(2),

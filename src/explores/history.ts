@@ -109,5 +109,38 @@ export const history: ExploreDefinition = {
       type: 'STRING',
       description: 'Looker field history.title (not described in the model facts).',
     },
+    // Looker 25.18+ joins query_api_client_context in History (one row per query run at most);
+    // an older Looker lacks the view: the columns stay NULL and each run reports them removed.
+    {
+      name: 'api_client_name',
+      type: 'STRING',
+      field: 'query_api_client_context.name',
+      description:
+        'API client that ran the query (Looker 25.18+ "API Client Name": Connected Sheets, Looker Studio, Power BI, ...); NULL for other queries and before Looker recorded it.',
+    },
+    {
+      name: 'api_client_cs_spreadsheet_id',
+      type: 'STRING',
+      field: 'query_api_client_context.cs_spreadsheet_id',
+      description: 'Connected Sheets: the Google spreadsheet the query ran for.',
+    },
+    {
+      name: 'api_client_cs_trigger',
+      type: 'STRING',
+      field: 'query_api_client_context.cs_trigger',
+      description: 'Connected Sheets: what triggered the query (a manual or scheduled refresh).',
+    },
+    {
+      name: 'api_client_ls_dashboard_id',
+      type: 'STRING',
+      field: 'query_api_client_context.ls_dashboard_id',
+      description: 'Looker Studio: the report (dashboard) the query ran for.',
+    },
+    {
+      name: 'api_client_ls_datasource_id',
+      type: 'STRING',
+      field: 'query_api_client_context.ls_datasource_id',
+      description: 'Looker Studio: the data source the query ran through.',
+    },
   ],
 };

@@ -1,3 +1,5 @@
+import { apiUsage } from './api-usage.js';
+import { complianceUserPermissions } from './compliance-user-permissions.js';
 import { contentUsage } from './content-usage.js';
 import { dashboardElement } from './dashboard-element.js';
 import { dashboardPerformance } from './dashboard-performance.js';
@@ -72,6 +74,8 @@ export const explores: ReadonlyMap<string, ExploreDefinition> = new Map(
     roleGroup,
     dashboardElement,
     dashboardPerformance,
+    apiUsage,
+    complianceUserPermissions,
   ].map((explore) => [explore.name, explore]),
 );
 

@@ -11,6 +11,7 @@ export interface LookerDimension {
   label_short?: string | null;
   value_format?: string | null;
   value_format_name?: string | null;
+  primary_key?: boolean | null;
 }
 
 /** The columns one run reads, reconciled with what Looker offers today. */
@@ -29,10 +30,14 @@ export interface LookerFieldset {
   measures?: readonly LookerDimension[] | null;
 }
 
-const FIELD_PROPERTIES = 'name,type,view,hidden,description,label_short,value_format,value_format_name';
+const FIELD_PROPERTIES =
+  'name,type,view,hidden,description,label_short,value_format,value_format_name,primary_key';
 
-/** The `fields` selection that trims `lookml_model_explore` to what the reconciliation reads. */
-export const EXPLORE_METADATA_FIELDS = `fields(dimensions(${FIELD_PROPERTIES}),measures(${FIELD_PROPERTIES}))`;
+/**
+ * The `fields` selection that trims `lookml_model_explore` to what the reconciliation (and
+ * discovery, which needs the name the base view's fields carry: `view_name`) reads.
+ */
+export const EXPLORE_METADATA_FIELDS = `view_name,fields(dimensions(${FIELD_PROPERTIES}),measures(${FIELD_PROPERTIES}))`;
 
 /**
  * Looker's type of a dimension as a BigQuery column type, or undefined for dimensions the
@@ -86,7 +91,11 @@ export function reconcileSchema(explore: ExploreDefinition, fields: LookerFields
     measure: new Set((fields.measures ?? []).map((m) => m.name)),
   };
   const committedFields = new Set(explore.fields.map((c) => lookerField(explore, c)));
-  const views = new Set(explore.fields.map((c) => lookerField(explore, c).split('.')[0]));
+  // A discovered explore has no committed column yet: its view grows from nothing.
+  const views = new Set([
+    ...explore.fields.map((c) => lookerField(explore, c).split('.')[0]),
+    ...(explore.discovered ? [explore.view] : []),
+  ]);
   const columns: ColumnDefinition[] = [];
   const removed: string[] = [];
   for (const column of explore.fields) {

@@ -88,6 +88,13 @@ export interface ExploreDefinition {
    * out, so the audit trail is not filled with the audit's queries.
    */
   actorField?: string;
+  /**
+   * Set for an explore the registry does not know, exported because a request or EXPORT_EXPLORES
+   * named it (`discover:NAME`): its columns, key and count are read from Looker's metadata at run
+   * time (`discovered.ts`). `keyDeclared`: Looker marks a visible primary key; without one the
+   * row's own columns are its key, and may be NULL.
+   */
+  discovered?: { keyDeclared: boolean };
 }
 
 export interface BigQueryField {

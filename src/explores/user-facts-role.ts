@@ -9,15 +9,14 @@ export const userFactsRole: ExploreDefinition = {
   mode: 'snapshot',
   modeReason: 'Role grants are state: granted and revoked in place.',
   completeness:
-    'Read through the user explore (user_facts one_to_many, then user_facts_role many_to_many): grants of deleted users do not appear; keyed by the user_facts_role id, with a filter dropping the NULL row of a user without roles.',
-  filters: { 'user_facts_role.id': 'NOT NULL' },
+    'Read through the user explore, which joins user_facts_role (many_to_many) and role through it. The 2020 model declares that join `fields: []`: Looker joins through it but exposes none of its fields, so a grant is read as the pair of fields the explore does expose, `user.id` and `role.id`, one row per pair (a user holds a role once). Grants of deleted users, and of deleted roles, do not appear; the filter drops the NULL row of a user without roles.',
+  filters: { 'role.id': 'NOT NULL' },
   clusterBy: ['role_id'],
-  primaryKey: ['id'],
-  // The view declares no measure at all: reads are paged by key but cannot be checked against a count.
+  primaryKey: ['user_id', 'role_id'],
+  // The pair is counted by no measure (role.count counts roles, not grants): pages prove the read.
   countField: null,
   fields: [
-    { name: 'id', type: 'INTEGER', description: 'Grant row ID.' },
-    { name: 'user_id', type: 'INTEGER', description: 'User.' },
-    { name: 'role_id', type: 'INTEGER', description: 'Role the user holds.' },
+    { name: 'user_id', type: 'INTEGER', field: 'user.id', description: 'User.' },
+    { name: 'role_id', type: 'INTEGER', field: 'role.id', description: 'Role the user holds.' },
   ],
 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BadRequestError } from '../errors.js';
-import { explores, type ExploreDefinition } from '../explores/index.js';
+import { resolveExploreNames } from '../explores/discovered.js';
+import type { ExploreDefinition } from '../explores/index.js';
 import { MAX_BACKFILL_DAYS, startOfUtcDay } from '../pipeline/windows.js';
 import type { RunRequest } from '../pipeline/types.js';
 
@@ -60,11 +61,9 @@ export function parseHttpRequest(input: unknown, now = new Date()): HttpRequest 
 }
 
 function resolveExplores(names: readonly string[]): ExploreDefinition[] {
-  const problems = names
-    .filter((name) => !explores.has(name))
-    .map((name) => `explores: unknown explore "${name}" (known: ${[...explores.keys()].join(', ')})`);
-  if (problems.length) throw new BadRequestError(problems);
-  return names.map((name) => explores.get(name)!);
+  const { explores, problems } = resolveExploreNames(names);
+  if (problems.length) throw new BadRequestError(problems.map((problem) => `explores: ${problem}`));
+  return explores;
 }
 
 /**
@@ -85,12 +84,9 @@ export function parseRunRequest(input: unknown, now = new Date()): RunRequest {
   }
   const body = parsed.data;
   const problems: string[] = [];
-  const selected: ExploreDefinition[] = [];
-  for (const name of body.explores ?? []) {
-    const explore = explores.get(name);
-    if (explore) selected.push(explore);
-    else problems.push(`explores: unknown explore "${name}" (known: ${[...explores.keys()].join(', ')})`);
-  }
+  const resolved = resolveExploreNames(body.explores ?? []);
+  const selected = resolved.explores;
+  problems.push(...resolved.problems.map((problem) => `explores: ${problem}`));
   let backfill: RunRequest['backfill'];
   if ((body.from === undefined) !== (body.to === undefined)) {
     problems.push('from and to go together: give both for a backfill, or neither for the scheduled run');

@@ -133,6 +133,16 @@ export class LookerClient {
     );
   }
 
+  /** The explores a model offers (`lookml_model`), hidden ones included: names only. */
+  async modelExplores(model: string): Promise<{ name: string; hidden: boolean }[]> {
+    const found = await this.#withRetries('lookml_model', () =>
+      this.#sdk.ok(this.#sdk.lookml_model(model, 'explores(name,hidden)')),
+    );
+    return (found.explores ?? []).flatMap((e) =>
+      e.name ? [{ name: e.name, hidden: e.hidden === true }] : [],
+    );
+  }
+
   /** The id of the API user this session acts as. */
   async myUserId(): Promise<string> {
     const me = await this.#withRetries('me', () => this.#sdk.ok(this.#sdk.me('id')));

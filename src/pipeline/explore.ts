@@ -2,7 +2,7 @@
  * One explore of one instance in one run: plan (count, then pack), then for each window the
  * window path (read, write, verify) and, only after it verified, record.
  */
-import { summarizeError } from '../errors.js';
+import { summarizeError, UnreadableExploreError } from '../errors.js';
 import type { ExploreDefinition } from '../explores/index.js';
 import type { Logger } from '../log.js';
 import type { LookerUsage } from '../looker/client.js';
@@ -63,6 +63,7 @@ interface ExploreRun {
   known?: ExploreProgress;
   usage: LookerUsage;
   result: ExploreSummary;
+  prepared?: Promise<PreparedExplore>;
 }
 
 async function planAndLand(run: ExploreRun): Promise<void> {
@@ -85,8 +86,16 @@ async function planAndLand(run: ExploreRun): Promise<void> {
   }
   let plan: ExplorePlan;
   try {
-    plan = await planExplore(explore, request, progress, ctx, [run.usage]);
+    plan = await planExplore(explore, request, progress, ctx, [run.usage], () => prepared(run));
   } catch (error) {
+    if (error instanceof UnreadableExploreError) {
+      // Looker hides or lacks what the table is read by: a retry would fail the same way, and
+      // nothing is lost by skipping (the check reports it too).
+      logger.warn({ err: error }, error.message);
+      result.status = 'skipped';
+      result.note = error.message;
+      return;
+    }
     logger.error({ err: error }, `planning ${explore.name} failed; progress unchanged`);
     result.status = 'failed';
     result.error = summarizeError(error);
@@ -120,7 +129,6 @@ async function planAndLand(run: ExploreRun): Promise<void> {
  */
 async function landWindows(run: ExploreRun, plan: ExplorePlan, backfill?: BackfillRange): Promise<void> {
   const { explore, ctx, logger, result } = run;
-  let prepared: PreparedExplore | undefined;
   for (const window of plan.windows) {
     const base = windowBase(window);
     if (result.status === 'succeeded' && ctx.queriesLeft() <= 0) {
@@ -135,9 +143,9 @@ async function landWindows(run: ExploreRun, plan: ExplorePlan, backfill?: Backfi
     }
     const started = Date.now();
     try {
-      prepared ??= await prepareExplore(explore, ctx, logger);
-      result.schema = prepared.schemaReport;
-      const loaded = await exportWindow(prepared, window, ctx, logger, run.deadline, [run.usage]);
+      const ready = await prepared(run);
+      result.schema = ready.schemaReport;
+      const loaded = await exportWindow(ready, window, ctx, logger, run.deadline, [run.usage]);
       result.rows += loaded.rows ?? 0;
       // Record: only now, after the write verified. Settle windows end at or before the
       // watermark; the store never moves it back. A backfill records its own progress.
@@ -174,6 +182,15 @@ async function landWindows(run: ExploreRun, plan: ExplorePlan, backfill?: Backfi
   }
 }
 
+/**
+ * The explore prepared for reading (Looker's fields, masking, the exporter's own user), once per
+ * run and only when Looker is asked anything: before the first count, or the first window.
+ */
+function prepared(run: ExploreRun): Promise<PreparedExplore> {
+  run.prepared ??= prepareExplore(run.explore, run.ctx, run.logger);
+  return run.prepared;
+}
+
 /** A summary of an explore that has done nothing yet. */
 export function emptyExplore(explore: ExploreDefinition): ExploreSummary {
   return {
@@ -207,8 +224,11 @@ export async function planExplore(
   progress: ExploreProgress,
   ctx: RunContext,
   meters: readonly LookerUsage[] = [],
+  /** Called before Looker is first asked: the entry to count by (a discovered explore's is read then). */
+  prepare?: () => Promise<{ explore: ExploreDefinition }>,
 ): Promise<ExplorePlan> {
   const { looker } = ctx.deps;
+  const readable = async () => (prepare ? (await prepare()).explore : explore);
   if (explore.mode === 'snapshot') {
     if (request.backfill)
       return {
@@ -219,7 +239,7 @@ export async function planExplore(
     const windows = planSnapshot(progress, ctx.runAt);
     if (windows.length === 0)
       return { windows: [], completesInitialLoad: false, note: "today's snapshot is already loaded" };
-    const counted = await countAll(looker, explore, meters);
+    const counted = await countAll(looker, await readable(), meters);
     return {
       windows: windows.map((w) => ({ ...w, counted: counted ?? null })),
       completesInitialLoad: true,
@@ -239,7 +259,7 @@ export async function planExplore(
     };
   const counts = await countByDay(
     looker,
-    explore,
+    await readable(),
     { start: range.start ?? EARLIEST, end: range.end },
     meters,
   );

@@ -12,7 +12,7 @@ import { encodeJsonl, parseJsonArray, type ExtractStats, type RowFilter } from '
 import type { compileRowMapper, RunMetadata } from '../transform/row.js';
 import { countFields, orderLevels } from './fields.js';
 import { pageRequest, startPager, type LevelValue, type OrderLevel, type PageRequest } from './pager.js';
-import { lookerTimeFilter } from './windows.js';
+import { addDays, isoDay, lookerTimeFilter } from './windows.js';
 
 /** The `run_inline_query` body for one page of one window (`[start, end)` of an incremental explore). */
 export function windowQuery(
@@ -75,6 +75,8 @@ function pageConstraint(page: PageRequest, window: { start: Date; end: Date }): 
     const start = from.inclusive ? second : new Date(second.getTime() + SECOND_MS);
     return lookerTimeFilter({ start, end: window.end });
   }
+  // Looker's `after` a day includes that day.
+  if (level.kind === 'date') return `after ${from.inclusive ? from.value : nextDay(from.value)}`;
   return `${from.inclusive ? '>=' : '>'}${from.value}`;
 }
 
@@ -87,6 +89,8 @@ function equals(level: OrderLevel, value: LevelValue): string {
     return lookerTimeFilter({ start: second, end: new Date(second.getTime() + SECOND_MS) });
   }
   if (level.kind === 'number') return String(value);
+  // A lone day is that whole day.
+  if (level.kind === 'date') return String(value);
   return escapeString(String(value));
 }
 
@@ -99,6 +103,11 @@ export function escapeString(value: string): string {
 }
 
 const SECOND_MS = 1000;
+
+/** The day after a date level's value (`YYYY-MM-DD`). */
+function nextDay(value: LevelValue): string {
+  return isoDay(addDays(new Date(`${String(value)}T00:00:00Z`), 1));
+}
 
 /** The UTC second a time level's value (`YYYY-MM-DD HH:MM:SS`) names. */
 function secondAt(value: LevelValue): Date {

@@ -47,9 +47,17 @@ export function orderLevels(explore: ExploreDefinition): OrderLevel[] {
   const fields = countFields(explore);
   const keyLevels = explore.primaryKey.map((name, i): OrderLevel => {
     const type = explore.fields.find((c) => c.name === name)!.type;
-    const kind = type === 'INTEGER' || type === 'FLOAT' ? 'number' : type === 'DATETIME' ? 'time' : 'string';
-    // A key the model declares is never NULL; one the registry chose (`nullKeyFrom`) may be.
-    return { field: fields.keys[i]!, kind, nullable: explore.nullKeyFrom !== undefined };
+    const kind =
+      type === 'INTEGER' || type === 'FLOAT'
+        ? 'number'
+        : type === 'DATETIME'
+          ? 'time'
+          : type === 'DATE'
+            ? 'date'
+            : 'string';
+    // A key the model declares is never NULL; one the registry (`nullKeyFrom`) or discovery chose may be.
+    const nullable = explore.nullKeyFrom !== undefined || explore.discovered?.keyDeclared === false;
+    return { field: fields.keys[i]!, kind, nullable };
   });
   return fields.time ? [{ field: fields.time, kind: 'time' }, ...keyLevels] : keyLevels;
 }
@@ -63,4 +71,29 @@ export function completenessProof(explore: ExploreDefinition): string {
 
 function viewOf(field: string): string {
   return field.slice(0, field.indexOf('.'));
+}
+
+/**
+ * The fields a read cannot do without, by the kind Looker lists them under: the key and cursor
+ * it sorts and pages by, the fields its filters name, and the count it is proven by. A table
+ * whose explore lacks one of them cannot be read at all; other columns only stay NULL.
+ */
+export function requiredFields(explore: ExploreDefinition): { dimensions: string[]; measures: string[] } {
+  const { time, date, count, keys } = countFields(explore);
+  const dimensions = [...(time ? [time, date!] : []), ...keys, ...Object.keys(explore.filters ?? {})];
+  return { dimensions: [...new Set(dimensions)], measures: count ? [count] : [] };
+}
+
+/** The fields a read of the explore needs that Looker's metadata (`lookml_model_explore`) does not list. */
+export function unreadableFields(
+  explore: ExploreDefinition,
+  fields: { dimensions?: readonly { name: string }[] | null; measures?: readonly { name: string }[] | null },
+): string[] {
+  const required = requiredFields(explore);
+  const dimensions = new Set((fields.dimensions ?? []).map((f) => f.name));
+  const measures = new Set((fields.measures ?? []).map((f) => f.name));
+  return [
+    ...required.dimensions.filter((name) => !dimensions.has(name)),
+    ...required.measures.filter((name) => !measures.has(name)),
+  ];
 }

@@ -29,8 +29,11 @@ import { IntegrityError } from '../errors.js';
 export interface OrderLevel {
   /** The Looker field (`view.field`). */
   field: string;
-  /** `time`: a cursor time, by the second; `number`: range filters; `string`: equality and exclusion only. */
-  kind: 'time' | 'number' | 'string';
+  /**
+   * `time`: a cursor time, by the second; `date`: a day (`YYYY-MM-DD`); `number`: range filters;
+   * `string`: equality and exclusion only.
+   */
+  kind: 'time' | 'date' | 'number' | 'string';
   /**
    * False when Looker never sends NULL here (a primary key the model declares): a group paged by
    * range at this level then needs no extra page for NULLs, which no range returns.
@@ -38,7 +41,7 @@ export interface OrderLevel {
   nullable?: boolean;
 }
 
-/** A level's value in a row: a second (`YYYY-MM-DD HH:MM:SS`), a number, a string; null when Looker has none. */
+/** A level's value in a row: a second (`YYYY-MM-DD HH:MM:SS`), a day, a number, a string; null when Looker has none. */
 export type LevelValue = string | number | null;
 
 /** Strings excluded at one level before the read gives up (a filter Looker is sent grows with it). */
@@ -408,6 +411,11 @@ export function levelValue(level: OrderLevel, raw: unknown): LevelValue {
     const match = typeof raw === 'string' ? /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})/.exec(raw) : null;
     if (!match) throw new IntegrityError(`Looker sent ${level.field} = ${JSON.stringify(raw)}, not a time`);
     return `${match[1]} ${match[2]}`;
+  }
+  if (level.kind === 'date') {
+    const match = typeof raw === 'string' ? /^\d{4}-\d{2}-\d{2}/.exec(raw) : null;
+    if (!match) throw new IntegrityError(`Looker sent ${level.field} = ${JSON.stringify(raw)}, not a date`);
+    return match[0];
   }
   if (level.kind === 'number') {
     // Number('') and Number(true) are 0 and 1: only a number, or a string that spells one.

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Config } from '../config/index.js';
 import { ConflictError, summarizeError } from '../errors.js';
-import { explores as exploreRegistry, type ExploreDefinition } from '../explores/index.js';
+import { resolveExploreName } from '../explores/discovered.js';
+import type { ExploreDefinition } from '../explores/index.js';
 import type { Logger } from '../log.js';
 import { memoizeAsync } from '../memo.js';
 import { anySignal, timeoutSignal } from '../signals.js';
@@ -356,7 +357,8 @@ export function exploresToRun(request: RunRequest, config: Config): ExploreDefin
 }
 
 function registryEntry(name: string): ExploreDefinition {
-  const explore = exploreRegistry.get(name);
-  if (!explore) throw new Error(`explore ${name} is not registered`);
-  return explore;
+  const resolved = resolveExploreName(name);
+  // The configuration was validated with the same resolver: a problem here is a bug.
+  if ('problem' in resolved) throw new Error(resolved.problem);
+  return resolved.explore;
 }

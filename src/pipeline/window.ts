@@ -1,4 +1,4 @@
-import { IntegrityError } from '../errors.js';
+import { DependencyError, IntegrityError, UnreadableExploreError } from '../errors.js';
 import {
   bigQuerySchema,
   lookerField,
@@ -8,6 +8,8 @@ import {
   type ColumnType,
   type ExploreDefinition,
 } from '../explores/index.js';
+import type { ILookmlModelExplore } from '@looker/sdk';
+import { discoveredExplore } from '../explores/discovered.js';
 import { EXPLORE_METADATA_FIELDS, reconcileSchema, type LookerFieldset } from '../explores/live-schema.js';
 import type { Logger } from '../log.js';
 import type { LookerUsage } from '../looker/client.js';
@@ -15,6 +17,7 @@ import type { RowFilter } from '../transform/jsonl.js';
 import { exploreMasking, NO_MASKING } from '../transform/mask.js';
 import { compileRowMapper, type RunMetadata, type SnapshotMetadata } from '../transform/row.js';
 import type { PlannedWindow } from './plan.js';
+import { unreadableFields } from './fields.js';
 import { readWindow } from './read.js';
 import { isoDay } from './windows.js';
 import type { PreparedExplore, ReadContext, RunContext, StagedRead, WindowResult } from './types.js';
@@ -25,17 +28,37 @@ import type { PreparedExplore, ReadContext, RunContext, StagedRead, WindowResult
  * own user so its rows can be left out.
  */
 export async function prepareExplore(
-  explore: ExploreDefinition,
+  entry: ExploreDefinition,
   ctx: ReadContext,
   logger: Logger,
 ): Promise<PreparedExplore> {
   const { looker } = ctx.deps;
+  let metadata;
+  try {
+    metadata = await looker.explore(SYSTEM_ACTIVITY_MODEL, entry.explore, EXPLORE_METADATA_FIELDS);
+  } catch (error) {
+    if (error instanceof DependencyError && error.status === 404)
+      throw new UnreadableExploreError(
+        `Looker offers no explore ${entry.explore} in ${SYSTEM_ACTIVITY_MODEL}: ${entry.name} is skipped`,
+        { cause: error },
+      );
+    // A discovered explore has no committed schema to fall back on.
+    if (entry.discovered) throw error;
+    logger.warn({ err: error }, 'could not read the explore from Looker; using the committed schema');
+  }
+  const explore = entry.discovered && metadata ? discover(entry, metadata) : entry;
   let columns: ColumnDefinition[] = [...explore.fields];
   let added: ColumnDefinition[] = [];
   let schemaReport: PreparedExplore['schemaReport'] = { source: 'committed', added: [], removed: [] };
-  try {
-    const metadata = await looker.explore(SYSTEM_ACTIVITY_MODEL, explore.explore, EXPLORE_METADATA_FIELDS);
-    const live = reconcileSchema(explore, (metadata.fields ?? {}) as LookerFieldset);
+  if (metadata) {
+    const fieldset = (metadata.fields ?? {}) as LookerFieldset;
+    const hidden = unreadableFields(explore, fieldset);
+    if (hidden.length)
+      throw new UnreadableExploreError(
+        `the ${explore.explore} explore does not expose ${hidden.join(', ')}, which ${explore.name} is ` +
+          `sorted, filtered or counted by (a join declared fields: [] hides its view): ${explore.name} is skipped`,
+      );
+    const live = reconcileSchema(explore, fieldset);
     columns = live.columns;
     added = live.added;
     schemaReport = { source: 'looker', added: live.added.map((c) => c.name), removed: live.removed };
@@ -46,8 +69,6 @@ export async function prepareExplore(
       );
     if (live.removed.length)
       logger.warn({ removed: live.removed }, 'Looker no longer has these fields; their columns stay NULL');
-  } catch (error) {
-    logger.warn({ err: error }, 'could not read the explore from Looker; using the committed schema');
   }
   if (added.length && ctx.deps.loader?.tableSchema) {
     // A column an earlier run added keeps the type the table has: Looker may now describe the
@@ -107,6 +128,15 @@ export async function prepareExplore(
     filter,
     schemaReport,
   };
+}
+
+/** A discovered explore's entry from its metadata; one Looker shows nothing of cannot be read. */
+function discover(placeholder: ExploreDefinition, metadata: ILookmlModelExplore): ExploreDefinition {
+  try {
+    return discoveredExplore(placeholder, metadata as Parameters<typeof discoveredExplore>[1]);
+  } catch (error) {
+    throw new UnreadableExploreError(`${(error as Error).message}: ${placeholder.name} is skipped`);
+  }
 }
 
 /**
@@ -221,6 +251,7 @@ async function writeWindow(
         partitionField: partitionColumn(explore),
         clusterBy: explore.clusterBy,
         labels,
+        description: explore.description,
       },
       signal,
     );

@@ -1,7 +1,7 @@
 import type { GoogleClients } from '../clients.js';
 import type { Config } from '../config/index.js';
 import { ConfigError } from '../errors.js';
-import { explores as registry } from '../explores/index.js';
+import { resolveExploreNames } from '../explores/discovered.js';
 import type { ExploreDefinition } from '../explores/types.js';
 import type { Logger } from '../log.js';
 import { checkBucket, checkDataset, checkFirestore } from './google.js';
@@ -55,7 +55,7 @@ export function createPreflight(
         throw new ConfigError([
           `unknown Looker instance(s): ${unknown.join(', ')} (configured: ${config.instances.map((i) => i.name).join(', ')})`,
         ]);
-      const explores = request.explores ?? config.explores.map((name) => registry.get(name)!);
+      const explores = request.explores ?? resolveExploreNames(config.explores).explores;
       const lookerContext = {
         config,
         secrets: clients.secrets,

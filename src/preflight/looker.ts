@@ -2,7 +2,9 @@ import type { IRole } from '@looker/sdk';
 import type { Config, LookerInstance } from '../config/index.js';
 import { DependencyError, isTransient } from '../errors.js';
 import { SYSTEM_ACTIVITY_MODEL } from '../explores/index.js';
-import { EXPLORE_METADATA_FIELDS } from '../explores/live-schema.js';
+import { DISCOVER_PREFIX, discoveredExplore } from '../explores/discovered.js';
+import { EXPLORE_METADATA_FIELDS, type LookerFieldset } from '../explores/live-schema.js';
+import { unreadableFields } from '../pipeline/fields.js';
 import type { ExploreDefinition } from '../explores/types.js';
 import type { Logger } from '../log.js';
 import { CredentialCache } from '../looker/credentials.js';
@@ -61,7 +63,14 @@ export async function checkLookerInstance(
     const later = await Promise.all([
       checkSystemActivity(looker),
       checkRowLimit(looker, userId, ctx.config.looker.rowCap),
-      ...exploresToCheck(ctx.explores).map((explore) => checkExploreMetadata(looker, explore)),
+      checkExploreCatalog(looker, ctx.explores),
+      ...exploresToCheck(ctx.explores).map((explore) =>
+        checkExploreMetadata(
+          looker,
+          explore,
+          ctx.explores.filter((table) => table.explore === explore),
+        ),
+      ),
     ]);
     return [...secretResults, login, ...later.map(on)];
   } finally {
@@ -160,15 +169,60 @@ export function exploresToCheck(tables: readonly ExploreDefinition[]): string[] 
   return [...new Set(tables.map((table) => table.explore))];
 }
 
-async function checkExploreMetadata(looker: LookerClient, explore: string): Promise<CheckResult> {
+/**
+ * Which explores Looker offers in System Activity and which of them the selected tables export:
+ * `npm run check` lists them, so an explore added since the registry was written is seen (and can
+ * be exported as `discover:NAME`), and an exported one Looker no longer has is named.
+ */
+async function checkExploreCatalog(
+  looker: LookerClient,
+  tables: readonly ExploreDefinition[],
+): Promise<CheckResult> {
+  let offered: string[];
   try {
-    const metadata = await looker.explore(SYSTEM_ACTIVITY_MODEL, explore, EXPLORE_METADATA_FIELDS);
-    const dimensions = metadata.fields?.dimensions?.length ?? 0;
-    return ok(
-      'looker.explore_metadata',
-      `${SYSTEM_ACTIVITY_MODEL}/${explore}: ${dimensions} dimensions readable`,
-      { explore },
-    );
+    offered = (await looker.modelExplores(SYSTEM_ACTIVITY_MODEL)).map((e) => e.name).sort();
+  } catch (error) {
+    return {
+      check: 'looker.explores',
+      status: 'warning',
+      detail: `cannot list the explores of ${SYSTEM_ACTIVITY_MODEL}: ${messageOf(error)}`,
+      fix: 'Looker did not answer lookml_model; a transient failure passes on retry.',
+    };
+  }
+  const exported = new Set(tables.map((table) => table.explore));
+  const notExported = offered.filter((name) => !exported.has(name));
+  const lacking = [...exported].filter((name) => !offered.includes(name)).sort();
+  const detail =
+    `${SYSTEM_ACTIVITY_MODEL} offers ${offered.length} explores: ${offered.join(', ')}. ` +
+    `Exported: ${offered.filter((name) => exported.has(name)).join(', ') || 'none'}. ` +
+    `Not exported: ${notExported.join(', ') || 'none'}` +
+    (notExported.length ? ` (export one as ${DISCOVER_PREFIX}NAME in EXPORT_EXPLORES or a request)` : '') +
+    '.' +
+    (lacking.length ? ` Looker lacks: ${lacking.join(', ')} (runs skip their tables).` : '');
+  const extra = { offered, exported: [...exported].sort(), notExported, lacking };
+  if (lacking.length === 0) return { ...ok('looker.explores', detail), ...extra };
+  return {
+    check: 'looker.explores',
+    status: 'warning',
+    detail,
+    fix: `Leave ${lacking.join(', ')} out of EXPORT_EXPLORES, or check the API user's model set includes every ${SYSTEM_ACTIVITY_MODEL} explore.`,
+    ...extra,
+  };
+}
+
+/**
+ * One explore's metadata is readable, and each selected table of it can be read: Looker offers
+ * the fields it is sorted, filtered and counted by (a join declared `fields: []` hides a view's
+ * fields). A table that cannot be read is a warning: runs skip it with a note, the rest work.
+ */
+async function checkExploreMetadata(
+  looker: LookerClient,
+  explore: string,
+  tables: readonly ExploreDefinition[],
+): Promise<CheckResult> {
+  let metadata;
+  try {
+    metadata = await looker.explore(SYSTEM_ACTIVITY_MODEL, explore, EXPLORE_METADATA_FIELDS);
   } catch (error) {
     return {
       check: 'looker.explore_metadata',
@@ -181,6 +235,37 @@ async function checkExploreMetadata(looker: LookerClient, explore: string): Prom
       retryable: isTransient(error),
     };
   }
+  const fields = (metadata.fields ?? {}) as LookerFieldset;
+  const dimensions = fields.dimensions?.length ?? 0;
+  const problems: string[] = [];
+  const notes: string[] = [];
+  for (const table of tables) {
+    try {
+      const readable = table.discovered ? discoveredExplore(table, metadata as never) : table;
+      const missing = unreadableFields(readable, fields);
+      if (missing.length)
+        problems.push(`${table.name} cannot be read: the explore does not expose ${missing.join(', ')}`);
+      else if (table.discovered)
+        notes.push(
+          `${table.name} (discovered): ${readable.fields.length} columns, key ${readable.primaryKey.join(', ')}`,
+        );
+    } catch (error) {
+      problems.push(`${table.name} cannot be read: ${messageOf(error)}`);
+    }
+  }
+  const detail = [
+    `${SYSTEM_ACTIVITY_MODEL}/${explore}: ${dimensions} dimensions readable`,
+    ...notes,
+    ...problems,
+  ].join('; ');
+  if (problems.length === 0) return ok('looker.explore_metadata', detail, { explore });
+  return {
+    check: 'looker.explore_metadata',
+    explore,
+    status: 'warning',
+    detail: `${detail} (runs skip it with a note)`,
+    fix: `Leave the table out of EXPORT_EXPLORES, or make the explore expose those fields (a join declared fields: [] hides its view's fields).`,
+  };
 }
 
 /** Error messages of the exporter's own errors name secrets and hosts, never values. */

@@ -20,6 +20,8 @@ export interface LoadRequest {
   partitionField: string;
   clusterBy?: readonly string[];
   labels?: Record<string, string>;
+  /** The table's description, should this load create it. */
+  description?: string;
 }
 
 export interface LoadResult {
@@ -104,6 +106,10 @@ export class BigQueryLoader {
             schema: { fields: schema.map((field) => ({ ...field })) },
             timePartitioning: { type: 'DAY', field: request.partitionField },
             clustering: request.clusterBy?.length ? { fields: [...request.clusterBy] } : undefined,
+            // Used only when the load creates the table (a discovered explore's first day).
+            destinationTableProperties: request.description
+              ? { description: request.description }
+              : undefined,
             createDisposition: 'CREATE_IF_NEEDED',
             writeDisposition: 'WRITE_TRUNCATE',
             // A field Looker added since the table was made is added, not a failure.

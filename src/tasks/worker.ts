@@ -6,7 +6,7 @@
  * recorded watermark, whatever this task managed.
  */
 import { BadRequestError } from '../errors.js';
-import { explores as registry } from '../explores/index.js';
+import { resolveExploreName } from '../explores/discovered.js';
 import type { Logger } from '../log.js';
 import { instanceOutcomes } from '../pipeline/outcome.js';
 import { continuationOf, MAX_PARTS, taskId, type TaskPayload } from './payload.js';
@@ -37,10 +37,11 @@ export interface WorkerDependencies {
 export async function runTask(payload: TaskPayload, deps: WorkerDependencies): Promise<TaskResult> {
   const id = taskId(payload);
   const queue = deps.queueOf(payload.instance);
-  const explore = registry.get(payload.explore);
+  const resolved = resolveExploreName(payload.explore);
+  const explore = 'explore' in resolved ? resolved.explore : undefined;
   const problems = [
     ...(queue ? [] : [`task.instance: "${payload.instance}" is not an instance this deployment exports`]),
-    ...(explore ? [] : [`task.explore: unknown explore "${payload.explore}"`]),
+    ...('problem' in resolved ? [`task.explore: ${resolved.problem}`] : []),
   ];
   if (problems.length) throw new BadRequestError(problems);
   const backfill = payload.backfill && {

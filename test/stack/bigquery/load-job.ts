@@ -49,6 +49,8 @@ export interface LoadConfig {
   maxBadRecords?: number | string;
   ignoreUnknownValues?: boolean;
   schemaUpdateOptions?: string[];
+  /** Used only when the job creates the table. */
+  destinationTableProperties?: { description?: string; friendlyName?: string };
   autodetect?: boolean;
   compression?: string;
 }
@@ -338,6 +340,7 @@ async function load(config: LoadConfig, context: LoadContext): Promise<LoadOutco
           schema: { fields: final.schema },
           timePartitioning: final.partitioning,
           clustering: final.clustering,
+          description: config.destinationTableProperties?.description,
         });
       } catch (error) {
         return fail(error as ApiError);
