@@ -4,13 +4,7 @@ import { explores, type MaskAction } from '../explores/index.js';
 import { graceMs } from '../pipeline/budget.js';
 import { CONFIG_VARIABLES, VARIABLES, variablesWhere, type VariableName } from './variables.js';
 
-export {
-  CONFIG_VARIABLES,
-  VARIABLES,
-  variablesWhere,
-  type ConfigVariable,
-  type VariableName,
-} from './variables.js';
+export { CONFIG_VARIABLES, variablesWhere, type ConfigVariable, type VariableName } from './variables.js';
 
 /** One Looker instance to export, with where its rows go. */
 export interface LookerInstance {

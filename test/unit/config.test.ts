@@ -120,13 +120,6 @@ describe('CONFIG_VARIABLES', () => {
     assert.ok(named >= CONFIG_VARIABLES.length - 2, `${named} of ${CONFIG_VARIABLES.length}`);
   });
 
-  it('applies each default the table declares', () => {
-    const config = parseConfig(valid);
-    assert.equal(config.exploreConcurrency, 2);
-    assert.equal(config.looker.excludeOwnActivity, true);
-    assert.equal(config.tasks, undefined);
-  });
-
   it('reads the run budget', () => {
     assert.equal(parseConfig({ ...valid, RUN_BUDGET_SECONDS: '60' }).runBudgetMs, 60_000);
   });
