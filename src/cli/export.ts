@@ -8,9 +8,8 @@
  * Credentials: LOOKERSDK_BASE_URL, LOOKERSDK_CLIENT_ID, LOOKERSDK_CLIENT_SECRET, or a looker.ini
  * (`--ini`, section `--section`, default Looker) as the Looker SDK reads it. It reads exactly as
  * the function does (count first, pages verified against the count, live schema, masking, the
- * exporter's own activity left out), configured by the same variables: LOOKER_ROW_CAP,
- * WINDOW_MAX_ROWS, EXCLUDE_OWN_ACTIVITY, MASK_PERSONAL_DATA, MASKING_RULES (MASKING_KEY holds
- * the HMAC key itself when a rule hashes).
+ * exporter's own activity left out), configured by the same variables: those marked `localRun`
+ * in src/config/variables.ts (MASKING_KEY holds the HMAC key itself when a rule hashes).
  */
 import { existsSync } from 'node:fs';
 import { readIniConfig } from '@looker/sdk-node';
@@ -68,9 +67,10 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
       ['client_id', clientId],
       ['client_secret', clientSecret],
     ]);
+    const config = parseConfig(localConfigEnv(env, baseUrl, args.instance));
     const looker = new LookerClient({
       baseUrl: baseUrl.replace(/\/+$/, ''),
-      timeoutMs: 600_000,
+      timeoutMs: config.looker.timeoutMs,
       verifySsl:
         (env.LOOKERSDK_VERIFY_SSL ?? settings.verify_ssl ?? 'true').toString().toLowerCase() !== 'false',
       credentials: new CredentialCache(
@@ -80,7 +80,6 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
       ),
       logger,
     });
-    const config = parseConfig(localConfigEnv(env, baseUrl, args.instance));
     const instance = config.instances[0]!;
     const ctx: ReadContext & Pick<RunContext, 'runAt'> = {
       config,

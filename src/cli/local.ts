@@ -1,19 +1,11 @@
 /** What the local CLI needs to run the function's read path without Google Cloud. */
 import { createWriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
-import { CONFIG_VARIABLES } from '../config/variables.js';
+import { variablesWhere } from '../config/variables.js';
 import type { Staging } from '../pipeline/types.js';
 
 /** Variables of the read path a user may set for a local run; the rest are the function's. */
-const READ_VARIABLES = [
-  'LOOKER_ROW_CAP',
-  'WINDOW_MAX_ROWS',
-  'EXCLUDE_OWN_ACTIVITY',
-  'MASK_PERSONAL_DATA',
-  'MASKING_RULES',
-  'LOOKER_TIMEOUT_SECONDS',
-  'RUN_BUDGET_SECONDS',
-] as const;
+export const READ_VARIABLES = variablesWhere((v) => v.localRun === true);
 
 /**
  * The environment the config parser validates for a local run: the user's read-path variables,
@@ -25,10 +17,7 @@ export function localConfigEnv(
   baseUrl: string,
   instanceName: string | undefined,
 ): Record<string, string | undefined> {
-  const known = new Set(CONFIG_VARIABLES.map((v) => v.name));
-  const read = Object.fromEntries(
-    READ_VARIABLES.filter((name) => known.has(name)).map((name) => [name, env[name]]),
-  );
+  const read = Object.fromEntries(READ_VARIABLES.map((name) => [name, env[name]]));
   return {
     ...read,
     GOOGLE_CLOUD_PROJECT: 'local-export',

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { DISCOVER_PREFIX, resolveExploreNames } from '../explores/discovered.js';
 import { explores, type MaskAction } from '../explores/index.js';
 import { graceMs } from '../pipeline/budget.js';
-import { CONFIG_VARIABLES } from './variables.js';
+import { CONFIG_VARIABLES, VARIABLES, variablesWhere, type VariableName } from './variables.js';
 
-export { CONFIG_VARIABLES, type ConfigVariable } from './variables.js';
+export { CONFIG_VARIABLES, variablesWhere, type ConfigVariable, type VariableName } from './variables.js';
 
 /** One Looker instance to export, with where its rows go. */
 export interface LookerInstance {
@@ -73,179 +72,12 @@ export interface Config {
   tasks?: TasksConfig;
 }
 
-const nonEmpty = z.string().trim().min(1, 'must not be empty');
-const bool = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
-  .transform((v) => ['true', '1', 'yes'].includes(v));
-const positiveInt = (max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .refine((n) => n > 0 && n <= max, `must be between 1 and ${max}`);
-const httpUrl = z
-  .string()
-  .trim()
-  .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL')
-  .transform((v) => v.replace(/\/+$/, ''));
-/** BigQuery, GCS and Firestore name rules, checked here so a typo fails at start, not mid-run. */
-const datasetId = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9_]{1,1024}$/, 'must be letters, digits and underscores');
-const bucketName = z
-  .string()
-  .trim()
-  .regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'must be a valid bucket name (lower case, digits, - _ .)');
-const secretName = z
-  .string()
-  .trim()
-  .regex(
-    /^(projects\/[^/]+\/secrets\/)?[A-Za-z0-9_-]{1,255}(\/versions\/[A-Za-z0-9_-]+)?$/,
-    'must be a secret id or projects/P/secrets/NAME',
-  );
-const hostPort = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9.[\]:-]+:\d+$/, 'must be host:port');
-
-const instanceName = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 letters, digits, . _ -');
-
-/** JSON in an environment variable, then validated by `inner`. */
-const json = <T extends z.ZodType>(inner: T) =>
-  z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be valid JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(inner);
-
-const instancesSchema = z
-  .array(
-    z
-      .object({
-        name: instanceName,
-        baseUrl: httpUrl,
-        clientIdSecret: secretName,
-        clientSecretSecret: secretName,
-        verifySsl: z.boolean().optional(),
-        dataset: datasetId.optional(),
-        monthlyQueryBudget: z.number().int().min(0).max(1_000_000_000).optional(),
-      })
-      .strict(),
-  )
-  .min(1, 'must list at least one instance')
-  .max(50);
-
-const maskAction = z.enum(['drop', 'hash', 'keep']);
-
-const schema = z.object({
-  LOOKER_INSTANCES: json(instancesSchema).optional(),
-  LOOKER_BASE_URL: httpUrl.optional(),
-  LOOKER_CLIENT_ID_SECRET: secretName.optional(),
-  LOOKER_CLIENT_SECRET_SECRET: secretName.optional(),
-  LOOKER_INSTANCE_NAME: instanceName.optional(),
-  LOOKER_VERIFY_SSL: bool.default(true),
-  EXCLUDE_OWN_ACTIVITY: bool.default(true),
-  EXPORT_EXPLORES: z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((name) => name.trim())
-        .filter(Boolean),
-    )
-    .refine((names) => names.length > 0, 'must name at least one explore')
-    .refine((names) => resolveExploreNames(names).problems.length === 0, {
-      // The names are not echoed: configuration errors never repeat a value.
-      message: `must name known explores (${[...explores.keys()].join(', ')}), or ${DISCOVER_PREFIX}NAME for an explore no table exports`,
-    })
-    .optional(),
-  EXPLORE_CONCURRENCY: positiveInt(8).default(2),
-  MASK_PERSONAL_DATA: bool.default(false),
-  MASKING_RULES: json(z.record(z.string(), maskAction)).optional(),
-  MASKING_KEY_SECRET: secretName.optional(),
-  LOOKER_TIMEOUT_SECONDS: positiveInt(3600).default(600),
-  LOOKER_ROW_CAP: z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'must be a whole number (0: no known cap)')
-    .transform(Number)
-    // Past 2^53 the digits turn into an inexact number, or Infinity.
-    .refine((n) => Number.isSafeInteger(n), `must be at most ${Number.MAX_SAFE_INTEGER}`)
-    .default(0),
-  WINDOW_MAX_ROWS: positiveInt(100_000_000).default(1_000_000),
-  ELITE_SYSTEM_ACTIVITY: bool.default(false),
-  GOOGLE_CLOUD_PROJECT: z
-    .string()
-    .trim()
-    .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a project id'),
-  GCS_BUCKET: bucketName,
-  GCS_PREFIX: z
-    .string()
-    .trim()
-    .regex(/^[A-Za-z0-9._=/-]*$/, 'must be a plain object prefix')
-    .transform((v) => v.replace(/^\/+|\/+$/g, ''))
-    .default('system_activity'),
-  BQ_DATASET: datasetId,
-  BQ_LOCATION: nonEmpty.default('US'),
-  FIRESTORE_DATABASE: nonEmpty.default('(default)'),
-  FIRESTORE_COLLECTION: z
-    .string()
-    .trim()
-    .regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be a collection id')
-    .default('looker_activity_export'),
-  SETTLE_DAYS: z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .refine((n) => n <= 30, 'must be between 0 and 30')
-    .default(1),
-  RUN_BUDGET_SECONDS: positiveInt(86_400).default(1500),
-  LOOKER_MONTHLY_QUERY_BUDGET: z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'must be a whole number (0: no limit)')
-    .transform(Number)
-    .refine((n) => n <= 1_000_000_000, 'must be at most 1000000000')
-    .default(0),
-  TASKS_QUEUE_PREFIX: z
-    .string()
-    .trim()
-    .regex(/^[A-Za-z][A-Za-z0-9-]{0,59}$/, 'must be 1-60 letters, digits and -, starting with a letter')
-    .optional(),
-  TASKS_LOCATION: z
-    .string()
-    .trim()
-    .regex(/^[a-z]+-[a-z]+\d+$/, 'must be a region such as us-central1')
-    .optional(),
-  TASK_HANDLER_URL: httpUrl.optional(),
-  TASKS_SERVICE_ACCOUNT: z
-    .string()
-    .trim()
-    .regex(/^[^@\s]+@[^@\s]+\.[a-z]+$/, 'must be a service account e-mail')
-    .optional(),
-  TASK_DISPATCH_DEADLINE_SECONDS: positiveInt(1800)
-    .refine((n) => n >= 15, 'must be between 15 and 1800')
-    .default(1800),
-  CLOUD_TASKS_API_ENDPOINT: hostPort.optional(),
-  GCS_API_ENDPOINT: httpUrl.optional(),
-  BIGQUERY_API_ENDPOINT: httpUrl.optional(),
-  SECRET_MANAGER_API_ENDPOINT: hostPort.optional(),
-});
+/** The object schema of the whole environment: each variable's schema from the table. */
+const schema = z.object(
+  Object.fromEntries(CONFIG_VARIABLES.map((variable) => [variable.name, variable.schema])) as {
+    [Name in VariableName]: (typeof VARIABLES)[Name]['schema'];
+  },
+);
 
 type RawEnv = Record<string, string | undefined>;
 
@@ -254,9 +86,8 @@ type RawEnv = Record<string, string | undefined>;
  * back to the default. Throws ConfigError naming every bad or missing variable at once.
  */
 export function parseConfig(env: RawEnv = process.env): Config {
-  const known = new Set(CONFIG_VARIABLES.map((v) => v.name));
   const input: RawEnv = {};
-  for (const name of known) {
+  for (const { name } of CONFIG_VARIABLES) {
     const value = env[name];
     if (value !== undefined && value.trim() !== '') input[name] = value;
   }
@@ -318,21 +149,19 @@ export function queueIdOf(prefix: string, instance: string): string {
  * task's budget and grace must fit inside the dispatch deadline, or Cloud Tasks would give up
  * on calls that are still working and dispatch them again.
  */
+const FAN_OUT_VARIABLES = variablesWhere((v) => v.need === 'fan-out');
+
 function resolveTasks(v: Parsed, instances: LookerInstance[], problems: string[]): TasksConfig | undefined {
   const prefix = v.TASKS_QUEUE_PREFIX;
   if (prefix === undefined) {
-    const stray = (['TASKS_LOCATION', 'TASK_HANDLER_URL', 'TASKS_SERVICE_ACCOUNT'] as const).filter(
-      (name) => v[name] !== undefined,
-    );
+    const stray = FAN_OUT_VARIABLES.filter((name) => v[name] !== undefined);
     if (stray.length)
       problems.push(
         `${stray.join(', ')} only apply in fan-out mode: set TASKS_QUEUE_PREFIX too, or unset them`,
       );
     return undefined;
   }
-  const missing = (['TASKS_LOCATION', 'TASK_HANDLER_URL', 'TASKS_SERVICE_ACCOUNT'] as const).filter(
-    (name) => v[name] === undefined,
-  );
+  const missing = FAN_OUT_VARIABLES.filter((name) => v[name] === undefined);
   for (const name of missing)
     problems.push(`${name} is required in fan-out mode (TASKS_QUEUE_PREFIX is set)`);
   const deadlineMs = v.TASK_DISPATCH_DEADLINE_SECONDS * 1000;
@@ -366,12 +195,9 @@ function resolveTasks(v: Parsed, instances: LookerInstance[], problems: string[]
 }
 
 type Parsed = z.infer<typeof schema>;
-const SINGLE_INSTANCE_VARIABLES = [
-  'LOOKER_BASE_URL',
-  'LOOKER_CLIENT_ID_SECRET',
-  'LOOKER_CLIENT_SECRET_SECRET',
-  'LOOKER_INSTANCE_NAME',
-] as const;
+/** The one-instance shorthand for LOOKER_INSTANCES, and the part of it an instance needs. */
+const SHORTHAND_VARIABLES = variablesWhere((v) => v.scope === 'shorthand');
+const SHORTHAND_NEEDED = variablesWhere((v) => v.scope === 'shorthand' && v.need === 'instances');
 
 /**
  * LOOKER_INSTANCES lists instances; the LOOKER_BASE_URL family is the shorthand for one. Two
@@ -379,7 +205,7 @@ const SINGLE_INSTANCE_VARIABLES = [
  */
 function resolveInstances(v: Parsed, problems: string[]): LookerInstance[] {
   if (v.LOOKER_INSTANCES) {
-    const mixed = SINGLE_INSTANCE_VARIABLES.filter((name) => v[name] !== undefined);
+    const mixed = SHORTHAND_VARIABLES.filter((name) => v[name] !== undefined);
     if (mixed.length)
       problems.push(`${mixed.join(', ')} must not be set with LOOKER_INSTANCES (list every instance there)`);
     const instances = v.LOOKER_INSTANCES.map((entry) => ({
@@ -405,9 +231,7 @@ function resolveInstances(v: Parsed, problems: string[]): LookerInstance[] {
     }
     return instances;
   }
-  const missing = (
-    ['LOOKER_BASE_URL', 'LOOKER_CLIENT_ID_SECRET', 'LOOKER_CLIENT_SECRET_SECRET'] as const
-  ).filter((name) => v[name] === undefined);
+  const missing = SHORTHAND_NEEDED.filter((name) => v[name] === undefined);
   for (const name of missing) problems.push(`${name} is required but not set (or set LOOKER_INSTANCES)`);
   if (missing.length) return [];
   return [

@@ -1,216 +1,362 @@
 /**
- * Every environment variable the function reads, as data: the config parser, the README and the
- * Terraform checks all derive from this one list.
+ * Every environment variable the function reads, declared once: its schema (with its default),
+ * who needs it, and what it means. The parser, the README's configuration table
+ * (scripts/config-table.ts), the Terraform checks and the local CLI's variables derive from it.
  */
-export interface ConfigVariable {
-  name: string;
-  /** Required in every deployment; the function refuses to start without it. */
-  required: boolean;
-  /** Only for pointing clients at the local stack; never set in the cloud. */
-  localOnly?: boolean;
+import { z } from 'zod';
+import { DISCOVER_PREFIX, resolveExploreNames } from '../explores/discovered.js';
+import { explores } from '../explores/index.js';
+import {
+  bool,
+  bucketName,
+  datasetId,
+  hostPort,
+  httpUrl,
+  instanceEntry,
+  instanceName,
+  json,
+  nonEmpty,
+  positiveInt,
+  secretName,
+  wholeNumber,
+} from './schemas.js';
+
+/**
+ * When a deployment must set a variable: `always`; `instances`: it or the other form of naming
+ * the Looker instances (LOOKER_INSTANCES, or the one-instance shorthand); `fan-out`: when
+ * TASKS_QUEUE_PREFIX is set; `hashing`: when a masking rule hashes; `optional`: never.
+ */
+export type Need = 'always' | 'instances' | 'fan-out' | 'hashing' | 'optional';
+
+/**
+ * Who sets it: a `deployment` (Terraform sets every one of these); the one-instance `shorthand`
+ * for LOOKER_INSTANCES, which Terraform never writes (the two may not be mixed); or only the
+ * `local-stack`, to point the clients at the fakes.
+ */
+export type Scope = 'deployment' | 'shorthand' | 'local-stack';
+
+export interface VariableDeclaration {
+  /** Takes the value as set (blank counts as unset); its default, if any, is the variable's. */
+  schema: z.ZodType<unknown, string | undefined>;
+  need: Need;
+  scope: Scope;
   /**
-   * Part of the one-instance shorthand for LOOKER_INSTANCES. Terraform always writes
-   * LOOKER_INSTANCES, and the two may not be mixed, so a deployment never sets these.
+   * The default when it is not a value the schema gives, e.g. one computed from other variables.
+   * Otherwise the default is the schema's, and nothing else states it.
    */
-  shorthand?: boolean;
+  defaultText?: string;
+  /** `npm run export` (the read path, without Google Cloud) takes it from the user's environment. */
+  localRun?: boolean;
+  /** No variable holds a credential: they live in Secret Manager; these name the secret. */
+  namesSecret?: boolean;
+  /** What it means, in the README's words (Markdown, one line, without the default). */
   description: string;
 }
 
-export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
-  {
-    name: 'LOOKER_INSTANCES',
-    required: false,
+export const VARIABLES = {
+  LOOKER_INSTANCES: {
+    schema: json(z.array(instanceEntry).min(1, 'must list at least one instance').max(50)).optional(),
+    need: 'instances',
+    scope: 'deployment',
     description:
-      'JSON list of Looker instances: [{"name","baseUrl","clientIdSecret","clientSecretSecret","dataset"?,"verifySsl"?}]. Each instance needs its own dataset (default BQ_DATASET). Replaces the four single-instance LOOKER_ variables below.',
+      'JSON list of instances: `[{"name","baseUrl","clientIdSecret","clientSecretSecret","dataset"?,"verifySsl"?,"monthlyQueryBudget"?}]`; each instance loads into its own dataset (default `BQ_DATASET`); replaces the one-instance `LOOKER_` variables below',
   },
-  {
-    name: 'LOOKER_BASE_URL',
-    required: false,
-    shorthand: true,
-    description: 'One instance: Looker API host, e.g. https://acme.cloud.looker.com.',
+  LOOKER_BASE_URL: {
+    schema: httpUrl.optional(),
+    need: 'instances',
+    scope: 'shorthand',
+    description: 'one instance: the Looker API host, e.g. `https://acme.cloud.looker.com`',
   },
-  {
-    name: 'LOOKER_CLIENT_ID_SECRET',
-    required: false,
-    shorthand: true,
+  LOOKER_CLIENT_ID_SECRET: {
+    schema: secretName.optional(),
+    need: 'instances',
+    scope: 'shorthand',
+    namesSecret: true,
     description:
-      'One instance: Secret Manager secret holding the Looker API client id (name, or projects/P/secrets/NAME).',
+      'one instance: the Secret Manager secret (`name` or `projects/P/secrets/NAME`) holding the Looker API client id',
   },
-  {
-    name: 'LOOKER_CLIENT_SECRET_SECRET',
-    required: false,
-    shorthand: true,
-    description: 'One instance: Secret Manager secret holding the Looker API client secret.',
+  LOOKER_CLIENT_SECRET_SECRET: {
+    schema: secretName.optional(),
+    need: 'instances',
+    scope: 'shorthand',
+    namesSecret: true,
+    description: 'one instance: the Secret Manager secret holding the Looker API client secret',
   },
-  {
-    name: 'LOOKER_INSTANCE_NAME',
-    required: false,
-    shorthand: true,
+  LOOKER_INSTANCE_NAME: {
+    schema: instanceName.optional(),
+    need: 'optional',
+    scope: 'shorthand',
+    defaultText: 'the host of `LOOKER_BASE_URL`',
+    description: 'one instance: the value of the `looker_instance` column',
+  },
+  LOOKER_VERIFY_SSL: {
+    schema: bool.default(true),
+    need: 'optional',
+    scope: 'deployment',
+    description: "verify Looker's TLS certificate (`false` logs a warning and affects Looker requests only)",
+  },
+  LOOKER_TIMEOUT_SECONDS: {
+    schema: positiveInt(3600).default(600),
+    need: 'optional',
+    scope: 'deployment',
+    localRun: true,
     description:
-      'One instance: name written to the looker_instance column (default: the host of LOOKER_BASE_URL).',
+      'longest wait for Looker to start answering, and longest silence inside a result (at most 3600)',
   },
-  {
-    name: 'LOOKER_VERIFY_SSL',
-    required: false,
-    description: 'Verify Looker TLS certificates (default true; false logs a warning).',
-  },
-  {
-    name: 'EXPORT_EXPLORES',
-    required: false,
-    description: 'Comma-separated explores a run exports when its request names none (default: all).',
-  },
-  {
-    name: 'EXPLORE_CONCURRENCY',
-    required: false,
-    description: 'Explores of one instance exported at the same time (default 2, at most 8).',
-  },
-  {
-    name: 'EXCLUDE_OWN_ACTIVITY',
-    required: false,
+  LOOKER_ROW_CAP: {
+    schema: wholeNumber(Number.MAX_SAFE_INTEGER, 'no known cap').default(0),
+    need: 'optional',
+    scope: 'deployment',
+    localRun: true,
     description:
-      "Leave the exporter's own API user out of history and event (default true), so the audit does not fill the audit trail.",
+      "Looker's row cap when known (5000 for an API user without `download_without_limit`): pages ask for this many rows; 0: unknown: a page that comes back short of Looker's count, or with no count to judge it, is read on with its own size as the limit until a shorter or empty page proves the read (see *Each row read once, under any cap*)",
   },
-  {
-    name: 'MASK_PERSONAL_DATA',
-    required: false,
-    description: 'Mask the columns marked personal in the registry (default false; see README, Privacy).',
-  },
-  {
-    name: 'MASKING_RULES',
-    required: false,
+  WINDOW_MAX_ROWS: {
+    schema: positiveInt(100_000_000).default(1_000_000),
+    need: 'optional',
+    scope: 'deployment',
+    localRun: true,
     description:
-      'JSON object of per-column rules over the defaults: {"explore.column": "drop" | "hash" | "keep"}.',
+      'counted rows one window (one BigQuery write, one progress step) holds at most, so a long initial load resumes where it stopped',
   },
-  {
-    name: 'MASKING_KEY_SECRET',
-    required: false,
-    description: 'Secret holding the HMAC-SHA256 key for hashed columns (required when a rule hashes).',
-  },
-  {
-    name: 'LOOKER_TIMEOUT_SECONDS',
-    required: false,
-    description: 'Time limit of one Looker request (default 600).',
-  },
-  {
-    name: 'LOOKER_ROW_CAP',
-    required: false,
+  ELITE_SYSTEM_ACTIVITY: {
+    schema: bool.default(false),
+    need: 'optional',
+    scope: 'deployment',
     description:
-      "Row limit Looker caps a query at, when known (e.g. 5000 for an API user without download_without_limit): pages are asked for this many rows and continued after their last row. Default 0: unknown; a page that comes back short of Looker's count (or with no count to judge it) is read on with its own size as the page limit, until a shorter or empty page proves the read complete.",
+      '`true` when every instance has Elite System Activity (refreshed every 10 minutes, no 12-hour cache): only then may `SETTLE_DAYS` be 0',
   },
-  {
-    name: 'WINDOW_MAX_ROWS',
-    required: false,
+  EXPORT_EXPLORES: {
+    schema: z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean),
+      )
+      .refine((names) => names.length > 0, 'must name at least one explore')
+      .refine((names) => resolveExploreNames(names).problems.length === 0, {
+        // The names are not echoed: configuration errors never repeat a value.
+        message: `must name known explores (${[...explores.keys()].join(', ')}), or ${DISCOVER_PREFIX}NAME for an explore no table exports`,
+      })
+      .optional(),
+    need: 'optional',
+    scope: 'deployment',
+    defaultText: `all ${explores.size}`,
     description:
-      'Counted rows one window holds at most (default 1000000): days are packed into windows up to this many rows; each window is one BigQuery write and one progress step, so a long initial load resumes where it stopped.',
+      'comma-separated tables a run exports when the request names none; `discover:NAME` exports an explore no table does (see Discovered explores)',
   },
-  {
-    name: 'ELITE_SYSTEM_ACTIVITY',
-    required: false,
+  EXPLORE_CONCURRENCY: {
+    schema: positiveInt(8).default(2),
+    need: 'optional',
+    scope: 'deployment',
+    description: 'explores of one instance exported at once (at most 8)',
+  },
+  EXCLUDE_OWN_ACTIVITY: {
+    schema: bool.default(true),
+    need: 'optional',
+    scope: 'deployment',
+    localRun: true,
     description:
-      'true when every instance has Elite System Activity (refreshed every 10 minutes, no 12-hour cache): only then may SETTLE_DAYS be 0 (default false).',
+      "leave the exporter's own API user out of `history` and `event`, so the audit does not fill the audit trail",
   },
-  {
-    name: 'LOOKER_MONTHLY_QUERY_BUDGET',
-    required: false,
+  MASK_PERSONAL_DATA: {
+    schema: bool.default(false),
+    need: 'optional',
+    scope: 'deployment',
+    localRun: true,
+    description: 'apply the default masking of the columns marked personal (see *Privacy*)',
+  },
+  MASKING_RULES: {
+    schema: json(z.record(z.string(), z.enum(['drop', 'hash', 'keep']))).optional(),
+    need: 'optional',
+    scope: 'deployment',
+    localRun: true,
+    description: 'JSON `{"explore.column": "drop" | "hash" | "keep"}` over the defaults',
+  },
+  MASKING_KEY_SECRET: {
+    schema: secretName.optional(),
+    need: 'hashing',
+    scope: 'deployment',
+    namesSecret: true,
+    description: 'the secret holding the HMAC-SHA256 key of hashed columns',
+  },
+  GOOGLE_CLOUD_PROJECT: {
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a project id'),
+    need: 'always',
+    scope: 'deployment',
+    description: 'project of the bucket, datasets and jobs',
+  },
+  GCS_BUCKET: {
+    schema: bucketName,
+    need: 'always',
+    scope: 'deployment',
+    description: 'staging bucket for the JSONL objects',
+  },
+  GCS_PREFIX: {
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9._=/-]*$/, 'must be a plain object prefix')
+      .transform((v) => v.replace(/^\/+|\/+$/g, ''))
+      .default('system_activity'),
+    need: 'optional',
+    scope: 'deployment',
+    description: 'object prefix in the staging bucket',
+  },
+  BQ_DATASET: {
+    schema: datasetId,
+    need: 'always',
+    scope: 'deployment',
+    description: 'BigQuery dataset (of instances that name none)',
+  },
+  BQ_LOCATION: {
+    schema: nonEmpty.default('US'),
+    need: 'optional',
+    scope: 'deployment',
+    description: 'BigQuery location of the datasets and jobs',
+  },
+  FIRESTORE_DATABASE: {
+    schema: nonEmpty.default('(default)'),
+    need: 'optional',
+    scope: 'deployment',
+    description: 'Firestore database id (Terraform creates and sets its own)',
+  },
+  FIRESTORE_COLLECTION: {
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be a collection id')
+      .default('looker_activity_export'),
+    need: 'optional',
+    scope: 'deployment',
     description:
-      'Looker query calls an instance may spend per calendar month (UTC), counts and pages together; 0 (default): no limit. Each day gets an even share of what is left, explores that do not fit wait for the next day, and every summary reports the month\'s use. Per instance: "monthlyQueryBudget" in LOOKER_INSTANCES.',
+      "Firestore collection for progress and the leases; an instance's state records the dataset it exports into, and a deployment exporting elsewhere is refused",
   },
-  {
-    name: 'TASKS_QUEUE_PREFIX',
-    required: false,
+  SETTLE_DAYS: {
+    schema: wholeNumber(30).default(1),
+    need: 'optional',
+    scope: 'deployment',
     description:
-      "Turns on fan-out mode: Cloud Scheduler's call only plans and enqueues one Cloud Task per instance and explore; the task function does the work. Each instance has its own queue, PREFIX-INSTANCE (characters other than letters, digits and - become -), whose max_concurrent_dispatches bounds the System Activity queries that instance runs at once. Unset (default): single-call mode.",
+      'days before the watermark re-read each run, for rows Looker serves late (1 to 30; 0 only with `ELITE_SYSTEM_ACTIVITY`)',
   },
-  {
-    name: 'TASKS_LOCATION',
-    required: false,
-    description: 'Fan-out mode: the region of the queues (required with TASKS_QUEUE_PREFIX).',
-  },
-  {
-    name: 'TASK_HANDLER_URL',
-    required: false,
+  RUN_BUDGET_SECONDS: {
+    schema: positiveInt(86_400).default(1500),
+    need: 'optional',
+    scope: 'deployment',
+    localRun: true,
     description:
-      'Fan-out mode: the HTTPS URL of the task function that tasks are dispatched to (required with TASKS_QUEUE_PREFIX).',
+      "a run starts no new window after this long (inside Cloud Scheduler's 30-minute attempt deadline); a running window gets a tenth more (10 s to 5 min), then is aborted cleanly and the next call repeats it; the lease lasts the budget plus 10 minutes",
   },
-  {
-    name: 'TASKS_SERVICE_ACCOUNT',
-    required: false,
+  LOOKER_MONTHLY_QUERY_BUDGET: {
+    schema: wholeNumber(1_000_000_000, 'no limit').default(0),
+    need: 'optional',
+    scope: 'deployment',
     description:
-      "Fan-out mode: the service account Cloud Tasks signs each call's OIDC token as; it alone may invoke the task function (required with TASKS_QUEUE_PREFIX).",
+      'Looker query calls an instance may spend per calendar month (UTC), counts and pages together; each day gets an even share of what is left, explores that do not fit wait for the next day (0: no limit; per instance: `"monthlyQueryBudget"` in `LOOKER_INSTANCES`; see *Fan-out mode*)',
   },
-  {
-    name: 'TASK_DISPATCH_DEADLINE_SECONDS',
-    required: false,
+  TASKS_QUEUE_PREFIX: {
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,59}$/, 'must be 1-60 letters, digits and -, starting with a letter')
+      .optional(),
+    need: 'optional',
+    scope: 'deployment',
+    defaultText: 'unset: single-call mode',
     description:
-      "Fan-out mode: how long Cloud Tasks waits for one task call (default 1800, between 15 and 1800, Cloud Tasks' limit for HTTP tasks). RUN_BUDGET_SECONDS plus its grace must fit inside it: a task whose budget runs out enqueues its own continuation and answers in time.",
+      "turns on fan-out mode: instance `NAME`'s queue is `PREFIX-NAME` (characters other than letters, digits and - become -), whose `max_concurrent_dispatches` bounds the queries that instance runs at once (see *Fan-out mode*)",
   },
-  {
-    name: 'GOOGLE_CLOUD_PROJECT',
-    required: true,
-    description: 'Project that owns the bucket, dataset and jobs.',
+  TASKS_LOCATION: {
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[a-z]+-[a-z]+\d+$/, 'must be a region such as us-central1')
+      .optional(),
+    need: 'fan-out',
+    scope: 'deployment',
+    description: 'the region of the queues',
   },
-  { name: 'GCS_BUCKET', required: true, description: 'Staging bucket for the JSONL objects.' },
-  {
-    name: 'GCS_PREFIX',
-    required: false,
-    description: 'Object prefix in the staging bucket (default system_activity).',
+  TASK_HANDLER_URL: {
+    schema: httpUrl.optional(),
+    need: 'fan-out',
+    scope: 'deployment',
+    description: "the task function's HTTPS URL, where tasks are dispatched; also the OIDC audience",
   },
-  { name: 'BQ_DATASET', required: true, description: 'BigQuery dataset the tables live in.' },
-  {
-    name: 'BQ_LOCATION',
-    required: false,
-    description: 'BigQuery location of the dataset and jobs (default US).',
-  },
-  {
-    name: 'FIRESTORE_DATABASE',
-    required: false,
-    description: 'Firestore database id (default "(default)").',
-  },
-  {
-    name: 'FIRESTORE_COLLECTION',
-    required: false,
-    description: 'Firestore collection for export state (default looker_activity_export).',
-  },
-  {
-    name: 'SETTLE_DAYS',
-    required: false,
+  TASKS_SERVICE_ACCOUNT: {
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[^@\s]+@[^@\s]+\.[a-z]+$/, 'must be a service account e-mail')
+      .optional(),
+    need: 'fan-out',
+    scope: 'deployment',
     description:
-      'Days before the watermark re-read on each run, for rows Looker serves late (default 1; at least 1 unless ELITE_SYSTEM_ACTIVITY).',
+      "the service account Cloud Tasks signs each call's OIDC token as; it alone may invoke the task function",
   },
-  {
-    name: 'RUN_BUDGET_SECONDS',
-    required: false,
+  TASK_DISPATCH_DEADLINE_SECONDS: {
+    schema: positiveInt(1800)
+      .refine((n) => n >= 15, 'must be between 15 and 1800')
+      .default(1800),
+    need: 'optional',
+    scope: 'deployment',
     description:
-      "Time after which a run starts no new window (default 1500, under Cloud Scheduler's 30-minute attempt deadline); a running window may go on for a tenth of it more (at least 10 s, at most 300 s), then it is aborted cleanly and the next call repeats it. The lease lasts the budget plus 10 minutes.",
+      "how long Cloud Tasks waits for one task call (15 to 1800, Cloud Tasks' limit for HTTP tasks); `RUN_BUDGET_SECONDS` plus its grace must fit in it",
   },
-  {
-    name: 'GCS_API_ENDPOINT',
-    required: false,
-    localOnly: true,
-    description: 'Storage JSON API base URL (local stack).',
+  GCS_API_ENDPOINT: {
+    schema: httpUrl.optional(),
+    need: 'optional',
+    scope: 'local-stack',
+    description: 'Storage JSON API base URL',
   },
-  {
-    name: 'BIGQUERY_API_ENDPOINT',
-    required: false,
-    localOnly: true,
-    description: 'BigQuery REST base URL (local stack).',
+  BIGQUERY_API_ENDPOINT: {
+    schema: httpUrl.optional(),
+    need: 'optional',
+    scope: 'local-stack',
+    description: 'BigQuery REST base URL',
   },
-  {
-    name: 'SECRET_MANAGER_API_ENDPOINT',
-    required: false,
-    localOnly: true,
-    description: 'Secret Manager host:port over plaintext gRPC (local stack).',
+  SECRET_MANAGER_API_ENDPOINT: {
+    schema: hostPort.optional(),
+    need: 'optional',
+    scope: 'local-stack',
+    description: 'Secret Manager `host:port` over plaintext gRPC',
   },
-  {
-    name: 'CLOUD_TASKS_API_ENDPOINT',
-    required: false,
-    localOnly: true,
-    description: 'Cloud Tasks host:port over plaintext gRPC (local stack).',
+  CLOUD_TASKS_API_ENDPOINT: {
+    schema: hostPort.optional(),
+    need: 'optional',
+    scope: 'local-stack',
+    description: 'Cloud Tasks `host:port` over plaintext gRPC',
   },
-  {
-    name: 'FIRESTORE_EMULATOR_HOST',
-    required: false,
-    localOnly: true,
-    description: 'Firestore emulator host:port.',
+  FIRESTORE_EMULATOR_HOST: {
+    schema: hostPort.optional(),
+    need: 'optional',
+    scope: 'local-stack',
+    description: "the Firestore emulator's `host:port` (the Firestore client reads it itself; checked here)",
   },
-];
+} as const satisfies Record<string, VariableDeclaration>;
+
+export type VariableName = keyof typeof VARIABLES;
+
+export interface ConfigVariable extends VariableDeclaration {
+  name: VariableName;
+}
+
+/** The table as a list, in declaration order. */
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.entries(VARIABLES).map(
+  ([name, declaration]) => ({ name: name as VariableName, ...declaration }),
+);
+
+/** The names of the variables `test` picks, in declaration order. */
+export function variablesWhere(test: (variable: ConfigVariable) => boolean): VariableName[] {
+  return CONFIG_VARIABLES.filter(test).map((variable) => variable.name);
+}
+
+/** The default a variable takes when unset: the schema's value, or undefined. */
+export function defaultOf(variable: VariableDeclaration): unknown {
+  const parsed = variable.schema.safeParse(undefined);
+  return parsed.success ? parsed.data : undefined;
+}

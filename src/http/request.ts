@@ -28,8 +28,6 @@ const bodySchema = z
   })
   .strict();
 
-export { MAX_BODY_BYTES } from './body-guard.js';
-
 const checkSchema = z
   .object({
     check: z.literal(true, 'must be true'),

@@ -4,7 +4,6 @@ import type { Exporter } from '../exporter.js';
 import type { Logger } from '../log.js';
 import { parseTaskPayload, taskId } from '../tasks/payload.js';
 import { taskStatusCode } from '../tasks/worker.js';
-import { installBodyGuard } from './body-guard.js';
 import { errorResponse, readBody, traceFields } from './handler.js';
 
 export interface TaskHandlerOptions {
@@ -22,7 +21,6 @@ export interface TaskHandlerOptions {
  * 400 a malformed task (retried only up to the queue's max attempts, and it costs Looker nothing).
  */
 export function createTaskHandler(options: TaskHandlerOptions): HttpFunction {
-  installBodyGuard();
   return async (req: Request, res: Response) => {
     const queueName = req.get('x-cloudtasks-queuename');
     const logger = options.logger.child({

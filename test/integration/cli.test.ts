@@ -56,4 +56,21 @@ describe('npm run export', () => {
     assert.ok(rows.length > 40);
     assert.ok(rows.every((line) => !('message' in (JSON.parse(line) as object))));
   });
+
+  it('gives up on a Looker call after LOOKER_TIMEOUT_SECONDS, as the function does, and retries it', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'cli-export-')), 'history.jsonl');
+    // One query call answers after 8 s: with a 1 s limit it is abandoned and retried at once.
+    looker.faults.add({ match: 'POST /api/4.0/queries/run', times: 1, fault: { kind: 'delay', ms: 8000 } });
+    const started = Date.now();
+    try {
+      const code = await main(
+        ['--explore', 'history', '--from', '2026-11-20', '--to', '2026-11-20', '--out', out],
+        env({ LOOKER_TIMEOUT_SECONDS: '1' }),
+      );
+      assert.equal(code, 0);
+      assert.ok(Date.now() - started < 6000, `took ${Date.now() - started} ms: the slow call was waited for`);
+    } finally {
+      looker.faults.clear();
+    }
+  });
 });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { before, describe, it } from 'node:test';
-import { CONFIG_VARIABLES } from '../../src/config/index.js';
+import { variablesWhere } from '../../src/config/index.js';
 import { bigQuerySchema, explores, partitionColumn } from '../../src/explores/index.js';
 import { MODULE, ROOT } from './console.js';
 import { moduleDirs, moduleSource, parseModule, references, strings, blockOf, resourceOf, type HclBody, type ParsedModule } from './hcl.js';
@@ -66,15 +66,15 @@ describe('the function', () => {
   it('sets every variable the code requires in the cloud, and only variables the code reads', () => {
     assert.equal(block(resource('google_cloudfunctions2_function.export'), 'service_config').environment_variables, '${local.function_environment}');
     const env = environment();
-    const required = CONFIG_VARIABLES.filter((v) => v.required && !v.localOnly).map((v) => v.name);
-    assert.ok(required.length >= 3, 'CONFIG_VARIABLES lists the required variables');
+    const required = variablesWhere((v) => v.need === 'always' && v.scope === 'deployment');
+    assert.ok(required.length >= 3, 'the table declares the required variables');
     for (const name of required) assert.ok(name in env, `${name} is required by the code but not set by Terraform`);
-    const known = new Set(CONFIG_VARIABLES.filter((v) => !v.localOnly && !v.shorthand).map((v) => v.name));
+    const known = new Set<string>(variablesWhere((v) => v.scope === 'deployment'));
     for (const name of Object.keys(env)) assert.ok(known.has(name), `Terraform sets ${name}, which the code does not read (or reads only locally, or only as the one-instance shorthand)`);
   });
 
   it('sets every optional variable the code reads too, so each one is an input of the module', () => {
-    const missing = CONFIG_VARIABLES.filter((v) => !v.localOnly && !v.shorthand && !(v.name in environment())).map((v) => v.name);
+    const missing = variablesWhere((v) => v.scope === 'deployment' && !(v.name in environment()));
     assert.deepEqual(missing, []);
     assert.ok('LOOKER_INSTANCES' in environment(), 'Terraform lists the instances, never the one-instance shorthand');
   });
