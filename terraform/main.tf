@@ -214,6 +214,11 @@ locals {
       of_views    = true
       description = "API query runs per user and UTC day: runs, errors and runtime."
     }
+    queries_by_api_client = {
+      tables      = ["history"]
+      of_views    = false
+      description = "Query runs per UTC day by API client (Connected Sheets, Looker Studio, Power BI, ...): runs, users, spreadsheets and reports."
+    }
     user_last_activity = {
       tables      = ["event", "history", "user"]
       of_views    = true

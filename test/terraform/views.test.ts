@@ -238,8 +238,15 @@ describe('the views in the Terraform module', () => {
       return Object.keys(result.value as Record<string, unknown>).sort();
     };
     assert.deepEqual(await instanceViews({}), views.map((v) => `acme.${v.name}`).sort());
-    assert.deepEqual(await instanceViews({ explores: ['history', 'query'] }), ['acme.most_run_queries']);
-    assert.deepEqual(await instanceViews({ explores: ['history', 'user'] }), ['acme.api_usage_by_user', 'acme.latest_user']);
+    assert.deepEqual(await instanceViews({ explores: ['history', 'query'] }), [
+      'acme.most_run_queries',
+      'acme.queries_by_api_client',
+    ]);
+    assert.deepEqual(await instanceViews({ explores: ['history', 'user'] }), [
+      'acme.api_usage_by_user',
+      'acme.latest_user',
+      'acme.queries_by_api_client',
+    ]);
     assert.deepEqual(await instanceViews({ create_views: false }), []);
   });
 });

@@ -3,8 +3,10 @@
  * (taken from its own query builder, `windowQuery`) exists in the committed model facts under
  * the explore the query names, with the kind the registry reads it as. The facts are
  * test/fixtures/looker/system-activity-model.json: `model_2020` (the model's LookML, 2020:
- * explores, base views, joins, and every view's fields with kind and type) and `seen_2024`
- * (explores and fields referenced by System Activity tools published in 2024, without kinds).
+ * explores, base views, joins, and every view's fields with kind and type), `seen_2024`
+ * (explores and fields referenced by System Activity tools published in 2024, without kinds) and
+ * `seen_2026` (explores and fields today's documentation names, per explore). A join the 2020
+ * model declares `fields: []` exposes none of its view's fields: a field of it is not there.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -33,12 +35,13 @@ interface Facts {
       {
         base_view: string;
         base_alias?: string;
-        joins: Record<string, { view: string; relationship: string }>;
+        joins: Record<string, { view: string; relationship: string; fields?: string[] }>;
       }
     >;
     views: Record<string, { fields: FactField[] }>;
   };
   seen_2024: { explores: string[]; fields: string[] };
+  seen_2026: { explores: { id: string | null }[]; fields: Record<string, { field: string }[]> };
 }
 
 const facts = JSON.parse(
@@ -48,7 +51,7 @@ const facts = JSON.parse(
 /** Looker's timeframes of a time dimension_group that names none (per the facts' `about`). */
 const DEFAULT_TIMEFRAMES = ['raw', 'time', 'date', 'week', 'month', 'quarter', 'year'];
 
-type Evidence = 'model_2020' | 'seen_2024';
+type Evidence = 'model_2020' | 'seen_2024' | 'seen_2026';
 interface Resolved {
   evidence: Evidence;
   /** Known from model_2020; seen_2024 records no kinds. */
@@ -68,16 +71,39 @@ function viewsOf(explore: string): Map<string, string> | undefined {
   if (!declared) return undefined;
   return new Map([
     [declared.base_alias ?? explore, declared.base_view],
-    ...Object.entries(declared.joins).map(([alias, join]): [string, string] => [alias, join.view]),
+    ...Object.entries(declared.joins)
+      // `fields: []`: Looker joins through the view but exposes none of its fields.
+      .filter(([, join]) => !(join.fields && join.fields.length === 0))
+      .map(([alias, join]): [string, string] => [alias, join.view]),
   ]);
+}
+
+/** Explores today's documentation lists (`seen_2026`). */
+const explores2026 = new Set(facts.seen_2026.explores.flatMap((e) => (e.id ? [e.id] : [])));
+
+/** Fields today's documentation names in `explore`; a time group's other default timeframes are inferred. */
+function seen2026(explore: string, field: string): Resolved | undefined {
+  const named = (facts.seen_2026.fields[explore] ?? []).map((f) => f.field);
+  if (named.includes(field)) {
+    const timeframe = DEFAULT_TIMEFRAMES.find((t) => field.endsWith(`_${t}`));
+    return { evidence: 'seen_2026', ...(timeframe ? { timeframe } : {}) };
+  }
+  return undefined;
 }
 
 /** Where the facts put `field` (view.name) in `explore`, or a reason it is not there. */
 function resolve(explore: string, field: string): Resolved | string {
+  const found = resolveBefore2026(explore, field);
+  return typeof found === 'string' ? (seen2026(explore, field) ?? found) : found;
+}
+
+/** Where the 2020 model and the 2024 evidence put `field`, or a reason it is not there. */
+function resolveBefore2026(explore: string, field: string): Resolved | string {
   const [alias, name] = field.split('.', 2) as [string, string];
   const reachable = viewsOf(explore);
   const known2024 = facts.seen_2024.explores.includes(explore);
-  if (!reachable && !known2024) return `explore ${explore} is in neither model_2020 nor seen_2024`;
+  if (!reachable && !known2024)
+    return `explore ${explore} is in neither model_2020 nor seen_2024${explores2026.has(explore) ? ', and seen_2026 does not name this field' : ' nor seen_2026'}`;
   const view = reachable ? reachable.get(alias) : alias === explore ? alias : undefined;
   if (view === undefined)
     return `view ${alias} is not the base view or a join of explore ${explore} (${[...(reachable?.keys() ?? [explore])].join(', ')})`;
@@ -123,7 +149,7 @@ describe('the registry against the real system__activity model', () => {
       const { view } = queriedFields(explore);
       assert.equal(view, explore.explore, `${explore.name} is queried through its declared explore`);
       assert.ok(
-        viewsOf(view) || facts.seen_2024.explores.includes(view),
+        viewsOf(view) || facts.seen_2024.explores.includes(view) || explores2026.has(view),
         `${explore.name}: explore ${view} is not in the model`,
       );
     }
@@ -275,7 +301,13 @@ describe('the model check itself', () => {
       ['query', 'query.client_id'],
     ] as const)
       assert.equal(typeof resolve(explore, field), 'string', `${explore}: ${field}`);
-    assert.match(resolve('history', 'group_user.nope') as string, /not a field of view group_user/);
+    assert.match(resolve('group', 'group_user.nope') as string, /not a field of view group_user/);
+    // Joins declared `fields: []` hide their view; the views joined through them stay.
+    assert.match(resolve('user', 'user_facts_role.id') as string, /not the base view or a join/);
+    assert.match(resolve('group', 'role_group.id') as string, /not the base view or a join/);
+    assert.match(resolve('history', 'group_user.id') as string, /not the base view or a join/);
+    assert.deepEqual(resolve('group', 'group_role.id'), { evidence: 'model_2020', kind: 'dimension' });
+    assert.deepEqual(resolve('user', 'role.id'), { evidence: 'model_2020', kind: 'dimension' });
     assert.match(resolve('event', 'scheduled_job.id') as string, /not the base view or a join/);
     // `explore: dashboard_performance { from: dashboard_run_event_stats }` names its base
     // view's fields after the explore; `dashboard: view_name dashboard_layout_component` after that.
@@ -308,5 +340,11 @@ describe('the model check itself', () => {
     );
     assert.deepEqual(resolve('query', 'query.dynamic_fields'), { evidence: 'seen_2024' });
     assert.deepEqual(resolve('role', 'model_set.models'), { evidence: 'model_2020', kind: 'dimension' });
+    assert.deepEqual(resolve('history', 'query_api_client_context.name'), { evidence: 'seen_2026' });
+    assert.deepEqual(resolve('api_usage', 'api_usage.created_date'), {
+      evidence: 'seen_2026',
+      timeframe: 'date',
+    });
+    assert.match(resolve('api_usage', 'api_usage.id') as string, /seen_2026 does not name this field/);
   });
 });
