@@ -32,6 +32,12 @@ export interface JoinFact {
   view: string;
   relationship: Relationship;
   type: string;
+  /**
+   * The join's LookML `fields:` list when it declares one: the view's fields the explore exposes
+   * (`[]`: none; the explore joins through the view but a query may not name its fields).
+   * Absent: every field.
+   */
+  fields?: string[];
 }
 
 export interface ExploreFact {
@@ -49,7 +55,7 @@ interface RawFacts {
       {
         base_view: string;
         base_alias?: string;
-        /** `fields: []` marks a join declared `fields: []` (hidden); the fake still serves it. */
+        /** `fields: []` marks a join declared `fields: []`: joined through, none of its fields exposed. */
         joins: Record<string, { view: string; relationship: Relationship; type: string; fields?: string[] }>;
       }
     >;
@@ -166,6 +172,7 @@ export class Catalogue {
           view: join.view,
           relationship: join.relationship,
           type: join.type,
+          ...(join.fields === undefined ? {} : { fields: [...join.fields] }),
         })),
         source: 'model_2020',
       });

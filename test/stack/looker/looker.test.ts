@@ -1444,9 +1444,11 @@ describe('the System Activity model, from the committed facts', () => {
     );
     assert.ok(explore.fields!.measures!.some((m) => m.name === `${DP}.count`));
     assert.equal(explore.scopes![0], DP);
-    // Joins declared `fields: []` in the facts are still served (hiding them is not modelled).
+    // A join declared `fields: []` is listed (with its empty field list) though none of its fields is.
     assert.ok(
-      explore.joins!.some((j) => j.name === 'event_attribute_joiner' && j.from === 'event_attribute'),
+      explore.joins!.some(
+        (j) => j.name === 'event_attribute_joiner' && j.from === 'event_attribute' && j.fields?.length === 0,
+      ),
     );
     // The per-day count of the exporter's count-first query, by the alias.
     const counts = await rows({
@@ -1459,6 +1461,76 @@ describe('the System Activity model, from the committed facts', () => {
       counts.reduce((n, r) => n + (r[`${DP}.count`] as number), 0),
       fake.truth(DP).length,
     );
+  });
+
+  it('hides the fields of joins declared fields: [] (as the 2020 model does), or exposes them when told', async () => {
+    // [explore, a field it exposes, a field of a join declared `fields: []`]
+    const hidden: [string, string, string][] = [
+      ['user', 'user.id', 'user_facts_role.id'],
+      ['group', 'group.id', 'role_group.role_id'],
+      ['group', 'group.id', 'user_facts_role.user_id'],
+      ['history', 'history.id', 'group_user.id'],
+      ['event', 'event.id', 'group_user.user_id'],
+      ['dashboard_performance', 'dashboard_performance.dashboard_run_session', 'event_attribute_joiner.name'],
+    ];
+    for (const [view, visible, field] of hidden) {
+      const refused = await rows({ view, fields: [visible, field] });
+      assert.match(String(refused[0]!.looker_error), new RegExp(`Unknown field "${field}"`), field);
+      const filtered = await rows({ view, fields: [visible], filters: { [field]: 'NOT NULL' } });
+      assert.match(String(filtered[0]!.looker_error), /Unknown field/, `${field} as a filter`);
+    }
+    // The views beyond a hidden join stay selectable: role through user_facts_role, group_role through role_group.
+    for (const [view, fields] of [
+      ['user', ['user.id', 'role.id']],
+      ['group', ['group.id', 'group_role.id', 'group_role.name']],
+    ] as const) {
+      const served = await rows({ view, fields: [...fields], sorts: [`${view}.id`], limit: '-1' });
+      assert.ok(served.length > 0 && served.every((r) => !('looker_error' in r)), view);
+      assert.deepEqual(served, fake.truth(view, undefined, undefined, { fields }), view);
+    }
+    assert.throws(
+      () => fake.truth('group', undefined, undefined, { fields: ['role_group.id'] }),
+      /Unknown field/,
+    );
+    const { sdk } = sdkFor();
+    const group = await sdk.ok(
+      sdk.lookml_model_explore({ lookml_model_name: 'system__activity', explore_name: 'group' }),
+    );
+    assert.deepEqual(problems(group, 'LookmlModelExplore'), []);
+    const listed = [...group.fields!.dimensions!, ...group.fields!.measures!].map((f) => f.name!);
+    assert.equal(listed.filter((n) => /^(role_group|user_facts_role)\./.test(n)).length, 0);
+    assert.ok(listed.includes('group_role.id') && listed.includes('group_user.id'));
+    assert.deepEqual(group.joins!.find((j) => j.name === 'role_group')!.fields, []);
+    assert.equal(group.joins!.find((j) => j.name === 'group_user')!.fields, null);
+
+    await withFake({ hiddenJoins: 'exposed' }, async (exposed) => {
+      const fields = ['group.id', 'role_group.id', 'role_group.role_id'];
+      const served = await rows(
+        {
+          view: 'group',
+          fields,
+          filters: { 'role_group.id': 'NOT NULL' },
+          sorts: ['role_group.id'],
+          limit: '-1',
+        },
+        { target: exposed },
+      );
+      assert.ok(served.length > 0);
+      assert.deepEqual(
+        served,
+        exposed
+          .truth('group', undefined, undefined, { fields })
+          .filter((r) => r['role_group.id'] !== null)
+          .sort((a, b) => (a['role_group.id'] as number) - (b['role_group.id'] as number)),
+      );
+      const { sdk: other } = sdkFor(exposed);
+      const metadata = await other.ok(
+        other.lookml_model_explore({ lookml_model_name: 'system__activity', explore_name: 'user' }),
+      );
+      assert.deepEqual(problems(metadata, 'LookmlModelExplore'), []);
+      assert.ok(metadata.fields!.dimensions!.some((d) => d.name === 'user_facts_role.role_id'));
+      assert.equal(metadata.joins!.find((j) => j.name === 'user_facts_role')!.fields, null);
+    });
   });
 
   it('fans a one_to_many join out: one row per scheduled job, one NULL row for a plan without jobs', async () => {
