@@ -68,7 +68,7 @@ export class Dataset {
         name: f.name,
         type: f.kind === 'dimension_group' ? 'time' : (f.type ?? 'string'),
         timeframes: f.timeframes,
-        hidden: false,
+        hidden: f.hidden ?? false,
         removed: false,
       }));
     if (profile.cursor && !columns.some((c) => c.type === 'time' && c.name === profile.cursor))
@@ -85,6 +85,11 @@ export class Dataset {
       const numbers = table.columns.filter((c) => c.type === 'number').map((c) => c.name);
       for (const column of table.columns) {
         if (column.generate) continue;
+        const given = table.profile.values?.[column.name];
+        if (given) {
+          column.generate = given;
+          continue;
+        }
         const target =
           column.type === 'number' || column.type === 'string'
             ? referencedView(column.name, views)

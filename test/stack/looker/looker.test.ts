@@ -1533,6 +1533,68 @@ describe('the System Activity model, from the committed facts', () => {
     });
   });
 
+  it('joins query_api_client_context in history (Looker 25.18+): which API client ran each query, NULL for most', async () => {
+    const QC = 'query_api_client_context';
+    const { sdk } = sdkFor();
+    const history = await sdk.ok(
+      sdk.lookml_model_explore({ lookml_model_name: 'system__activity', explore_name: 'history' }),
+    );
+    assert.deepEqual(problems(history, 'LookmlModelExplore'), []);
+    const dimensions = new Map(history.fields!.dimensions!.map((d) => [d.name!, d]));
+    for (const name of ['name', 'cs_spreadsheet_id', 'cs_trigger', 'ls_dashboard_id', 'ls_datasource_id'])
+      assert.equal(dimensions.get(`${QC}.${name}`)?.type, 'string', name);
+    assert.equal(dimensions.get(`${QC}.history_id`)!.hidden, true);
+    assert.equal(history.joins!.find((j) => j.name === QC)!.relationship, 'one_to_one');
+
+    const fields = ['history.id', `${QC}.name`, `${QC}.cs_spreadsheet_id`, `${QC}.ls_datasource_id`];
+    // Before the query: it records its own history row (no API client context) once answered.
+    const historyRows = fake.truth('history').length;
+    const expected = fake.truth('history', undefined, undefined, { fields, on: 'history.id' });
+    const served = await rows({ view: 'history', fields, sorts: ['history.id'], limit: '-1' });
+    assert.equal(served.length, historyRows, 'one context at most per history row');
+    assert.deepEqual(served, expected);
+    const byName = new Map<unknown, number>();
+    for (const row of served) byName.set(row[`${QC}.name`], (byName.get(row[`${QC}.name`]) ?? 0) + 1);
+    assert.ok(byName.get(null)! > served.length / 2, 'most queries have no API client');
+    for (const client of ['Connected Sheets', 'Looker Studio', 'Power BI'])
+      assert.ok(byName.get(client)! > 0, client);
+    for (const row of served) {
+      assert.equal(row[`${QC}.cs_spreadsheet_id`] !== null, row[`${QC}.name`] === 'Connected Sheets');
+      assert.equal(row[`${QC}.ls_datasource_id`] !== null, row[`${QC}.name`] === 'Looker Studio');
+    }
+    // A client's queries per day: the join filters and groups like any other.
+    const sheets = await rows({
+      view: 'history',
+      fields: ['history.created_date', 'history.count'],
+      filters: { [`${QC}.name`]: 'Connected Sheets' },
+      limit: '-1',
+    });
+    assert.equal(
+      sheets.reduce((n, r) => n + (r['history.count'] as number), 0),
+      byName.get('Connected Sheets'),
+    );
+
+    await withFake({ queryApiClientContext: false }, async (older) => {
+      const refused = await rows(
+        { view: 'history', fields: ['history.id', `${QC}.name`] },
+        { target: older },
+      );
+      assert.match(String(refused[0]!.looker_error), new RegExp(`Unknown field "${QC}.name"`));
+      const { sdk: other } = sdkFor(older);
+      const metadata = await other.ok(
+        other.lookml_model_explore({ lookml_model_name: 'system__activity', explore_name: 'history' }),
+      );
+      assert.equal(
+        metadata.fields!.dimensions!.some((d) => d.name!.startsWith(`${QC}.`)),
+        false,
+      );
+      assert.equal(
+        metadata.joins!.some((j) => j.name === QC),
+        false,
+      );
+    });
+  });
+
   it('fans a one_to_many join out: one row per scheduled job, one NULL row for a plan without jobs', async () => {
     const joined = await rows({
       view: 'scheduled_plan',

@@ -5,7 +5,9 @@
  *
  * Join keys (the facts give no `sql_on`): a many_to_one / one_to_one join of view V as alias A
  * matches `E.A_id = A.id` or `E.V_id = A.id`, E being the base or an earlier join (first match);
- * a one_to_many join matches `A.E_id = E.id` (E's alias or view name). Anything else (every
+ * a one_to_many join matches `A.E_id = E.id` (E's alias or view name), and so does a one_to_one
+ * join of a child view holding one row per E row that no field of E names
+ * (`query_api_client_context.history_id = history.id`). Anything else (every
  * many_to_many, and joins no field name connects) leaves the joined fields NULL.
  *
  * A join declared `fields: []` (`user_facts_role` in every explore, `role_group` in `group`, ...)
@@ -31,9 +33,14 @@ export type ValueKind =
   | 'hour_of_day'
   | 'day_of_week';
 
+/**
+ * How a join finds its rows: `one` by the joined view's id named in an earlier alias's column;
+ * `many` by the earlier alias's id in a column of the joined view (`single`: at most one such row,
+ * a one_to_one join keyed the other way, which never fans out).
+ */
 export type JoinKey =
   | { kind: 'one'; from: number; column: number }
-  | { kind: 'many'; from: number; fromColumn: number; childColumn: number }
+  | { kind: 'many'; from: number; fromColumn: number; childColumn: number; single?: boolean }
   | { kind: 'none' };
 
 export interface AliasModel {
@@ -158,8 +165,7 @@ function joinKey(
     const column = t.columnOf(name);
     return column !== undefined && !t.columns[column]!.removed ? column : undefined;
   };
-  if (relationship === 'many_to_one' || relationship === 'one_to_one') {
-    if (table.idColumn < 0) return { kind: 'none' };
+  if ((relationship === 'many_to_one' || relationship === 'one_to_one') && table.idColumn >= 0) {
     for (const earlier of aliases) {
       const column = live(earlier.table, `${alias}_id`) ?? live(earlier.table, `${table.name}_id`);
       if (
@@ -176,6 +182,17 @@ function joinKey(
       if (column !== undefined)
         return { kind: 'many', from: earlier.index, fromColumn: earlier.table.idColumn, childColumn: column };
     }
+  // A one_to_one join the other way: a child view of one row per row of an earlier alias's view.
+  if (relationship === 'one_to_one' && table.parent && table.perParent === 1)
+    for (const earlier of aliases)
+      if (earlier.table === table.parent && earlier.table.idColumn >= 0 && table.parentKeyColumn >= 0)
+        return {
+          kind: 'many',
+          from: earlier.index,
+          fromColumn: earlier.table.idColumn,
+          childColumn: table.parentKeyColumn,
+          single: true,
+        };
   void explore;
   return { kind: 'none' };
 }

@@ -4,7 +4,8 @@
  * prunes it, and value hints for realism. Field names, kinds and types are never declared here:
  * they come from the facts (`catalogue.ts`); a hint naming a field the view lacks is ignored.
  */
-import { CONNECTIONS, DIALECTS, EXPLORES, MODELS } from './pools.js';
+import type { Generate } from './generators.js';
+import { CONNECTIONS, DIALECTS, EXPLORES, hexToken, MODELS } from './pools.js';
 import type { Scalar } from './types.js';
 
 /** How Looker forgets a view's rows (when the fake is asked to: `retention` option). */
@@ -24,6 +25,8 @@ export interface ViewProfile {
   growing?: RegExp;
   /** Value pools for fields by name (strings or numbers, picked uniformly). */
   hints?: Record<string, readonly Scalar[]>;
+  /** Generators for fields whose values depend on each other (an API client's ids on its name). */
+  values?: Record<string, Generate>;
 }
 
 const DEFAULT: ViewProfile = { rows: 20, days: 365, kind: 'snapshot' };
@@ -50,6 +53,24 @@ const PROFILES: Record<string, Partial<ViewProfile>> = {
     cursor: 'created_at',
     kind: 'event',
     prune: 'age',
+  },
+  // Which API client ran a history row's query (Looker 25.18+): one row per history row, NULL
+  // for most (queries no API client declared, the exporter's own included); the ids only for
+  // their client. Client names from the docs; an MCP toolbox's name and cs_trigger values are guesses.
+  query_api_client_context: {
+    childOf: { view: 'history', key: 'history_id', perParent: 1 },
+    kind: 'event',
+    values: {
+      name: (row) =>
+        row.random.chance(0.75)
+          ? null
+          : row.random.pick(['Connected Sheets', 'Looker Studio', 'Power BI', 'MCP Toolbox for Databases']),
+      cs_spreadsheet_id: (row) => (row.get('name') === 'Connected Sheets' ? hexToken(row.random, 44) : null),
+      cs_trigger: (row) =>
+        row.get('name') === 'Connected Sheets' ? row.random.pick(['manual', 'scheduled_refresh']) : null,
+      ls_dashboard_id: (row) => (row.get('name') === 'Looker Studio' ? clientUuid(row.random) : null),
+      ls_datasource_id: (row) => (row.get('name') === 'Looker Studio' ? clientUuid(row.random) : null),
+    },
   },
   event: {
     rows: 4000,
@@ -133,6 +154,11 @@ const PROFILES: Record<string, Partial<ViewProfile>> = {
   model_set: { rows: 4 },
   db_connection: { rows: 6, cursor: 'created', hints: { name: CONNECTIONS, dialect_name: DIALECTS } },
 };
+
+function clientUuid(random: Parameters<typeof hexToken>[0]): string {
+  const hex = hexToken(random, 32);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 export function profileOf(view: string): ViewProfile {
   return { ...DEFAULT, ...PROFILES[view] };
