@@ -1797,7 +1797,8 @@ describe('count first: per-period counts by index arithmetic', () => {
 
 describe('a fake that forgets like Looker (retention, everHeld)', () => {
   it('forgets history by age and events by count as the clock moves; everHeld keeps every row', async () => {
-    const retention = { history: { days: 10 }, event: { rows: 300 } };
+    // Age alone here (`sooner: []`); the scheduled-task rule has its own spec below.
+    const retention = { history: { days: 10, sooner: [] }, event: { rows: 300 } };
     await withFake({ retention, recordApiActivity: false }, async (forgetful) => {
       const held = forgetful.truth(H_);
       const ever = forgetful.everHeld(H_);
@@ -1833,6 +1834,62 @@ describe('a fake that forgets like Looker (retention, everHeld)', () => {
         fake.truth(H_, ...window),
         'the same rows as a fake that forgot nothing',
       );
+    });
+  });
+
+  it('forgets history of scheduled tasks after 7 days, other history after 90, as Looker documents', async () => {
+    const retention = { history: { days: 90 } };
+    await withFake({ retention, recordApiActivity: false }, async (forgetful) => {
+      const scheduled = (r: LookerRow) => r['history.source'] === 'scheduled_task';
+      const ever = forgetful.everHeld(H_);
+      assert.equal(ever.length, 5000);
+      const weekAgo = '2026-11-17 03:00:00';
+      const old = (r: LookerRow) => String(r['history.created_time']) < weekAgo;
+      assert.ok(
+        ever.filter((r) => scheduled(r) && old(r)).length > 100,
+        'older scheduled-task rows were held',
+      );
+      const held = forgetful.truth(H_);
+      assert.deepEqual(
+        held,
+        ever.filter((r) => !(scheduled(r) && old(r))),
+        'only the older scheduled-task rows are gone',
+      );
+      assert.ok(held.some(scheduled) && held.some((r) => old(r)));
+      // Queries agree, the per-day counts too (no index arithmetic over rows gone one by one).
+      const served = await rows(
+        { view: H_, fields: ['history.id'], sorts: ['history.id'], limit: '-1' },
+        { target: forgetful },
+      );
+      assert.deepEqual(
+        served.map((r) => r['history.id']),
+        held.map((r) => r['history.id']).sort((a, b) => Number(a) - Number(b)),
+      );
+      const perDay = await rows(
+        { view: H_, fields: ['history.created_date', 'history.count'], limit: '-1' },
+        { target: forgetful },
+      );
+      assert.equal(
+        perDay.reduce((n, r) => n + (r['history.count'] as number), 0),
+        held.length,
+      );
+      // A history row's API client context goes with it.
+      const contexts = forgetful.truth(H_, undefined, undefined, {
+        fields: ['history.id', 'query_api_client_context.history_id'],
+      });
+      assert.equal(contexts.length, held.length);
+      assert.ok(contexts.every((r) => r['query_api_client_context.history_id'] === r['history.id']));
+
+      // Two days on, two more days of scheduled-task history are gone; the rest stays 90 days.
+      forgetful.setNow(at('2026-11-26T03:00:00Z'));
+      const later = forgetful.truth(H_);
+      const cut = '2026-11-19 03:00:00';
+      assert.deepEqual(
+        later,
+        ever.filter((r) => !(scheduled(r) && String(r['history.created_time']) < cut)),
+      );
+      assert.ok(later.length < held.length);
+      assert.equal(forgetful.everHeld(H_).length, 5000, 'forgotten rows stay in everHeld');
     });
   });
 

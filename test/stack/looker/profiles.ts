@@ -4,6 +4,7 @@
  * prunes it, and value hints for realism. Field names, kinds and types are never declared here:
  * they come from the facts (`catalogue.ts`); a hint naming a field the view lacks is ignored.
  */
+import type { SoonerRule } from './dataset.js';
 import type { Generate } from './generators.js';
 import { CONNECTIONS, DIALECTS, EXPLORES, hexToken, MODELS } from './pools.js';
 import type { Scalar } from './types.js';
@@ -21,6 +22,8 @@ export interface ViewProfile {
   /** `event` views accumulate and are pruned; `snapshot` views describe current state. */
   kind: 'event' | 'snapshot';
   prune?: PruneKind;
+  /** Rows an age retention forgets sooner, as Looker documents (history of scheduled tasks: 7 days). */
+  sooner?: readonly SoonerRule[];
   /** Number fields that count use and grow with the clock (state views changing in place). */
   growing?: RegExp;
   /** Value pools for fields by name (strings or numbers, picked uniformly). */
@@ -38,6 +41,8 @@ const PROFILES: Record<string, Partial<ViewProfile>> = {
     cursor: 'created',
     kind: 'event',
     prune: 'age',
+    // "History rows deleted after 90 days, and after 7 days when history.source = scheduled_task" (docs).
+    sooner: [{ field: 'source', value: 'scheduled_task', days: 7 }],
     hints: {
       status: ['complete', 'complete', 'complete', 'error', 'killed', 'cache_only_miss'],
       source: ['api4', 'dashboard', 'explore', 'look', 'scheduled_task', 'sql_runner', 'suggest'],
