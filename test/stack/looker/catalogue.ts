@@ -6,7 +6,7 @@
  * from the names (see `inferField`).
  */
 import { readFileSync } from 'node:fs';
-import { JOINS_SINCE_2020, VIEWS_SINCE_2020, type FieldGuess } from './today.js';
+import { EXPLORES_SINCE_2020, JOINS_SINCE_2020, VIEWS_SINCE_2020, type FieldGuess } from './today.js';
 
 export type FieldKind = 'dimension' | 'dimension_group' | 'measure';
 
@@ -51,7 +51,7 @@ export interface ExploreFact {
   baseView: string;
   baseAlias: string;
   joins: JoinFact[];
-  source: 'model_2020' | 'seen_2024';
+  source: 'model_2020' | 'seen_2024' | 'seen_2026';
 }
 
 interface RawFacts {
@@ -69,7 +69,7 @@ interface RawFacts {
   };
   seen_2024: { explores: string[]; fields: string[] };
   /** Explores and fields of current Looker docs: `view.field` references per explore (`view.*`: names unknown). */
-  seen_2026?: { fields: Record<string, { field: string }[]> };
+  seen_2026?: { explores: { id: string | null }[]; fields: Record<string, { field: string }[]> };
 }
 
 /** Looker's timeframes for a `dimension_group: { type: time }` that names none. */
@@ -189,6 +189,18 @@ export class Catalogue {
       const explore = this.explores.get(name);
       if (explore) explore.joins.push(...joins.filter((join) => this.views.has(join.view)));
     }
+    // Explores the 2026 facts list that the 2020 model lacks, as `today.ts` guesses them.
+    for (const { id } of raw.seen_2026?.explores ?? []) {
+      const guess = id === null ? undefined : EXPLORES_SINCE_2020[id];
+      if (!id || !guess || this.explores.has(id) || !this.views.has(guess.baseView)) continue;
+      this.explores.set(id, {
+        name: id,
+        baseView: guess.baseView,
+        baseAlias: id,
+        joins: guess.joins.filter((join) => this.views.has(join.view)),
+        source: 'seen_2026',
+      });
+    }
     // Explores seen only in 2024: their joins are unknown, so they serve their base view alone.
     for (const name of raw.seen_2024.explores)
       if (!this.explores.has(name) && this.views.has(name))
@@ -196,12 +208,14 @@ export class Catalogue {
   }
 
   /**
-   * Views added since 2020 that the 2026 facts name (`seen_2026.fields`): the fields they name,
-   * typed by the guesses of `today.ts` (a time group's fields by its name: `created_date` is group
-   * `created`), then the fields the guesses add. A view the facts no longer name is not served.
+   * Views added since 2020 that the 2026 facts name (`seen_2026.fields`, or an explore of that
+   * name): the fields they name, typed by the guesses of `today.ts` (a time group's fields by its
+   * name: `created_date` is group `created`), then the fields the guesses add. A view the facts
+   * no longer name is not served.
    */
   #addViewsSince2020(raw: RawFacts): void {
     const named = new Map<string, string[]>();
+    for (const { id } of raw.seen_2026?.explores ?? []) if (id) named.set(id, []);
     for (const references of Object.values(raw.seen_2026?.fields ?? {}))
       for (const { field } of references) {
         const [view, name] = field.split('.') as [string, string];

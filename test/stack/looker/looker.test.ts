@@ -1595,6 +1595,92 @@ describe('the System Activity model, from the committed facts', () => {
     });
   });
 
+  it('serves the explores added since 2020 from the 2026 facts, listed in lookml_model and described', async () => {
+    const ADDED = [
+      'api_usage',
+      'api_usage_hourly',
+      'concurrency',
+      'compliance_user_permissions',
+      'scheduled_plan_oauth_events',
+    ];
+    const { sdk } = sdkFor();
+    const model = await sdk.ok(sdk.lookml_model('system__activity'));
+    assert.deepEqual(problems(model, 'LookmlModel'), []);
+    for (const explore of model.explores!) assert.deepEqual(problems(explore, 'LookmlModelNavExplore'), []);
+    const listed = model.explores!.map((e) => e.name!);
+    for (const name of ADDED) assert.ok(listed.includes(name), name);
+    assert.equal(listed.includes('report'), false, 'the Report explore has no known id');
+
+    const described = new Map<
+      string,
+      Map<string, { type?: string; primary_key?: boolean; measure?: boolean }>
+    >();
+    for (const name of ADDED) {
+      const explore = await sdk.ok(
+        sdk.lookml_model_explore({ lookml_model_name: 'system__activity', explore_name: name }),
+      );
+      assert.deepEqual(problems(explore, 'LookmlModelExplore'), [], name);
+      assert.equal(explore.view_name, name);
+      described.set(
+        name,
+        new Map([...explore.fields!.dimensions!, ...explore.fields!.measures!].map((f) => [f.name!, f])),
+      );
+    }
+    const type = (explore: string, field: string) => described.get(explore)!.get(field)?.type;
+    // The facts' names, with the types guessed from them.
+    assert.equal(type('api_usage', 'api_usage.endpoint'), 'string');
+    for (const timeframe of ['date', 'month', 'year'])
+      assert.equal(type('api_usage', `api_usage.created_${timeframe}`), `date_${timeframe}`);
+    assert.equal(type('api_usage', 'api_usage.total_usage'), 'sum');
+    assert.equal(described.get('api_usage')!.get('api_usage.id')!.primary_key, true);
+    assert.equal(
+      type('compliance_user_permissions', 'compliance_user_permissions.created_date'),
+      'date_date',
+    );
+    assert.equal(type('compliance_user_permissions', 'compliance_user_permissions.embed'), 'yesno');
+    for (const measure of ['admin_developer_users', 'explore_users', 'total_users'])
+      assert.equal(
+        described.get('compliance_user_permissions')!.get(`compliance_user_permissions.${measure}`)!.measure,
+        true,
+        measure,
+      );
+    assert.equal(
+      type('compliance_user_permissions', 'devs_not_explorers.non_explore_devs'),
+      'count_distinct',
+    );
+    assert.equal(described.get('concurrency')!.get('concurrency.pk')!.primary_key, true);
+    for (const field of ['user.name', 'query.model', 'event_attribute.value'])
+      assert.ok(described.get('scheduled_plan_oauth_events')!.has(field), field);
+
+    // They run like any explore: API Usage holds the last day only (no history since 25.16).
+    const usage = await rows({
+      view: 'api_usage',
+      fields: ['api_usage.created_date', 'api_usage.endpoint', 'api_usage.total_usage'],
+      limit: '-1',
+    });
+    assert.ok(usage.length > 0 && usage.every((r) => !('looker_error' in r)));
+    assert.ok(usage.every((r) => String(r['api_usage.created_date']) >= '2026-11-23'));
+    assert.ok(
+      fake.truth('api_usage').every((r) => String(r['api_usage.created_time']) >= '2026-11-23 03:00:00'),
+    );
+    const [users] = await rows({
+      view: 'compliance_user_permissions',
+      fields: ['compliance_user_permissions.count', 'compliance_user_permissions.total_users'],
+    });
+    assert.equal(
+      users!['compliance_user_permissions.count'],
+      fake.truth('compliance_user_permissions').length,
+    );
+    assert.equal(typeof users!['compliance_user_permissions.total_users'], 'number');
+    const oauth = await rows({
+      view: 'scheduled_plan_oauth_events',
+      fields: ['scheduled_plan_oauth_events.id', 'user.name', 'query.model', 'event_attribute.value'],
+      limit: '50',
+    });
+    assert.equal(oauth.length, 50);
+    assert.ok(oauth.some((r) => r['user.name'] !== null));
+  });
+
   it('fans a one_to_many join out: one row per scheduled job, one NULL row for a plan without jobs', async () => {
     const joined = await rows({
       view: 'scheduled_plan',

@@ -6,7 +6,7 @@
  */
 import type { SoonerRule } from './dataset.js';
 import type { Generate } from './generators.js';
-import { CONNECTIONS, DIALECTS, EXPLORES, hexToken, MODELS } from './pools.js';
+import { CONNECTIONS, DIALECTS, ENDPOINTS, EXPLORES, hexToken, MODELS } from './pools.js';
 import type { Scalar } from './types.js';
 
 /** How Looker forgets a view's rows (when the fake is asked to: `retention` option). */
@@ -15,6 +15,8 @@ export type PruneKind = 'age' | 'count';
 export interface ViewProfile {
   rows: number;
   days: number;
+  /** The number dimension that is the primary key, the row number (default `id`). */
+  primaryKey?: string;
   /** The time group rows are generated in increasing order of (their `_time` is the cursor). */
   cursor?: string;
   /** Rows grouped under a parent view's rows: `perParent` children each, contiguous, keyed `key`. */
@@ -158,6 +160,34 @@ const PROFILES: Record<string, Partial<ViewProfile>> = {
   permission_set: { rows: 6 },
   model_set: { rows: 4 },
   db_connection: { rows: 6, cursor: 'created', hints: { name: CONNECTIONS, dialect_name: DIALECTS } },
+  // The explores added since 2020 (`today.ts`). API Usage keeps no history since Looker 25.16:
+  // only the last day's calls.
+  api_usage: {
+    rows: 150,
+    days: 1,
+    cursor: 'created',
+    kind: 'event',
+    prune: 'age',
+    hints: { endpoint: ENDPOINTS },
+  },
+  api_usage_hourly: {
+    rows: 720,
+    days: 30,
+    cursor: 'created',
+    kind: 'event',
+    prune: 'age',
+    hints: { endpoint: ENDPOINTS },
+  },
+  concurrency: {
+    rows: 720,
+    days: 30,
+    cursor: 'created',
+    kind: 'event',
+    prune: 'age',
+    primaryKey: 'pk',
+    hints: { connection_name: CONNECTIONS },
+  },
+  compliance_user_permissions: { rows: 500, cursor: 'created' },
 };
 
 function clientUuid(random: Parameters<typeof hexToken>[0]): string {

@@ -107,7 +107,7 @@ export class ViewTable {
   #index(column: Column, index: number): void {
     this.#byName.set(column.name, index);
     this.#fieldBases[index] = fieldBase(this.#base, column.name);
-    if (column.name === 'id' && column.type === 'number') this.idColumn = index;
+    if (column.name === (this.profile.primaryKey ?? 'id') && column.type === 'number') this.idColumn = index;
     if (column.type === 'time' && column.name === this.profile.cursor) this.cursorColumn = index;
     if (this.parent && column.name === this.profile.childOf!.key) this.parentKeyColumn = index;
   }
