@@ -6,6 +6,7 @@
  * from the names (see `inferField`).
  */
 import { readFileSync } from 'node:fs';
+import { EXPLORES_SINCE_2020, JOINS_SINCE_2020, VIEWS_SINCE_2020, type FieldGuess } from './today.js';
 
 export type FieldKind = 'dimension' | 'dimension_group' | 'measure';
 
@@ -16,13 +17,18 @@ export interface FieldFact {
   type: string | null;
   /** Timeframes of a dimension group, when the facts name them. */
   timeframes?: string[];
+  /** Kept out of the field picker (`hidden: yes`); still queryable. */
+  hidden?: boolean;
 }
 
 export interface ViewFact {
   name: string;
   fields: FieldFact[];
-  /** How the view was obtained: from the 2020 LookML, or inferred from 2024 field references. */
-  source: 'model_2020' | 'seen_2024';
+  /**
+   * How the view was obtained: from the 2020 LookML, inferred from 2024 field references, or
+   * named by 2026 docs with types guessed (`today.ts`).
+   */
+  source: 'model_2020' | 'seen_2024' | 'seen_2026';
 }
 
 export type Relationship = 'many_to_one' | 'one_to_one' | 'one_to_many' | 'many_to_many';
@@ -32,6 +38,12 @@ export interface JoinFact {
   view: string;
   relationship: Relationship;
   type: string;
+  /**
+   * The join's LookML `fields:` list when it declares one: the view's fields the explore exposes
+   * (`[]`: none; the explore joins through the view but a query may not name its fields).
+   * Absent: every field.
+   */
+  fields?: string[];
 }
 
 export interface ExploreFact {
@@ -39,7 +51,7 @@ export interface ExploreFact {
   baseView: string;
   baseAlias: string;
   joins: JoinFact[];
-  source: 'model_2020' | 'seen_2024';
+  source: 'model_2020' | 'seen_2024' | 'seen_2026';
 }
 
 interface RawFacts {
@@ -49,15 +61,15 @@ interface RawFacts {
       {
         base_view: string;
         base_alias?: string;
-        /** `fields: []` marks a join declared `fields: []` (hidden); the fake still serves it. */
+        /** `fields: []` marks a join declared `fields: []`: joined through, none of its fields exposed. */
         joins: Record<string, { view: string; relationship: Relationship; type: string; fields?: string[] }>;
       }
     >;
     views: Record<string, { fields: FieldFact[] }>;
   };
   seen_2024: { explores: string[]; fields: string[] };
-  /** Explores and fields of current Looker docs: not served (yet). */
-  seen_2026?: unknown;
+  /** Explores and fields of current Looker docs: `view.field` references per explore (`view.*`: names unknown). */
+  seen_2026?: { explores: { id: string | null }[]; fields: Record<string, { field: string }[]> };
 }
 
 /** Looker's timeframes for a `dimension_group: { type: time }` that names none. */
@@ -154,6 +166,8 @@ export class Catalogue {
       this.views.set(name, { name, fields, source: 'seen_2024' });
     }
 
+    this.#addViewsSince2020(raw);
+
     for (const [name, explore] of Object.entries(raw.model_2020.explores))
       this.explores.set(name, {
         name,
@@ -166,13 +180,72 @@ export class Catalogue {
           view: join.view,
           relationship: join.relationship,
           type: join.type,
+          ...(join.fields === undefined ? {} : { fields: [...join.fields] }),
         })),
         source: 'model_2020',
       });
+    // Joins today's Looker adds to 2020 explores (history's query_api_client_context).
+    for (const [name, joins] of Object.entries(JOINS_SINCE_2020)) {
+      const explore = this.explores.get(name);
+      if (explore) explore.joins.push(...joins.filter((join) => this.views.has(join.view)));
+    }
+    // Explores the 2026 facts list that the 2020 model lacks, as `today.ts` guesses them.
+    for (const { id } of raw.seen_2026?.explores ?? []) {
+      const guess = id === null ? undefined : EXPLORES_SINCE_2020[id];
+      if (!id || !guess || this.explores.has(id) || !this.views.has(guess.baseView)) continue;
+      this.explores.set(id, {
+        name: id,
+        baseView: guess.baseView,
+        baseAlias: id,
+        joins: guess.joins.filter((join) => this.views.has(join.view)),
+        source: 'seen_2026',
+      });
+    }
     // Explores seen only in 2024: their joins are unknown, so they serve their base view alone.
     for (const name of raw.seen_2024.explores)
       if (!this.explores.has(name) && this.views.has(name))
         this.explores.set(name, { name, baseView: name, baseAlias: name, joins: [], source: 'seen_2024' });
+  }
+
+  /**
+   * Views added since 2020 that the 2026 facts name (`seen_2026.fields`, or an explore of that
+   * name): the fields they name, typed by the guesses of `today.ts` (a time group's fields by its
+   * name: `created_date` is group `created`), then the fields the guesses add. A view the facts
+   * no longer name is not served.
+   */
+  #addViewsSince2020(raw: RawFacts): void {
+    const named = new Map<string, string[]>();
+    for (const { id } of raw.seen_2026?.explores ?? []) if (id) named.set(id, []);
+    for (const references of Object.values(raw.seen_2026?.fields ?? {}))
+      for (const { field } of references) {
+        const [view, name] = field.split('.') as [string, string];
+        if (name !== '*') named.set(view, [...(named.get(view) ?? []), name]);
+      }
+    for (const [view, guess] of Object.entries(VIEWS_SINCE_2020)) {
+      const names = named.get(view);
+      if (!names || this.views.has(view)) continue;
+      const fields = new Map<string, FieldFact>();
+      const fact = (name: string, typed: FieldGuess): FieldFact => {
+        const { guessed, ...rest } = typed;
+        void guessed;
+        return {
+          name,
+          ...rest,
+          ...(rest.kind === 'dimension_group' ? { timeframes: rest.timeframes ?? DEFAULT_TIMEFRAMES } : {}),
+        };
+      };
+      for (const name of names) {
+        const group = Object.keys(guess.typed).find(
+          (g) => guess.typed[g]!.kind === 'dimension_group' && name.startsWith(`${g}_`),
+        );
+        const key = group ?? name;
+        const typed = guess.typed[key];
+        if (!typed) throw new Error(`today.ts gives no type for ${view}.${name}, which the facts name`);
+        if (!fields.has(key)) fields.set(key, fact(key, typed));
+      }
+      for (const [name, added] of Object.entries(guess.added)) fields.set(name, fact(name, added));
+      this.views.set(view, { name: view, fields: [...fields.values()], source: 'seen_2026' });
+    }
   }
 
   view(name: string): ViewFact {

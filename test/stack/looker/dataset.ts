@@ -16,8 +16,19 @@ export interface DatasetSpec {
   seed?: number;
 }
 
-/** How much Looker keeps, per view: `{ days }` for age-pruned views, `{ rows }` for count-pruned ones. */
-export type Retention = Record<string, { days: number } | { rows: number }>;
+/** Rows whose `field` equals `value` are forgotten sooner: once older than `days`. */
+export interface SoonerRule {
+  field: string;
+  value: string;
+  days: number;
+}
+
+/**
+ * How much Looker keeps, per view: `{ days }` for age-pruned views, `{ rows }` for count-pruned
+ * ones. `sooner` lists rows an age-pruned view forgets sooner; absent, the view's documented rules
+ * apply (`history`: `source = scheduled_task` after 7 days); `[]` for none.
+ */
+export type Retention = Record<string, { days: number; sooner?: readonly SoonerRule[] } | { rows: number }>;
 
 export class Dataset {
   readonly tables = new Map<string, ViewTable>();
@@ -68,7 +79,7 @@ export class Dataset {
         name: f.name,
         type: f.kind === 'dimension_group' ? 'time' : (f.type ?? 'string'),
         timeframes: f.timeframes,
-        hidden: false,
+        hidden: f.hidden ?? false,
         removed: false,
       }));
     if (profile.cursor && !columns.some((c) => c.type === 'time' && c.name === profile.cursor))
@@ -85,6 +96,11 @@ export class Dataset {
       const numbers = table.columns.filter((c) => c.type === 'number').map((c) => c.name);
       for (const column of table.columns) {
         if (column.generate) continue;
+        const given = table.profile.values?.[column.name];
+        if (given) {
+          column.generate = given;
+          continue;
+        }
         const target =
           column.type === 'number' || column.type === 'string'
             ? referencedView(column.name, views)
@@ -132,8 +148,14 @@ export class Dataset {
     if (!retention) return;
     for (const [view, rule] of Object.entries(retention)) {
       const table = this.table(view);
-      if ('days' in rule) table.pruneByAge(now - rule.days * DAY);
-      else table.pruneByCount(rule.rows);
+      if ('days' in rule) {
+        table.pruneByAge(now - rule.days * DAY);
+        for (const sooner of rule.sooner ?? table.profile.sooner ?? []) {
+          const column = table.columnOf(sooner.field);
+          if (column === undefined) throw new Error(`retention: ${view} has no field ${sooner.field}`);
+          table.pruneByAgeWhere(column, sooner.value, now - Math.min(sooner.days, rule.days) * DAY);
+        }
+      } else table.pruneByCount(rule.rows);
     }
   }
 }

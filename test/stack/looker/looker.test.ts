@@ -1444,9 +1444,11 @@ describe('the System Activity model, from the committed facts', () => {
     );
     assert.ok(explore.fields!.measures!.some((m) => m.name === `${DP}.count`));
     assert.equal(explore.scopes![0], DP);
-    // Joins declared `fields: []` in the facts are still served (hiding them is not modelled).
+    // A join declared `fields: []` is listed (with its empty field list) though none of its fields is.
     assert.ok(
-      explore.joins!.some((j) => j.name === 'event_attribute_joiner' && j.from === 'event_attribute'),
+      explore.joins!.some(
+        (j) => j.name === 'event_attribute_joiner' && j.from === 'event_attribute' && j.fields?.length === 0,
+      ),
     );
     // The per-day count of the exporter's count-first query, by the alias.
     const counts = await rows({
@@ -1459,6 +1461,224 @@ describe('the System Activity model, from the committed facts', () => {
       counts.reduce((n, r) => n + (r[`${DP}.count`] as number), 0),
       fake.truth(DP).length,
     );
+  });
+
+  it('hides the fields of joins declared fields: [] (as the 2020 model does), or exposes them when told', async () => {
+    // [explore, a field it exposes, a field of a join declared `fields: []`]
+    const hidden: [string, string, string][] = [
+      ['user', 'user.id', 'user_facts_role.id'],
+      ['group', 'group.id', 'role_group.role_id'],
+      ['group', 'group.id', 'user_facts_role.user_id'],
+      ['history', 'history.id', 'group_user.id'],
+      ['event', 'event.id', 'group_user.user_id'],
+      ['dashboard_performance', 'dashboard_performance.dashboard_run_session', 'event_attribute_joiner.name'],
+    ];
+    for (const [view, visible, field] of hidden) {
+      const refused = await rows({ view, fields: [visible, field] });
+      assert.match(String(refused[0]!.looker_error), new RegExp(`Unknown field "${field}"`), field);
+      const filtered = await rows({ view, fields: [visible], filters: { [field]: 'NOT NULL' } });
+      assert.match(String(filtered[0]!.looker_error), /Unknown field/, `${field} as a filter`);
+    }
+    // The views beyond a hidden join stay selectable: role through user_facts_role, group_role through role_group.
+    for (const [view, fields] of [
+      ['user', ['user.id', 'role.id']],
+      ['group', ['group.id', 'group_role.id', 'group_role.name']],
+    ] as const) {
+      const served = await rows({ view, fields: [...fields], sorts: [`${view}.id`], limit: '-1' });
+      assert.ok(served.length > 0 && served.every((r) => !('looker_error' in r)), view);
+      assert.deepEqual(served, fake.truth(view, undefined, undefined, { fields }), view);
+    }
+    assert.throws(
+      () => fake.truth('group', undefined, undefined, { fields: ['role_group.id'] }),
+      /Unknown field/,
+    );
+    const { sdk } = sdkFor();
+    const group = await sdk.ok(
+      sdk.lookml_model_explore({ lookml_model_name: 'system__activity', explore_name: 'group' }),
+    );
+    assert.deepEqual(problems(group, 'LookmlModelExplore'), []);
+    const listed = [...group.fields!.dimensions!, ...group.fields!.measures!].map((f) => f.name!);
+    assert.equal(listed.filter((n) => /^(role_group|user_facts_role)\./.test(n)).length, 0);
+    assert.ok(listed.includes('group_role.id') && listed.includes('group_user.id'));
+    assert.deepEqual(group.joins!.find((j) => j.name === 'role_group')!.fields, []);
+    assert.equal(group.joins!.find((j) => j.name === 'group_user')!.fields, null);
+
+    await withFake({ hiddenJoins: 'exposed' }, async (exposed) => {
+      const fields = ['group.id', 'role_group.id', 'role_group.role_id'];
+      const served = await rows(
+        {
+          view: 'group',
+          fields,
+          filters: { 'role_group.id': 'NOT NULL' },
+          sorts: ['role_group.id'],
+          limit: '-1',
+        },
+        { target: exposed },
+      );
+      assert.ok(served.length > 0);
+      assert.deepEqual(
+        served,
+        exposed
+          .truth('group', undefined, undefined, { fields })
+          .filter((r) => r['role_group.id'] !== null)
+          .sort((a, b) => (a['role_group.id'] as number) - (b['role_group.id'] as number)),
+      );
+      const { sdk: other } = sdkFor(exposed);
+      const metadata = await other.ok(
+        other.lookml_model_explore({ lookml_model_name: 'system__activity', explore_name: 'user' }),
+      );
+      assert.deepEqual(problems(metadata, 'LookmlModelExplore'), []);
+      assert.ok(metadata.fields!.dimensions!.some((d) => d.name === 'user_facts_role.role_id'));
+      assert.equal(metadata.joins!.find((j) => j.name === 'user_facts_role')!.fields, null);
+    });
+  });
+
+  it('joins query_api_client_context in history (Looker 25.18+): which API client ran each query, NULL for most', async () => {
+    const QC = 'query_api_client_context';
+    const { sdk } = sdkFor();
+    const history = await sdk.ok(
+      sdk.lookml_model_explore({ lookml_model_name: 'system__activity', explore_name: 'history' }),
+    );
+    assert.deepEqual(problems(history, 'LookmlModelExplore'), []);
+    const dimensions = new Map(history.fields!.dimensions!.map((d) => [d.name!, d]));
+    for (const name of ['name', 'cs_spreadsheet_id', 'cs_trigger', 'ls_dashboard_id', 'ls_datasource_id'])
+      assert.equal(dimensions.get(`${QC}.${name}`)?.type, 'string', name);
+    assert.equal(dimensions.get(`${QC}.history_id`)!.hidden, true);
+    assert.equal(history.joins!.find((j) => j.name === QC)!.relationship, 'one_to_one');
+
+    const fields = ['history.id', `${QC}.name`, `${QC}.cs_spreadsheet_id`, `${QC}.ls_datasource_id`];
+    // Before the query: it records its own history row (no API client context) once answered.
+    const historyRows = fake.truth('history').length;
+    const expected = fake.truth('history', undefined, undefined, { fields, on: 'history.id' });
+    const served = await rows({ view: 'history', fields, sorts: ['history.id'], limit: '-1' });
+    assert.equal(served.length, historyRows, 'one context at most per history row');
+    assert.deepEqual(served, expected);
+    const byName = new Map<unknown, number>();
+    for (const row of served) byName.set(row[`${QC}.name`], (byName.get(row[`${QC}.name`]) ?? 0) + 1);
+    assert.ok(byName.get(null)! > served.length / 2, 'most queries have no API client');
+    for (const client of ['Connected Sheets', 'Looker Studio', 'Power BI'])
+      assert.ok(byName.get(client)! > 0, client);
+    for (const row of served) {
+      assert.equal(row[`${QC}.cs_spreadsheet_id`] !== null, row[`${QC}.name`] === 'Connected Sheets');
+      assert.equal(row[`${QC}.ls_datasource_id`] !== null, row[`${QC}.name`] === 'Looker Studio');
+    }
+    // A client's queries per day: the join filters and groups like any other.
+    const sheets = await rows({
+      view: 'history',
+      fields: ['history.created_date', 'history.count'],
+      filters: { [`${QC}.name`]: 'Connected Sheets' },
+      limit: '-1',
+    });
+    assert.equal(
+      sheets.reduce((n, r) => n + (r['history.count'] as number), 0),
+      byName.get('Connected Sheets'),
+    );
+
+    await withFake({ queryApiClientContext: false }, async (older) => {
+      const refused = await rows(
+        { view: 'history', fields: ['history.id', `${QC}.name`] },
+        { target: older },
+      );
+      assert.match(String(refused[0]!.looker_error), new RegExp(`Unknown field "${QC}.name"`));
+      const { sdk: other } = sdkFor(older);
+      const metadata = await other.ok(
+        other.lookml_model_explore({ lookml_model_name: 'system__activity', explore_name: 'history' }),
+      );
+      assert.equal(
+        metadata.fields!.dimensions!.some((d) => d.name!.startsWith(`${QC}.`)),
+        false,
+      );
+      assert.equal(
+        metadata.joins!.some((j) => j.name === QC),
+        false,
+      );
+    });
+  });
+
+  it('serves the explores added since 2020 from the 2026 facts, listed in lookml_model and described', async () => {
+    const ADDED = [
+      'api_usage',
+      'api_usage_hourly',
+      'concurrency',
+      'compliance_user_permissions',
+      'scheduled_plan_oauth_events',
+    ];
+    const { sdk } = sdkFor();
+    const model = await sdk.ok(sdk.lookml_model('system__activity'));
+    assert.deepEqual(problems(model, 'LookmlModel'), []);
+    for (const explore of model.explores!) assert.deepEqual(problems(explore, 'LookmlModelNavExplore'), []);
+    const listed = model.explores!.map((e) => e.name!);
+    for (const name of ADDED) assert.ok(listed.includes(name), name);
+    assert.equal(listed.includes('report'), false, 'the Report explore has no known id');
+
+    const described = new Map<
+      string,
+      Map<string, { type?: string; primary_key?: boolean; measure?: boolean }>
+    >();
+    for (const name of ADDED) {
+      const explore = await sdk.ok(
+        sdk.lookml_model_explore({ lookml_model_name: 'system__activity', explore_name: name }),
+      );
+      assert.deepEqual(problems(explore, 'LookmlModelExplore'), [], name);
+      assert.equal(explore.view_name, name);
+      described.set(
+        name,
+        new Map([...explore.fields!.dimensions!, ...explore.fields!.measures!].map((f) => [f.name!, f])),
+      );
+    }
+    const type = (explore: string, field: string) => described.get(explore)!.get(field)?.type;
+    // The facts' names, with the types guessed from them.
+    assert.equal(type('api_usage', 'api_usage.endpoint'), 'string');
+    for (const timeframe of ['date', 'month', 'year'])
+      assert.equal(type('api_usage', `api_usage.created_${timeframe}`), `date_${timeframe}`);
+    assert.equal(type('api_usage', 'api_usage.total_usage'), 'sum');
+    assert.equal(described.get('api_usage')!.get('api_usage.id')!.primary_key, true);
+    assert.equal(
+      type('compliance_user_permissions', 'compliance_user_permissions.created_date'),
+      'date_date',
+    );
+    assert.equal(type('compliance_user_permissions', 'compliance_user_permissions.embed'), 'yesno');
+    for (const measure of ['admin_developer_users', 'explore_users', 'total_users'])
+      assert.equal(
+        described.get('compliance_user_permissions')!.get(`compliance_user_permissions.${measure}`)!.measure,
+        true,
+        measure,
+      );
+    assert.equal(
+      type('compliance_user_permissions', 'devs_not_explorers.non_explore_devs'),
+      'count_distinct',
+    );
+    assert.equal(described.get('concurrency')!.get('concurrency.pk')!.primary_key, true);
+    for (const field of ['user.name', 'query.model', 'event_attribute.value'])
+      assert.ok(described.get('scheduled_plan_oauth_events')!.has(field), field);
+
+    // They run like any explore: API Usage holds the last day only (no history since 25.16).
+    const usage = await rows({
+      view: 'api_usage',
+      fields: ['api_usage.created_date', 'api_usage.endpoint', 'api_usage.total_usage'],
+      limit: '-1',
+    });
+    assert.ok(usage.length > 0 && usage.every((r) => !('looker_error' in r)));
+    assert.ok(usage.every((r) => String(r['api_usage.created_date']) >= '2026-11-23'));
+    assert.ok(
+      fake.truth('api_usage').every((r) => String(r['api_usage.created_time']) >= '2026-11-23 03:00:00'),
+    );
+    const [users] = await rows({
+      view: 'compliance_user_permissions',
+      fields: ['compliance_user_permissions.count', 'compliance_user_permissions.total_users'],
+    });
+    assert.equal(
+      users!['compliance_user_permissions.count'],
+      fake.truth('compliance_user_permissions').length,
+    );
+    assert.equal(typeof users!['compliance_user_permissions.total_users'], 'number');
+    const oauth = await rows({
+      view: 'scheduled_plan_oauth_events',
+      fields: ['scheduled_plan_oauth_events.id', 'user.name', 'query.model', 'event_attribute.value'],
+      limit: '50',
+    });
+    assert.equal(oauth.length, 50);
+    assert.ok(oauth.some((r) => r['user.name'] !== null));
   });
 
   it('fans a one_to_many join out: one row per scheduled job, one NULL row for a plan without jobs', async () => {
@@ -1663,7 +1883,8 @@ describe('count first: per-period counts by index arithmetic', () => {
 
 describe('a fake that forgets like Looker (retention, everHeld)', () => {
   it('forgets history by age and events by count as the clock moves; everHeld keeps every row', async () => {
-    const retention = { history: { days: 10 }, event: { rows: 300 } };
+    // Age alone here (`sooner: []`); the scheduled-task rule has its own spec below.
+    const retention = { history: { days: 10, sooner: [] }, event: { rows: 300 } };
     await withFake({ retention, recordApiActivity: false }, async (forgetful) => {
       const held = forgetful.truth(H_);
       const ever = forgetful.everHeld(H_);
@@ -1699,6 +1920,62 @@ describe('a fake that forgets like Looker (retention, everHeld)', () => {
         fake.truth(H_, ...window),
         'the same rows as a fake that forgot nothing',
       );
+    });
+  });
+
+  it('forgets history of scheduled tasks after 7 days, other history after 90, as Looker documents', async () => {
+    const retention = { history: { days: 90 } };
+    await withFake({ retention, recordApiActivity: false }, async (forgetful) => {
+      const scheduled = (r: LookerRow) => r['history.source'] === 'scheduled_task';
+      const ever = forgetful.everHeld(H_);
+      assert.equal(ever.length, 5000);
+      const weekAgo = '2026-11-17 03:00:00';
+      const old = (r: LookerRow) => String(r['history.created_time']) < weekAgo;
+      assert.ok(
+        ever.filter((r) => scheduled(r) && old(r)).length > 100,
+        'older scheduled-task rows were held',
+      );
+      const held = forgetful.truth(H_);
+      assert.deepEqual(
+        held,
+        ever.filter((r) => !(scheduled(r) && old(r))),
+        'only the older scheduled-task rows are gone',
+      );
+      assert.ok(held.some(scheduled) && held.some((r) => old(r)));
+      // Queries agree, the per-day counts too (no index arithmetic over rows gone one by one).
+      const served = await rows(
+        { view: H_, fields: ['history.id'], sorts: ['history.id'], limit: '-1' },
+        { target: forgetful },
+      );
+      assert.deepEqual(
+        served.map((r) => r['history.id']),
+        held.map((r) => r['history.id']).sort((a, b) => Number(a) - Number(b)),
+      );
+      const perDay = await rows(
+        { view: H_, fields: ['history.created_date', 'history.count'], limit: '-1' },
+        { target: forgetful },
+      );
+      assert.equal(
+        perDay.reduce((n, r) => n + (r['history.count'] as number), 0),
+        held.length,
+      );
+      // A history row's API client context goes with it.
+      const contexts = forgetful.truth(H_, undefined, undefined, {
+        fields: ['history.id', 'query_api_client_context.history_id'],
+      });
+      assert.equal(contexts.length, held.length);
+      assert.ok(contexts.every((r) => r['query_api_client_context.history_id'] === r['history.id']));
+
+      // Two days on, two more days of scheduled-task history are gone; the rest stays 90 days.
+      forgetful.setNow(at('2026-11-26T03:00:00Z'));
+      const later = forgetful.truth(H_);
+      const cut = '2026-11-19 03:00:00';
+      assert.deepEqual(
+        later,
+        ever.filter((r) => !(scheduled(r) && String(r['history.created_time']) < cut)),
+      );
+      assert.ok(later.length < held.length);
+      assert.equal(forgetful.everHeld(H_).length, 5000, 'forgotten rows stay in everHeld');
     });
   });
 

@@ -89,6 +89,8 @@ export function exploreMetadata(model: ExploreModel): Record<string, unknown> {
       foreign_key: null,
       outer_only: false,
       required_joins: [],
+      // The join's `fields:` list when the explore exposes only those (`[]` for a hidden join).
+      fields: a.exposed === undefined ? null : [...a.exposed],
     })),
     fields: {
       dimensions: model.dimensions.map(fieldMetadata),

@@ -5,8 +5,15 @@
  *
  * Join keys (the facts give no `sql_on`): a many_to_one / one_to_one join of view V as alias A
  * matches `E.A_id = A.id` or `E.V_id = A.id`, E being the base or an earlier join (first match);
- * a one_to_many join matches `A.E_id = E.id` (E's alias or view name). Anything else (every
+ * a one_to_many join matches `A.E_id = E.id` (E's alias or view name), and so does a one_to_one
+ * join of a child view holding one row per E row that no field of E names
+ * (`query_api_client_context.history_id = history.id`). Anything else (every
  * many_to_many, and joins no field name connects) leaves the joined fields NULL.
+ *
+ * A join declared `fields: []` (`user_facts_role` in every explore, `role_group` in `group`, ...)
+ * is joined through (the views beyond it keep their keys) but, by default, exposes none of its
+ * fields: a query naming one gets Looker's unknown-field error and `lookml_model_explore` does not
+ * list them. `hiddenJoins: 'exposed'` serves them as any join (a Looker that no longer hides them).
  */
 import type { Catalogue, ExploreFact, Relationship } from './catalogue.js';
 import type { Dataset } from './dataset.js';
@@ -26,9 +33,14 @@ export type ValueKind =
   | 'hour_of_day'
   | 'day_of_week';
 
+/**
+ * How a join finds its rows: `one` by the joined view's id named in an earlier alias's column;
+ * `many` by the earlier alias's id in a column of the joined view (`single`: at most one such row,
+ * a one_to_one join keyed the other way, which never fans out).
+ */
 export type JoinKey =
   | { kind: 'one'; from: number; column: number }
-  | { kind: 'many'; from: number; fromColumn: number; childColumn: number }
+  | { kind: 'many'; from: number; fromColumn: number; childColumn: number; single?: boolean }
   | { kind: 'none' };
 
 export interface AliasModel {
@@ -39,7 +51,23 @@ export interface AliasModel {
   index: number;
   relationship?: Relationship;
   key: JoinKey;
+  /** The join's `fields:` list, when the explore exposes only these of its view's fields (`[]`: none). */
+  exposed?: readonly string[];
 }
+
+/** How this Looker serves the model: which release's choices the fake plays. */
+export interface ServingOptions {
+  /**
+   * `hidden` (default): joins declared `fields: []` expose none of their fields, as Looker on the
+   * 2020 model does. `exposed`: they serve every field (whether today's Looker still hides them
+   * is unknown).
+   */
+  hiddenJoins: 'hidden' | 'exposed';
+  /** Views this Looker does not have (an older release): joins of them are left out. */
+  absentViews: ReadonlySet<string>;
+}
+
+export const DEFAULT_SERVING: ServingOptions = { hiddenJoins: 'hidden', absentViews: new Set() };
 
 export interface MeasureModel {
   type: string;
@@ -137,8 +165,7 @@ function joinKey(
     const column = t.columnOf(name);
     return column !== undefined && !t.columns[column]!.removed ? column : undefined;
   };
-  if (relationship === 'many_to_one' || relationship === 'one_to_one') {
-    if (table.idColumn < 0) return { kind: 'none' };
+  if ((relationship === 'many_to_one' || relationship === 'one_to_one') && table.idColumn >= 0) {
     for (const earlier of aliases) {
       const column = live(earlier.table, `${alias}_id`) ?? live(earlier.table, `${table.name}_id`);
       if (
@@ -155,6 +182,17 @@ function joinKey(
       if (column !== undefined)
         return { kind: 'many', from: earlier.index, fromColumn: earlier.table.idColumn, childColumn: column };
     }
+  // A one_to_one join the other way: a child view of one row per row of an earlier alias's view.
+  if (relationship === 'one_to_one' && table.parent && table.perParent === 1)
+    for (const earlier of aliases)
+      if (earlier.table === table.parent && earlier.table.idColumn >= 0 && table.parentKeyColumn >= 0)
+        return {
+          kind: 'many',
+          from: earlier.index,
+          fromColumn: earlier.table.idColumn,
+          childColumn: table.parentKeyColumn,
+          single: true,
+        };
   void explore;
   return { kind: 'none' };
 }
@@ -174,7 +212,12 @@ function measureSource(name: string, table: ViewTable): number | undefined {
   return undefined;
 }
 
-export function compileExplore(explore: ExploreFact, catalogue: Catalogue, dataset: Dataset): ExploreModel {
+export function compileExplore(
+  explore: ExploreFact,
+  catalogue: Catalogue,
+  dataset: Dataset,
+  serving: ServingOptions = DEFAULT_SERVING,
+): ExploreModel {
   const aliases: AliasModel[] = [
     {
       alias: explore.baseAlias,
@@ -185,7 +228,7 @@ export function compileExplore(explore: ExploreFact, catalogue: Catalogue, datas
     },
   ];
   for (const join of explore.joins) {
-    if (!catalogue.views.has(join.view)) continue;
+    if (!catalogue.views.has(join.view) || serving.absentViews.has(join.view)) continue;
     const table = dataset.table(join.view);
     aliases.push({
       alias: join.alias,
@@ -194,6 +237,7 @@ export function compileExplore(explore: ExploreFact, catalogue: Catalogue, datas
       index: aliases.length,
       relationship: join.relationship,
       key: joinKey(explore, aliases, join.alias, table, join.relationship),
+      ...(join.fields !== undefined && serving.hiddenJoins === 'hidden' ? { exposed: join.fields } : {}),
     });
   }
 
@@ -206,8 +250,9 @@ export function compileExplore(explore: ExploreFact, catalogue: Catalogue, datas
     const viewLabel = titleCase(alias.alias);
     const table = alias.table;
     const common = { alias: alias.alias, aliasIndex: alias.index, view: alias.alias, viewLabel };
+    const exposed = (name: string) => alias.exposed === undefined || alias.exposed.includes(name);
     table.columns.forEach((column, index) => {
-      if (column.removed) return;
+      if (column.removed || !exposed(column.name)) return;
       const label = column.label ?? titleCase(column.name);
       if (column.type === 'time') {
         for (const timeframe of column.timeframes ?? ['time']) {
@@ -252,7 +297,7 @@ export function compileExplore(explore: ExploreFact, catalogue: Catalogue, datas
       }
     });
     for (const fact of catalogue.view(alias.view).fields) {
-      if (fact.kind !== 'measure') continue;
+      if (fact.kind !== 'measure' || !exposed(fact.name)) continue;
       const type = fact.type ?? 'unknown';
       const measure: MeasureModel = { type };
       if (

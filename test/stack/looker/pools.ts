@@ -83,3 +83,19 @@ export function hexToken(random: RowRandom, length: number): string {
   }
   return text.length === length ? text : text.slice(0, length);
 }
+
+/** API 4.0 endpoints (method names) as API Usage reports them. */
+export const ENDPOINTS = [
+  'login',
+  'logout',
+  'me',
+  'run_inline_query',
+  'lookml_model_explore',
+  'all_dashboards',
+  'search_looks',
+  'create_query',
+  'run_query',
+  'scheduled_plans_for_dashboard',
+  'all_users',
+  'versions',
+];

@@ -4,7 +4,9 @@
  * prunes it, and value hints for realism. Field names, kinds and types are never declared here:
  * they come from the facts (`catalogue.ts`); a hint naming a field the view lacks is ignored.
  */
-import { CONNECTIONS, DIALECTS, EXPLORES, MODELS } from './pools.js';
+import type { SoonerRule } from './dataset.js';
+import type { Generate } from './generators.js';
+import { CONNECTIONS, DIALECTS, ENDPOINTS, EXPLORES, hexToken, MODELS } from './pools.js';
 import type { Scalar } from './types.js';
 
 /** How Looker forgets a view's rows (when the fake is asked to: `retention` option). */
@@ -13,6 +15,8 @@ export type PruneKind = 'age' | 'count';
 export interface ViewProfile {
   rows: number;
   days: number;
+  /** The number dimension that is the primary key, the row number (default `id`). */
+  primaryKey?: string;
   /** The time group rows are generated in increasing order of (their `_time` is the cursor). */
   cursor?: string;
   /** Rows grouped under a parent view's rows: `perParent` children each, contiguous, keyed `key`. */
@@ -20,10 +24,14 @@ export interface ViewProfile {
   /** `event` views accumulate and are pruned; `snapshot` views describe current state. */
   kind: 'event' | 'snapshot';
   prune?: PruneKind;
+  /** Rows an age retention forgets sooner, as Looker documents (history of scheduled tasks: 7 days). */
+  sooner?: readonly SoonerRule[];
   /** Number fields that count use and grow with the clock (state views changing in place). */
   growing?: RegExp;
   /** Value pools for fields by name (strings or numbers, picked uniformly). */
   hints?: Record<string, readonly Scalar[]>;
+  /** Generators for fields whose values depend on each other (an API client's ids on its name). */
+  values?: Record<string, Generate>;
 }
 
 const DEFAULT: ViewProfile = { rows: 20, days: 365, kind: 'snapshot' };
@@ -35,6 +43,8 @@ const PROFILES: Record<string, Partial<ViewProfile>> = {
     cursor: 'created',
     kind: 'event',
     prune: 'age',
+    // "History rows deleted after 90 days, and after 7 days when history.source = scheduled_task" (docs).
+    sooner: [{ field: 'source', value: 'scheduled_task', days: 7 }],
     hints: {
       status: ['complete', 'complete', 'complete', 'error', 'killed', 'cache_only_miss'],
       source: ['api4', 'dashboard', 'explore', 'look', 'scheduled_task', 'sql_runner', 'suggest'],
@@ -50,6 +60,24 @@ const PROFILES: Record<string, Partial<ViewProfile>> = {
     cursor: 'created_at',
     kind: 'event',
     prune: 'age',
+  },
+  // Which API client ran a history row's query (Looker 25.18+): one row per history row, NULL
+  // for most (queries no API client declared, the exporter's own included); the ids only for
+  // their client. Client names from the docs; an MCP toolbox's name and cs_trigger values are guesses.
+  query_api_client_context: {
+    childOf: { view: 'history', key: 'history_id', perParent: 1 },
+    kind: 'event',
+    values: {
+      name: (row) =>
+        row.random.chance(0.75)
+          ? null
+          : row.random.pick(['Connected Sheets', 'Looker Studio', 'Power BI', 'MCP Toolbox for Databases']),
+      cs_spreadsheet_id: (row) => (row.get('name') === 'Connected Sheets' ? hexToken(row.random, 44) : null),
+      cs_trigger: (row) =>
+        row.get('name') === 'Connected Sheets' ? row.random.pick(['manual', 'scheduled_refresh']) : null,
+      ls_dashboard_id: (row) => (row.get('name') === 'Looker Studio' ? clientUuid(row.random) : null),
+      ls_datasource_id: (row) => (row.get('name') === 'Looker Studio' ? clientUuid(row.random) : null),
+    },
   },
   event: {
     rows: 4000,
@@ -132,7 +160,40 @@ const PROFILES: Record<string, Partial<ViewProfile>> = {
   permission_set: { rows: 6 },
   model_set: { rows: 4 },
   db_connection: { rows: 6, cursor: 'created', hints: { name: CONNECTIONS, dialect_name: DIALECTS } },
+  // The explores added since 2020 (`today.ts`). API Usage keeps no history since Looker 25.16:
+  // only the last day's calls.
+  api_usage: {
+    rows: 150,
+    days: 1,
+    cursor: 'created',
+    kind: 'event',
+    prune: 'age',
+    hints: { endpoint: ENDPOINTS },
+  },
+  api_usage_hourly: {
+    rows: 720,
+    days: 30,
+    cursor: 'created',
+    kind: 'event',
+    prune: 'age',
+    hints: { endpoint: ENDPOINTS },
+  },
+  concurrency: {
+    rows: 720,
+    days: 30,
+    cursor: 'created',
+    kind: 'event',
+    prune: 'age',
+    primaryKey: 'pk',
+    hints: { connection_name: CONNECTIONS },
+  },
+  compliance_user_permissions: { rows: 500, cursor: 'created' },
 };
+
+function clientUuid(random: Parameters<typeof hexToken>[0]): string {
+  const hex = hexToken(random, 32);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 export function profileOf(view: string): ViewProfile {
   return { ...DEFAULT, ...PROFILES[view] };

@@ -229,7 +229,7 @@ export function planQuery(model: ExploreModel, query: PlannedQuery): QueryResult
   };
   for (const field of used) include(field.aliasIndex);
   const joins = model.aliases.filter((a) => a.index !== 0 && included.has(a.index));
-  const fanOut = joins.some((a) => a.key.kind === 'many');
+  const fanOut = joins.some((a) => a.key.kind === 'many' && !a.key.single);
 
   // Columns to compute per alias: its fields and the keys later joins read from it.
   const columns = model.aliases.map(() => new Set<number>());
@@ -308,7 +308,10 @@ export function planQuery(model: ExploreModel, query: PlannedQuery): QueryResult
   const unique =
     selected.some((f) => f.aliasIndex === 0 && f.primaryKey) &&
     joins.every(
-      (j) => j.key.kind !== 'many' || selected.some((f) => f.aliasIndex === j.index && f.primaryKey),
+      (j) =>
+        j.key.kind !== 'many' ||
+        j.key.single === true ||
+        selected.some((f) => f.aliasIndex === j.index && f.primaryKey),
     );
   const seen = unique ? undefined : new Set<string>();
   const distinct = (row: Scalar[]): boolean => {

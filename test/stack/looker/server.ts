@@ -9,6 +9,7 @@ import { systemActivity } from './catalogue.js';
 import type { DatasetSpec, Retention } from './dataset.js';
 import { delimitedRowEncoder, jsonRowEncoder } from './encode.js';
 import { exploreMetadata, modelMetadata, parseFieldSelection, selectFields } from './metadata.js';
+import type { ServingOptions } from './model.js';
 import { ApiError, MODEL_NAME, QueryRunError, runInlineQuery, type QueryResult } from './query.js';
 import { apiUserRoles } from './roles.js';
 import {
@@ -72,6 +73,19 @@ export interface LookerFakeOptions {
    * run, an `event` row per login and logout, at the fake's clock. Default true.
    */
   recordApiActivity?: boolean;
+  /**
+   * Joins declared `fields: []` in the model (`user_facts_role` in every explore, `role_group` in
+   * `group`, `group_user` in history/event/event_attribute, `event_attribute_joiner`): `hidden`
+   * (default) joins through them but exposes none of their fields, as Looker on the 2020 model
+   * does (a query naming one is refused as an unknown field; `lookml_model_explore` lists none);
+   * `exposed` serves their fields as any join's. Whether today's Looker still hides them is unknown.
+   */
+  hiddenJoins?: 'hidden' | 'exposed';
+  /**
+   * Whether the History explore joins `query_api_client_context` (Looker 25.18+: which API client
+   * ran each query). Default true; false plays an older Looker, where its fields are unknown fields.
+   */
+  queryApiClientContext?: boolean;
 }
 
 /** One request the fake received: method, path (no query string, no body), and the status it answered. */
@@ -206,11 +220,15 @@ export async function startLookerFake(options: LookerFakeOptions): Promise<Looke
   let refusedQueries = 0;
   let queriesReceived = 0;
   const hooks: { hook: LookerQueryHook; when: 'before' | 'after' }[] = [];
+  const serving: ServingOptions = {
+    hiddenJoins: options.hiddenJoins ?? 'hidden',
+    absentViews: new Set(options.queryApiClientContext === false ? ['query_api_client_context'] : []),
+  };
   let instance = makeInstance();
   let activity = new ApiActivity(apiUserId);
 
   function makeInstance(): SystemActivity {
-    const made = new SystemActivity(systemActivity(), options.datasets ?? {}, startNow);
+    const made = new SystemActivity(systemActivity(), options.datasets ?? {}, startNow, serving);
     made.setNow(startNow, options.retention);
     return made;
   }

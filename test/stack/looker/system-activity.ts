@@ -7,7 +7,7 @@
 import type { Catalogue } from './catalogue.js';
 import { Dataset, type DatasetSpec, type Retention } from './dataset.js';
 import { plainValue } from './encode.js';
-import { compileExplore, type ExploreModel } from './model.js';
+import { compileExplore, DEFAULT_SERVING, type ExploreModel, type ServingOptions } from './model.js';
 import { planQuery } from './query.js';
 import type { Column, RowRef } from './table.js';
 import { parseLookerTime } from './time.js';
@@ -43,6 +43,7 @@ export class SystemActivity {
     readonly catalogue: Catalogue,
     datasets: Record<string, DatasetSpec>,
     now: number,
+    readonly serving: ServingOptions = DEFAULT_SERVING,
   ) {
     this.dataset = new Dataset(catalogue, datasets, now);
   }
@@ -57,7 +58,7 @@ export class SystemActivity {
     let model = this.#models.get(name);
     const fact = this.catalogue.explores.get(name);
     if (!model && fact) {
-      model = compileExplore(fact, this.catalogue, this.dataset);
+      model = compileExplore(fact, this.catalogue, this.dataset, this.serving);
       this.#models.set(name, model);
     }
     return model;

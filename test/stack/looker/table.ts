@@ -74,6 +74,8 @@ export class ViewTable {
   // now, kept for `everHeld`. A child row goes with its parent.
   readonly #removedIndexes = new Set<number>();
   readonly #removedStored = new Set<Stored>();
+  // Rows forgotten sooner for a value (history of scheduled tasks): older than `cut` with `column` = `value`.
+  #valueCuts: { column: number; value: Scalar; cut: number }[] = [];
 
   constructor(name: string, profile: ViewProfile, columns: Column[], spec: TableSpec, parent?: ViewTable) {
     this.name = name;
@@ -105,7 +107,7 @@ export class ViewTable {
   #index(column: Column, index: number): void {
     this.#byName.set(column.name, index);
     this.#fieldBases[index] = fieldBase(this.#base, column.name);
-    if (column.name === 'id' && column.type === 'number') this.idColumn = index;
+    if (column.name === (this.profile.primaryKey ?? 'id') && column.type === 'number') this.idColumn = index;
     if (column.type === 'time' && column.name === this.profile.cursor) this.cursorColumn = index;
     if (this.parent && column.name === this.profile.childOf!.key) this.parentKeyColumn = index;
   }
@@ -231,20 +233,33 @@ export class ViewTable {
   // ---------------------------------------------------------------------------------------------
   // Rows a test removed.
 
-  /** Whether this table or a parent of it has removed rows (a cheap guard for the per-row check). */
+  /**
+   * Whether this table or a parent of it has rows gone one by one (removed by a test, or forgotten
+   * sooner for a value): a cheap guard for the per-row check.
+   */
   get hasRemovals(): boolean {
     return (
-      this.#removedIndexes.size > 0 || this.#removedStored.size > 0 || (this.parent?.hasRemovals ?? false)
+      this.#removedIndexes.size > 0 ||
+      this.#removedStored.size > 0 ||
+      this.#valueCuts.length > 0 ||
+      (this.parent?.hasRemovals ?? false)
     );
   }
 
-  /** Whether a test removed the row, or its parent row (a child goes with its parent). */
+  /**
+   * Whether the row is gone one by one: a test removed it, a value rule forgot it, or its parent
+   * row went (a child goes with its parent).
+   */
   isRemoved(row: RowRef): boolean {
     if (typeof row === 'number') {
       if (this.#removedIndexes.has(row)) return true;
+      for (const { column, value, cut } of this.#valueCuts)
+        if (this.timeOf(row) < cut && this.value(row, column) === value) return true;
       return this.parent !== undefined && this.parent.isRemoved(Math.floor(row / this.perParent));
     }
     if (this.#removedStored.has(row)) return true;
+    for (const { column, value, cut } of this.#valueCuts)
+      if (row.time < cut && row.values[column] === value) return true;
     if (!this.parent || this.parentKeyColumn < 0 || !this.parent.hasRemovals) return false;
     const parent = this.parent.rowById(row.values[this.parentKeyColumn] ?? null, true);
     return parent !== undefined && this.parent.isRemoved(parent);
@@ -260,6 +275,13 @@ export class ViewTable {
   /** Forgets rows older than `cut` (never un-forgets). */
   pruneByAge(cut: number): void {
     this.ageCut = Math.max(this.ageCut, cut);
+  }
+
+  /** Forgets rows older than `cut` whose `column` holds `value` (never un-forgets). */
+  pruneByAgeWhere(column: number, value: Scalar, cut: number): void {
+    const existing = this.#valueCuts.find((c) => c.column === column && c.value === value);
+    if (existing) existing.cut = Math.max(existing.cut, cut);
+    else this.#valueCuts = [...this.#valueCuts, { column, value, cut }];
   }
 
   /** Keeps the newest `keep` rows, generated and stored together, in time order. */
