@@ -8,6 +8,7 @@ import { createClients, type GoogleClients } from '../../src/clients.js';
 import { parseConfig, type Config } from '../../src/config/index.js';
 import { createExporter, type ExporterOptions } from '../../src/exporter.js';
 import { createHttpHandler } from '../../src/http/handler.js';
+import { createPreflight } from '../../src/preflight/index.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { startStack, type Stack, type StackOptions } from '../stack/index.js';
 
@@ -103,6 +104,7 @@ export async function startHarness(
       name,
       createHttpHandler({
         exporter: () => exporter,
+        preflight: () => createPreflight(config, clients, logger, { lookerRetry: FAST_RETRY }),
         logger,
         projectId: config.projectId,
         now: () => clock.now,

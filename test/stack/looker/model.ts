@@ -7,8 +7,8 @@
  * matches `E.A_id = A.id` or `E.V_id = A.id`, E being the base or an earlier join (first match);
  * a one_to_many join matches `A.E_id = E.id` (E's alias or view name), and so does a one_to_one
  * join of a child view holding one row per E row that no field of E names
- * (`query_api_client_context.history_id = history.id`). Anything else (every
- * many_to_many, and joins no field name connects) leaves the joined fields NULL.
+ * (`query_api_client_context.history_id = history.id`). A many_to_many join is matched either
+ * way, by the same convention. A join no field name connects leaves the joined fields NULL.
  *
  * A join declared `fields: []` (`user_facts_role` in every explore, `role_group` in `group`, ...)
  * is joined through (the views beyond it keep their keys) but, by default, exposes none of its
@@ -165,7 +165,12 @@ function joinKey(
     const column = t.columnOf(name);
     return column !== undefined && !t.columns[column]!.removed ? column : undefined;
   };
-  if ((relationship === 'many_to_one' || relationship === 'one_to_one') && table.idColumn >= 0) {
+  // A many_to_many join is matched by the same convention, either way round: through an earlier
+  // view's key to it (`user_facts_role.role_id = role.id`), or its key to an earlier view
+  // (`user_facts_role.user_id = user.id`), as the LookML's sql_on does for the paths the facts name.
+  const toOne =
+    relationship === 'many_to_one' || relationship === 'one_to_one' || relationship === 'many_to_many';
+  if (toOne && table.idColumn >= 0) {
     for (const earlier of aliases) {
       const column = live(earlier.table, `${alias}_id`) ?? live(earlier.table, `${table.name}_id`);
       if (
@@ -175,7 +180,7 @@ function joinKey(
         return { kind: 'one', from: earlier.index, column };
     }
   }
-  if (relationship === 'one_to_many')
+  if (relationship === 'one_to_many' || relationship === 'many_to_many')
     for (const earlier of aliases) {
       if (earlier.table.idColumn < 0) continue;
       const column = live(table, `${earlier.alias}_id`) ?? live(table, `${earlier.view}_id`);
