@@ -84,7 +84,7 @@ export function assessLastSuccess(
     detail: `${described.map((d) => `${d.name}: no success for ${gap(d.gapMs)}, ${d.text}`).join('; ')}; ${bound}${notYet}`,
     fix:
       'Get a run through: the run summaries in the function’s logs say why runs fail (`export run failed`); the next ' +
-      `successful run reads every day since the watermark.${described.some((d) => d.lost) ? ' Rows Looker dropped before a run archived them are gone for good.' : ''}`,
+      `successful run reads every day since the watermark.${described.some((d) => d.lost) ? ' What Looker dropped before a run archived it (rows, a day’s snapshot) is gone for good.' : ''}`,
   };
 }
 

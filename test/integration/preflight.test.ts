@@ -21,6 +21,7 @@ import { parseConfig } from '../../src/config/index.js';
 import { createHttpHandler } from '../../src/http/handler.js';
 import { createLogger } from '../../src/log.js';
 import { createPreflight, type CheckResult, type PreflightReport } from '../../src/preflight/index.js';
+import { StateStore } from '../../src/state/store.js';
 import { cloudSdkRoot, freePort } from '../stack/firestore/index.js';
 import { startStack, type Stack } from '../stack/index.js';
 import { startLookerFake, type LookerFake } from '../stack/looker/index.js';
@@ -179,6 +180,7 @@ describe('preflight on a healthy stack', () => {
         ['local', 'looker.explore_metadata', 'history'],
         ['local', 'looker.explore_metadata', 'query'],
         ['local', 'bigquery.dataset', '-'],
+        ['local', 'firestore.last_success', '-'],
         ['-', 'gcs.bucket', '-'],
         ['-', 'firestore.database', '-'],
       ],
@@ -191,6 +193,7 @@ describe('preflight on a healthy stack', () => {
     assert.match(find(report, 'looker.system_activity').detail, /no Looker query spent/);
     assert.match(find(report, 'looker.row_limit').detail, /download_without_limit/);
     assert.match(find(report, 'bigquery.dataset').detail, /exists in US/);
+    assert.match(find(report, 'firestore.last_success').detail, /no run has recorded progress yet/);
     await assertNothingTouched();
     // The role check went through the OAS route, once.
     assert.equal(stack.looker.requests.filter((r) => r.path === '/api/4.0/users/42/roles').length, 1);
@@ -209,6 +212,39 @@ describe('preflight on a healthy stack', () => {
       String((mixed.report as unknown as { error: string }).error),
       /unknown field\(s\) with check: from, to/,
     );
+  });
+});
+
+describe('preflight reports the gap since the last successful run', () => {
+  it('warns (200: the export works) when the instance’s history has not succeeded for 9 days, saying what Looker dropped', async () => {
+    const config = parseConfig(stack.env);
+    const state = new StateStore(
+      track(createClients(config)).firestore,
+      config.firestore.collection,
+      'local',
+    );
+    const at = new Date(Date.now() - 9 * 86_400_000);
+    await state.acquireLease('run-9-days-ago', 3_600_000, at);
+    await state.recordWindow(
+      'run-9-days-ago',
+      'history',
+      {
+        initialLoadDone: true,
+        watermark: new Date(`${at.toISOString().slice(0, 10)}T00:00:00Z`),
+        window: 'dt',
+      },
+      at,
+    );
+    const { status, report, text } = await check({ EXPORT_EXPLORES: 'history' });
+    assert.equal(status, 200, text);
+    assert.equal(report.status, 'warning');
+    const line = find(report, 'firestore.last_success');
+    assert.deepEqual([line.instance, line.status], ['local', 'warning']);
+    assert.match(
+      line.detail,
+      /^history: no success for 9\.0 days, archived up to .*: rows created from then to .* are gone from Looker unarchived/,
+    );
+    assert.deepEqual(notOk(report), [line]);
   });
 });
 
@@ -379,7 +415,10 @@ describe('preflight names each failing dependency and what to fix', () => {
     assert.equal(firestore.status, 'failed');
     assert.equal(firestore.retryable, true);
     assert.match(firestore.detail, /did not answer a read within 5 s/);
-    assert.deepEqual(notOk(report), [firestore]);
+    // The gap since the last success cannot be told either; that line points at this one.
+    const lastSuccess = find(report, 'firestore.last_success');
+    assert.equal(lastSuccess.status, 'warning');
+    assert.deepEqual(notOk(report), [lastSuccess, firestore]);
   });
 
   describe('a Firestore database in Datastore mode', () => {
