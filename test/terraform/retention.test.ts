@@ -62,6 +62,9 @@ describe('the retention alert', () => {
       assert.equal(term.hours, 72);
       assert.equal(term.service, 'looker-activity-export');
     }
+    // Fan-out mode: the task function logs the explores it exports, so both services count.
+    const fanOut = terms(value(await evaluate({ ...inputs, fan_out: true }, QUERY)) as Computed);
+    assert.deepEqual(new Set(fanOut.map((t) => t.service)), new Set(['looker-activity-export|looker-activity-export-task']));
   });
 
   it('tells incremental tables from snapshots as the registry does, and has no query when only snapshots are exported', async () => {
