@@ -281,6 +281,15 @@ locals {
     "absent_over_time(${local.explore_succeeded_promql}{monitored_resource=\"cloud_run_revision\",${local.function_service_matcher},looker_instance=\"${table.instance}\",explore=\"${table.table_id}\"}[${var.stale_explore_hours}h])"
   ])
 
+  # Looker forgets the rows of incremental explores (scheduled-task history after 7 days), so
+  # each exported incremental explore of each instance (snapshot tables partition on
+  # snapshot_date) gets a term that is a series when it had no success in retention_alert_days.
+  retention_explores_query = join(" or ", [
+    for key, table in local.instance_tables :
+    "absent_over_time(${local.explore_succeeded_promql}{monitored_resource=\"cloud_run_revision\",${local.function_service_matcher},looker_instance=\"${table.instance}\",explore=\"${table.table_id}\"}[${var.retention_alert_days * 24}h])"
+    if table.partition_field != "snapshot_date"
+  ])
+
   # Fan-out mode: Cloud Tasks logs every attempt's response on the queue (tasks.tf samples them
   # all) as jsonPayload.attemptResponseLog, with status (a google.rpc code name, OK for 2xx) and
   # dispatchCount (a string). A failed attempt whose count reached task_max_attempts is the last

@@ -5,6 +5,13 @@
 #   explore and instance, and one PromQL condition that finds each exported explore of each
 #   instance with no success in stale_explore_hours. Metric-absence conditions stop at 23.5
 #   hours, so a 36-hour absence needs absent_over_time().
+# - Looker forgetting unarchived rows: the same counter, one PromQL condition per exported
+#   incremental explore of each instance with no success in retention_alert_days (3), severity
+#   CRITICAL. Looker deletes scheduled-task history after 7 days (src/explores/retention.ts), so
+#   past 6 days without a success rows are lost for good. Why this signal: the per-explore,
+#   per-instance success entry is what says that rows landed (a run summary covers every
+#   instance, and in fan-out mode the scheduler's call only plans); Cloud Monitoring cannot alert
+#   on the run history in BigQuery; metric-absence conditions stop at 23.5 hours.
 # - fan-out mode: a task dropped after task_max_attempts, from the queues' attempt logs.
 # All notify alert_notification_channels (none: incidents show in the console only).
 # ---------------------------------------------------------------------------------------------
@@ -143,6 +150,59 @@ resource "google_monitoring_alert_policy" "stale_explore" {
       Look at the last run summaries (status `partial` means the run budget ran out first;
       `failed` says why). Right after the first deploy the policy is open until every explore
       has succeeded once.
+    EOT
+  }
+
+  depends_on = [google_logging_metric.explore_succeeded]
+}
+
+resource "google_monitoring_alert_policy" "retention" {
+  # None when only snapshot explores are exported: Looker serves their current state only.
+  count = local.retention_explores_query != "" ? 1 : 0
+
+  project               = var.project_id
+  display_name          = "${var.name}: an explore has not been exported for ${var.retention_alert_days} days: Looker is about to forget rows"
+  combiner              = "OR"
+  severity              = "CRITICAL"
+  notification_channels = var.alert_notification_channels
+  user_labels           = local.labels
+
+  conditions {
+    display_name = "no successful run of an incremental explore in ${var.retention_alert_days} days"
+
+    condition_prometheus_query_language {
+      query               = local.retention_explores_query
+      duration            = "0s"
+      evaluation_interval = "300s"
+      # The metric has no data until the first explore succeeds; the policy must exist before.
+      disable_metric_validation = true
+    }
+  }
+
+  alert_strategy {
+    auto_close = "86400s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    subject   = "${var.name}: an explore has not been exported for ${var.retention_alert_days} days: Looker is about to forget rows"
+    content   = <<-EOT
+      No run of `${var.name}` has finished this explore of this Looker instance with status
+      `succeeded` in ${var.retention_alert_days} days (the incident's labels `explore` and
+      `looker_instance` say which). Looker deletes the history rows of scheduled tasks after 7
+      days, prunes `event` to its newest million rows, and documents no retention for the other
+      incremental explores (held to 7 days): a run reads up to the start of its UTC day, so rows
+      Looker holds now are lost for good unless a run succeeds within 6 days of the last one.
+
+      `npm run check` (or `{"check": true}`) reports per instance when the explore last
+      succeeded and from when Looker drops what the archive does not hold. The last run
+      summaries say why runs fail:
+
+      `${local.run_summary_filter}`
+
+      The next successful run reads every day since the explore's watermark. An initial load
+      that takes more than ${var.retention_alert_days} days of runs keeps this policy open too: it
+      reads oldest first, so the newest scheduled-task history is read last.
     EOT
   }
 

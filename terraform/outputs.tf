@@ -69,10 +69,11 @@ output "firestore_database" {
 }
 
 output "alert_policies" {
-  description = "Cloud Monitoring alert policies: a failed run, an explore with no successful run in stale_explore_hours, and (fan-out mode) a task dropped after task_max_attempts."
+  description = "Cloud Monitoring alert policies: a failed run, an explore with no successful run in stale_explore_hours, an incremental explore with none in retention_alert_days (null when only snapshots are exported), and (fan-out mode) a task dropped after task_max_attempts."
   value = {
     failed_run    = google_monitoring_alert_policy.failed_run.name
     stale_explore = google_monitoring_alert_policy.stale_explore.name
+    retention     = one(google_monitoring_alert_policy.retention[*].name)
     # Fan-out mode only (null otherwise).
     dropped_task = one(google_monitoring_alert_policy.dropped_task[*].name)
   }

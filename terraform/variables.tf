@@ -561,6 +561,19 @@ variable "stale_explore_hours" {
   }
 }
 
+# The default and the upper bound follow src/explores/retention.ts (RETENTION_ALERT_DAYS,
+# SHORTEST_MUST_SUCCEED_DAYS); a spec holds them equal.
+variable "retention_alert_days" {
+  type        = number
+  description = "Alert (severity CRITICAL) when an exported incremental explore of an instance has had no successful run for this many days. Looker deletes the history rows of scheduled tasks after 7 days and a run reads up to the start of its UTC day, so a run must succeed at least every 6 days; the default, 3, leaves as long to fix the cause as went by before the alert."
+  default     = 3
+
+  validation {
+    condition     = var.retention_alert_days >= 2 && var.retention_alert_days <= 6 && floor(var.retention_alert_days) == var.retention_alert_days
+    error_message = "retention_alert_days must be a whole number between 2 and 6: after 6 days without a successful run Looker has deleted scheduled-task history the archive does not hold (it keeps those rows 7 days, and a run reads up to the start of its day); 1 would alert between two daily runs."
+  }
+}
+
 variable "run_history_dataset_id" {
   type        = string
   description = "BigQuery dataset the log sink routes every run summary to (one partitioned table, written by Cloud Logging), with the runs_per_day view."

@@ -4,7 +4,9 @@ import { ConfigError } from '../errors.js';
 import { resolveExploreNames } from '../explores/discovered.js';
 import type { ExploreDefinition } from '../explores/types.js';
 import type { Logger } from '../log.js';
+import { StateStore } from '../state/store.js';
 import { checkBucket, checkDataset, checkFirestore } from './google.js';
+import { checkLastSuccess } from './last-success.js';
 import { checkLookerInstance, checkSecret } from './looker.js';
 import { checkQueue } from './tasks.js';
 import { summarise, type PreflightReport } from './report.js';
@@ -65,17 +67,22 @@ export function createPreflight(
         timeoutMs: Math.min(timeoutMs, config.looker.timeoutMs),
       };
       const perInstance = instances.map(async (instance) => {
-        const [looker, dataset, queue] = await Promise.all([
+        const state = new StateStore(clients.firestore, config.firestore.collection, instance.name, {
+          timeoutMs,
+        });
+        const [looker, dataset, queue, lastSuccess] = await Promise.all([
           checkLookerInstance(instance, lookerContext),
           checkDataset(clients.bigquery, config, instance.dataset),
           clients.tasks && instance.queue
             ? checkQueue(clients.tasks, config, instance, timeoutMs)
             : undefined,
+          checkLastSuccess(state, instance.name, explores),
         ]);
         return [
           ...looker,
           { instance: instance.name, ...dataset },
           ...(queue ? [{ ...queue, instance: instance.name }] : []),
+          lastSuccess,
         ];
       });
       const shared = [

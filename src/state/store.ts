@@ -52,6 +52,12 @@ export interface BackfillRange {
   to: string;
 }
 
+/** An explore's daily progress as a run last recorded it. */
+export interface RecordedProgress extends ExploreProgress {
+  /** When the last window was recorded (the recording run's clock). */
+  updatedAt: Date;
+}
+
 interface ProgressDoc {
   initialLoadDone: boolean;
   watermark: Timestamp | null;
@@ -202,6 +208,22 @@ export class StateStore {
       this.#progressDoc(explore, backfill).get(),
     );
     return toProgress(snapshot.data() as ProgressDoc | undefined);
+  }
+
+  /**
+   * The daily progress of each explore that has recorded any, with when it was last recorded
+   * (a window landed): one read, no lease. For the preflight's gap since the last success.
+   */
+  async readRecordedProgress(explores: readonly string[]): Promise<Map<string, RecordedProgress>> {
+    if (explores.length === 0) return new Map();
+    const refs = explores.map((explore) => this.#progressDoc(explore));
+    const snapshots = await this.#bounded('reading export progress', this.firestore.getAll(...refs));
+    const recorded = new Map<string, RecordedProgress>();
+    snapshots.forEach((snapshot, i) => {
+      const doc = snapshot.data() as ProgressDoc | undefined;
+      if (doc) recorded.set(explores[i]!, { ...toProgress(doc), updatedAt: doc.updatedAt.toDate() });
+    });
+    return recorded;
   }
 
   /**

@@ -20,11 +20,16 @@ import { createClients, type GoogleClients } from '../../src/clients.js';
 import { parseConfig } from '../../src/config/index.js';
 import { createHttpHandler } from '../../src/http/handler.js';
 import { createLogger } from '../../src/log.js';
+import { explores as registry } from '../../src/explores/index.js';
+import { RETENTION_ALERT_DAYS } from '../../src/explores/retention.js';
 import { createPreflight, type CheckResult, type PreflightReport } from '../../src/preflight/index.js';
+import { checkLastSuccess } from '../../src/preflight/last-success.js';
+import { StateStore } from '../../src/state/store.js';
 import { cloudSdkRoot, freePort } from '../stack/firestore/index.js';
 import { startStack, type Stack } from '../stack/index.js';
 import { startLookerFake, type LookerFake } from '../stack/looker/index.js';
 import { LogCapture } from '../support/harness.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 const repo = new URL('../../', import.meta.url).pathname;
@@ -179,6 +184,7 @@ describe('preflight on a healthy stack', () => {
         ['local', 'looker.explore_metadata', 'history'],
         ['local', 'looker.explore_metadata', 'query'],
         ['local', 'bigquery.dataset', '-'],
+        ['local', 'firestore.last_success', '-'],
         ['-', 'gcs.bucket', '-'],
         ['-', 'firestore.database', '-'],
       ],
@@ -191,6 +197,7 @@ describe('preflight on a healthy stack', () => {
     assert.match(find(report, 'looker.system_activity').detail, /no Looker query spent/);
     assert.match(find(report, 'looker.row_limit').detail, /download_without_limit/);
     assert.match(find(report, 'bigquery.dataset').detail, /exists in US/);
+    assert.match(find(report, 'firestore.last_success').detail, /no run has recorded progress yet/);
     await assertNothingTouched();
     // The role check went through the OAS route, once.
     assert.equal(stack.looker.requests.filter((r) => r.path === '/api/4.0/users/42/roles').length, 1);
@@ -379,7 +386,10 @@ describe('preflight names each failing dependency and what to fix', () => {
     assert.equal(firestore.status, 'failed');
     assert.equal(firestore.retryable, true);
     assert.match(firestore.detail, /did not answer a read within 5 s/);
-    assert.deepEqual(notOk(report), [firestore]);
+    // The gap since the last success cannot be told either; that line points at this one.
+    const lastSuccess = find(report, 'firestore.last_success');
+    assert.equal(lastSuccess.status, 'warning');
+    assert.deepEqual(notOk(report), [lastSuccess, firestore]);
   });
 
   describe('a Firestore database in Datastore mode', () => {
@@ -397,6 +407,148 @@ describe('preflight names each failing dependency and what to fix', () => {
       assert.match(firestore.detail, /is in Datastore mode/);
       assert.match(firestore.fix, /--type=firestore-native/);
     });
+  });
+});
+
+describe('firestore.last_success: the gap since the last successful run, per instance', () => {
+  const NOW = new Date('2026-12-06T06:00:00Z');
+  const DAY_MS = 86_400_000;
+  const daysBefore = (days: number) => new Date(NOW.getTime() - days * DAY_MS);
+  const midnight = (date: Date) => new Date(`${date.toISOString().slice(0, 10)}T00:00:00Z`);
+  const [history, query, user] = ['history', 'query', 'user'].map((name) => registry.get(name)!);
+  const EXPORTED = [history!, query!, user!];
+  const firestore = () => track(createClients(parseConfig(stack.env))).firestore;
+
+  /** The store runs use, on a collection of its own. */
+  const storeFor = (instance: string, collection = `progress_${randomUUID().slice(0, 8)}`) =>
+    new StateStore(firestore(), collection, instance, { timeoutMs: 10_000 });
+
+  /**
+   * A daily run at `at` that lands each explore, recording what runs record: an incremental
+   * explore's watermark moves to the start of the run's day, a snapshot's to the next day.
+   */
+  async function succeededAt(store: StateStore, at: Date, names: string[]): Promise<void> {
+    const runId = `run-${randomUUID()}`;
+    await store.acquireLease(runId, 3_600_000, at);
+    for (const name of names) {
+      const watermark =
+        registry.get(name)!.mode === 'snapshot' ? new Date(midnight(at).getTime() + DAY_MS) : midnight(at);
+      await store.recordWindow(runId, name, { initialLoadDone: true, watermark, window: 'dt' }, at);
+    }
+    await store.releaseLease(runId);
+  }
+
+  it('is ok before any run (the healthy report above), and reports per instance the explore longest without a success', async () => {
+    const collection = `progress_${randomUUID().slice(0, 8)}`;
+    const prod = storeFor('prod', collection);
+    const eu = storeFor('eu', collection);
+    await succeededAt(prod, daysBefore(2), ['history', 'user']);
+    await succeededAt(prod, new Date(NOW.getTime() - 3 * 3_600_000), ['user']);
+    await succeededAt(eu, new Date(NOW.getTime() - 5 * 3_600_000), ['history', 'query', 'user']);
+
+    const prodLine = await checkLastSuccess(prod, 'prod', EXPORTED, NOW);
+    assert.equal(prodLine.status, 'ok');
+    assert.equal(prodLine.instance, 'prod');
+    assert.match(
+      prodLine.detail,
+      /^last success 2\.0 days ago \(history, the explore longest without one, at 2026-12-04T06:00:00\.000Z\)/,
+    );
+    assert.match(
+      prodLine.detail,
+      /must succeed at least every 6 days \(a warning after 3\); no run has recorded query yet$/,
+    );
+    const euLine = await checkLastSuccess(eu, 'eu', EXPORTED, NOW);
+    assert.equal(euLine.status, 'ok');
+    assert.match(euLine.detail, /^last success 5 h ago \(history, /);
+    assert.doesNotMatch(euLine.detail, /no run has recorded/);
+  });
+
+  it(`warns past ${RETENTION_ALERT_DAYS} days, saying from when Looker drops the unarchived rows and how many snapshots are missing`, async () => {
+    const store = storeFor('acme');
+    await succeededAt(store, daysBefore(4), ['history', 'query', 'user']);
+    const line = await checkLastSuccess(store, 'acme', EXPORTED, NOW);
+    assert.equal(line.status, 'warning');
+    const [historyPart, queryPart, userPart] = line.detail.split('; ');
+    // Last success 2026-12-02T06:00Z read up to 2026-12-02T00:00Z; those rows go on 2026-12-09.
+    assert.equal(
+      historyPart,
+      'history: no success for 4.0 days, archived up to 2026-12-02T00:00:00.000Z: Looker drops its unarchived rows from 2026-12-09T00:00:00.000Z ' +
+        '(Looker keeps runs of scheduled tasks (source scheduled_task) 7 days, every other run 90 days)',
+    );
+    // Looker documents nothing for query: held to the same 7 days, said as a possibility.
+    assert.match(
+      queryPart!,
+      /^query: no success for 4\.0 days, .*Looker may drop its unarchived rows from 2026-12-09T00:00:00\.000Z \(Looker keeps what it does not document \(held to 7 days/,
+    );
+    // Snapshots of 12-03, 12-04 and 12-05 were never taken; today's still can be.
+    assert.match(userPart!, /^user: no success for 4\.0 days, 3 daily snapshot\(s\) missing for good/);
+    assert.match(
+      line.fix,
+      /^Get a run through: .*reads every day since the watermark\. What Looker dropped before a run archived it \(rows, a day’s snapshot\) is gone for good\.$/,
+    );
+  });
+
+  it('says which rows a 9-day outage lost for good', async () => {
+    const store = storeFor('acme');
+    await succeededAt(store, daysBefore(9), ['history']);
+    const line = await checkLastSuccess(store, 'acme', [history!], NOW);
+    assert.equal(line.status, 'warning');
+    // Archived up to 2026-11-27T00:00Z; Looker now holds scheduled-task runs from 2026-11-29T06:00Z on.
+    assert.match(
+      line.detail,
+      /^history: no success for 9\.0 days, archived up to 2026-11-27T00:00:00\.000Z: rows created from then to 2026-11-29T06:00:00\.000Z are gone from Looker unarchived/,
+    );
+    assert.match(line.fix, /is gone for good\.$/);
+    // Four days: history's rows are not lost yet, so the fix does not say so.
+    const recent = storeFor('acme');
+    await succeededAt(recent, daysBefore(4), ['history']);
+    assert.match((await checkLastSuccess(recent, 'acme', [history!], NOW)).fix, /since the watermark\.$/);
+  });
+
+  it('warns, bounded by the store’s timeout, when Firestore does not answer (the firestore.database line says why)', async () => {
+    const proxy = await TcpProxy.start(stack.env.FIRESTORE_EMULATOR_HOST!);
+    after(() => proxy.close());
+    // The Firestore client reads its emulator's address from the environment when it is created.
+    process.env.FIRESTORE_EMULATOR_HOST = proxy.host;
+    const through = track(createClients(parseConfig(stack.env))).firestore;
+    process.env.FIRESTORE_EMULATOR_HOST = stack.env.FIRESTORE_EMULATOR_HOST;
+    const collection = `progress_${randomUUID().slice(0, 8)}`;
+    // Connected first (a new client's first call takes a few seconds), then bounded at 1 s.
+    await new StateStore(through, collection, 'acme').readRecordedProgress(['history']);
+    const store = new StateStore(through, collection, 'acme', { timeoutMs: 1_000 });
+    // The read leaves the client; the emulator gets it only once released.
+    proxy.hold();
+    const started = Date.now();
+    const line = await checkLastSuccess(store, 'acme', EXPORTED, NOW);
+    assert.ok(Date.now() - started < 3_000, `took ${Date.now() - started} ms`);
+    assert.equal(line.status, 'warning');
+    assert.match(
+      line.detail,
+      /^the gap since the last successful run is unknown: Firestore reading export progress failed: no answer within 1 s/,
+    );
+    assert.equal(line.fix, 'See the firestore.database check.');
+    // The abandoned read is answered before this one: nothing is in flight when the client ends.
+    proxy.release();
+    await store.readRecordedProgress(['history']);
+  });
+
+  it('is in the report: a 9-day-old history success warns (200: the export works)', async () => {
+    const config = parseConfig(stack.env);
+    await succeededAt(
+      new StateStore(firestore(), config.firestore.collection, 'local'),
+      new Date(Date.now() - 9 * DAY_MS),
+      ['history'],
+    );
+    const { status, report, text } = await check({ EXPORT_EXPLORES: 'history' });
+    assert.equal(status, 200, text);
+    assert.equal(report.status, 'warning');
+    const line = find(report, 'firestore.last_success');
+    assert.deepEqual([line.instance, line.status], ['local', 'warning']);
+    assert.match(
+      line.detail,
+      /^history: no success for 9\.0 days, archived up to .*: rows created from then to .* are gone from Looker unarchived/,
+    );
+    assert.deepEqual(notOk(report), [line]);
   });
 });
 
