@@ -225,15 +225,13 @@ export class Catalogue {
       const names = named.get(view);
       if (!names || this.views.has(view)) continue;
       const fields = new Map<string, FieldFact>();
-      const fact = (name: string, typed: FieldGuess): FieldFact => {
-        const { guessed, ...rest } = typed;
-        void guessed;
-        return {
-          name,
-          ...rest,
-          ...(rest.kind === 'dimension_group' ? { timeframes: rest.timeframes ?? DEFAULT_TIMEFRAMES } : {}),
-        };
-      };
+      const fact = (name: string, { kind, type, timeframes, hidden }: FieldGuess): FieldFact => ({
+        name,
+        kind,
+        type,
+        ...(kind === 'dimension_group' ? { timeframes: timeframes ?? DEFAULT_TIMEFRAMES } : {}),
+        ...(hidden ? { hidden } : {}),
+      });
       for (const name of names) {
         const group = Object.keys(guess.typed).find(
           (g) => guess.typed[g]!.kind === 'dimension_group' && name.startsWith(`${g}_`),

@@ -37,8 +37,9 @@ export interface LookerFakeOptions {
   datasets?: Record<string, Partial<DatasetSpec>>;
   /**
    * What Looker keeps, per view, applied at start and whenever the clock moves: `{ days: 90 }`
-   * forgets rows older than that, `{ rows: 1_000_000 }` keeps the newest rows. Child views go
-   * with their parents. Off unless given.
+   * forgets rows older than that (and, on `history`, rows of scheduled tasks older than 7 days, as
+   * Looker documents; `sooner: []` turns that off), `{ rows: 1_000_000 }` keeps the newest rows.
+   * Child views go with their parents. Off unless given.
    */
   retention?: Retention;
   /** Milliseconds each `run_inline_query` waits before its first row (after planning). Default 0. */
