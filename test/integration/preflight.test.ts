@@ -181,6 +181,7 @@ describe('preflight on a healthy stack', () => {
         ['local', 'looker.login', '-'],
         ['local', 'looker.system_activity', '-'],
         ['local', 'looker.row_limit', '-'],
+        ['local', 'looker.explores', '-'],
         ['local', 'looker.explore_metadata', 'history'],
         ['local', 'looker.explore_metadata', 'query'],
         ['local', 'bigquery.dataset', '-'],
