@@ -42,8 +42,8 @@ export const EXPLORE_METADATA_FIELDS = `view_name,fields(dimensions(${FIELD_PROP
 /**
  * Looker's type of a dimension as a BigQuery column type, or undefined for dimensions the
  * exporter does not add (a time group's coarser timeframes, locations, durations as intervals).
- * A number is an INTEGER when its name or format says so (ids, counts, `0`/`#,##0` formats),
- * a FLOAT otherwise: a FLOAT column can hold every number Looker sends.
+ * A number is an INTEGER when it is a primary key or its name or format says so (ids, counts,
+ * `0`/`#,##0` formats), a FLOAT otherwise: a FLOAT column can hold every number Looker sends.
  */
 export function bigQueryType(dimension: LookerDimension): ColumnType | undefined {
   const name = dimension.name.slice(dimension.name.indexOf('.') + 1);
@@ -62,7 +62,8 @@ export function bigQueryType(dimension: LookerDimension): ColumnType | undefined
     case 'number':
     case 'count':
     case 'sum':
-      return /(^id|_id|_count|^count|_number)$/.test(name) ||
+      return dimension.primary_key ||
+        /(^id|_id|_count|^count|_number)$/.test(name) ||
         /^[#,]*0$/.test(dimension.value_format ?? '') ||
         ['decimal_0', 'id'].includes(dimension.value_format_name ?? '')
         ? 'INTEGER'
