@@ -38,7 +38,9 @@ before(async () => {
           history: { rows: 400, start: new Date(START.getTime() - 19 * DAY), end: START },
           event: { rows: 300, start: new Date(START.getTime() - 19 * DAY), end: START },
         },
-        retention: { history: { days: 20 }, event: { rows: 500 } },
+        // The 7-day rule for scheduled-task history is off for the same reason (todays-looker.test.ts
+        // holds the archive to it).
+        retention: { history: { days: 20, sooner: [] }, event: { rows: 500 } },
         cacheStaleHours: 12,
       },
     },
