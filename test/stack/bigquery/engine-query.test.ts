@@ -287,7 +287,11 @@ describe(
   { skip: !SDK && 'the Cloud SDK (bq) is not installed' },
   () => {
     let config: string;
-    before(async () => (config = await mkdtemp(join(tmpdir(), 'bq-engine-config-'))));
+    before(async () => {
+      config = await mkdtemp(join(tmpdir(), 'bq-engine-config-'));
+      // An existing (empty) .bigqueryrc keeps bq from running its first-use `bq init` dialogue.
+      await writeFile(join(config, 'bigqueryrc'), '');
+    });
     after(async () => {
       if (config) await rm(config, { recursive: true, force: true });
     });
@@ -327,8 +331,8 @@ describe(
         ),
       ) as unknown;
       assert.deepEqual(joined, [
-        { name: 'ann', queries: '2', avg_runtime: '4' },
-        { name: 'bob', queries: '1', avg_runtime: '9' },
+        { name: 'ann', queries: '2', avg_runtime: '4.0' },
+        { name: 'bob', queries: '1', avg_runtime: '9.0' },
       ]);
       await bq(
         'mk',
@@ -357,7 +361,7 @@ describe(
           'SELECT h.nope FROM archive.history h JOIN archive.user u ON u.id = h.user_id',
         ),
         (e: { stdout?: string; stderr?: string }) => {
-          assert.match(`${e.stdout}${e.stderr}`, /Invalid query: Name nope not found inside h at \[1:10\]/);
+          assert.match(`${e.stdout}${e.stderr}`, /Name nope not found inside\s+h at \[1:10\]/);
           return true;
         },
       );

@@ -12,7 +12,15 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { renameTable, rewrite, statementSites, type Edit, type RewrittenStatement } from './rewrite.js';
+import {
+  composeRewrites,
+  positionalParameterEdits,
+  renameTable,
+  rewrite,
+  tablePathSites,
+  type Edit,
+  type RewrittenStatement,
+} from './rewrite.js';
 import {
   plainValue,
   typeOf,
@@ -122,20 +130,22 @@ export class ZetaSql {
     await this.#server();
   }
 
-  /** The table paths a statement reads, as written (CTE names excluded). */
+  /** The table paths a statement reads, as written (CTE names excluded); `?` parameters are allowed. */
   async tableNames(sql: string): Promise<string[][]> {
     const { language } = await this.#server();
-    const response = (await this.#call('ExtractTableNamesFromStatement', {
-      sql_statement: sql,
-      options: language,
-    })) as { table_name?: { table_name_segment?: string[] }[] };
+    const named = rewrite(sql, positionalParameterEdits(sql, positionalName));
+    const response = (await this.#call(
+      'ExtractTableNamesFromStatement',
+      { sql_statement: named.sql, options: language },
+      named.locate,
+    )) as { table_name?: { table_name_segment?: string[] }[] };
     return (response.table_name ?? []).map((t) => t.table_name_segment ?? []);
   }
 
   /** Analyzes a statement over the given tables' columns; answers its output columns (none for non-queries). */
   async analyze(sql: string, input: StatementInput = {}): Promise<Column[]> {
     const tables = input.tables ?? [];
-    const statement = await this.#forLocalService(sql, tables);
+    const statement = await this.#forLocalService(sql, tables, input.parameters);
     const response = (await this.#call(
       'Analyze',
       {
@@ -151,7 +161,7 @@ export class ZetaSql {
   /** Evaluates a query over the given tables' rows: its columns and rows. */
   async evaluate(sql: string, input: StatementInput = {}): Promise<QueryOutput> {
     const tables = input.tables ?? [];
-    const statement = await this.#forLocalService(sql, tables);
+    const statement = await this.#forLocalService(sql, tables, input.parameters);
     const response = (await this.#call(
       'EvaluateQuery',
       {
@@ -191,22 +201,26 @@ export class ZetaSql {
   }
 
   /** The statement as the local service can take it (rewrite.ts). */
-  async #forLocalService(sql: string, tables: TableInput[]): Promise<RewrittenStatement> {
-    const parsed = await this.#call('Parse', {
-      sql_statement: sql,
-      options: (await this.#server()).language,
-    });
-    const sites = statementSites(parsed);
+  async #forLocalService(
+    sql: string,
+    tables: TableInput[],
+    parameters: ParameterInput[] = [],
+  ): Promise<RewrittenStatement> {
+    const positional = parameters.some((p) => !p.name);
+    const named = rewrite(sql, positional ? positionalParameterEdits(sql, positionalName) : []);
+    const parsed = await this.#call(
+      'Parse',
+      { sql_statement: named.sql, options: (await this.#server()).language },
+      named.locate,
+    );
     const keyOf = (p: string[]) => p.join('\u0000').toLowerCase();
     const index = new Map(tables.map((t, i) => [keyOf(t.path), i]));
     const edits: Edit[] = [];
-    for (const site of sites.tables) {
+    for (const site of tablePathSites(parsed)) {
       const i = index.get(keyOf(site.path));
       if (i !== undefined) edits.push(renameTable(site, rootName(i)));
     }
-    for (const site of sites.positional)
-      edits.push({ start: site.start, end: site.end, replacement: `@${positionalName(site.position)}` });
-    return rewrite(sql, edits);
+    return composeRewrites(named, rewrite(named.sql, edits));
   }
 
   /** Stops the server (if it started); later calls fail. */
