@@ -99,6 +99,11 @@ const bigQueryMessage = (message: string) => message.replace(/ \[at (\d+:\d+)\]$
 function engineFailure(error: unknown): never {
   if (error instanceof ZetaSqlError) {
     if (error.kind === 'invalid') throw invalidQuery(bigQueryMessage(error.message));
+    // BigQuery would answer it: the refusal is the fake's, in the form of its other refusals.
+    if (error.kind === 'unsupported')
+      throw invalidQuery(
+        `${bigQueryMessage(error.message)} (not supported by the BigQuery fake: its GoogleSQL engine, the ZetaSQL reference implementation, does not evaluate it)`,
+      );
     throw new ApiError(
       500,
       'backendError',

@@ -60,12 +60,14 @@ export interface QueryOutput {
 
 /**
  * `invalid`: the engine refused the statement (syntax, names, types, or an error while
- * evaluating it, e.g. division by zero); terminal for that statement. `engine`: the server
- * could not start or answer; the statement was not judged.
+ * evaluating it, e.g. division by zero); terminal for that statement. `unsupported`: valid
+ * GoogleSQL the reference evaluator does not evaluate (nondeterministic functions such as
+ * APPROX_QUANTILES); terminal too. `engine`: the server could not start or answer; the
+ * statement was not judged.
  */
 export class ZetaSqlError extends Error {
   constructor(
-    readonly kind: 'invalid' | 'engine',
+    readonly kind: 'invalid' | 'unsupported' | 'engine',
     message: string,
   ) {
     super(message);
@@ -313,9 +315,7 @@ export class ZetaSql {
     return new Promise((resolve, reject) =>
       client[method]!.call(client, request, (error, response) => {
         if (!error) return resolve(response);
-        // INVALID_ARGUMENT and OUT_OF_RANGE carry the analyzer's or evaluator's message.
-        const judged = error.code === grpc.status.INVALID_ARGUMENT || error.code === grpc.status.OUT_OF_RANGE;
-        reject(new ZetaSqlError(judged ? 'invalid' : 'engine', locate(error.details || error.message)));
+        reject(new ZetaSqlError(errorKind(error.code), locate(error.details || error.message)));
       }),
     );
   }
@@ -341,6 +341,13 @@ export class ZetaSql {
       })),
     };
   }
+}
+
+/** The kind of a failed call, from its gRPC status (INVALID_ARGUMENT and OUT_OF_RANGE carry the engine's judgement). */
+function errorKind(code: grpc.status): ZetaSqlError['kind'] {
+  if (code === grpc.status.INVALID_ARGUMENT || code === grpc.status.OUT_OF_RANGE) return 'invalid';
+  if (code === grpc.status.UNIMPLEMENTED) return 'unsupported';
+  return 'engine';
 }
 
 const rootName = (index: number) => `__table_${index}`;
