@@ -102,7 +102,7 @@ function engineFailure(error: unknown): never {
     // BigQuery would answer it: the refusal is the fake's, in the form of its other refusals.
     if (error.kind === 'unsupported')
       throw invalidQuery(
-        `${bigQueryMessage(error.message)} (not supported by the BigQuery fake: its GoogleSQL engine, the ZetaSQL reference implementation, does not evaluate it)`,
+        `${bigQueryMessage(error.message)} (not supported by the BigQuery fake: its GoogleSQL engine, the ZetaSQL reference implementation, does not evaluate this function or takes at most 4 MiB of table rows per query)`,
       );
     throw new ApiError(
       500,

@@ -62,7 +62,7 @@ export interface QueryOutput {
  * `invalid`: the engine refused the statement (syntax, names, types, or an error while
  * evaluating it, e.g. division by zero); terminal for that statement. `unsupported`: valid
  * GoogleSQL the reference evaluator does not evaluate (nondeterministic functions such as
- * APPROX_QUANTILES); terminal too. `engine`: the server could not start or answer; the
+ * APPROX_QUANTILES), or tables whose rows exceed the server's 4 MiB request limit; terminal too. `engine`: the server could not start or answer; the
  * statement was not judged.
  */
 export class ZetaSqlError extends Error {
@@ -346,7 +346,8 @@ export class ZetaSql {
 /** The kind of a failed call, from its gRPC status (INVALID_ARGUMENT and OUT_OF_RANGE carry the engine's judgement). */
 function errorKind(code: grpc.status): ZetaSqlError['kind'] {
   if (code === grpc.status.INVALID_ARGUMENT || code === grpc.status.OUT_OF_RANGE) return 'invalid';
-  if (code === grpc.status.UNIMPLEMENTED) return 'unsupported';
+  // RESOURCE_EXHAUSTED: the request (the tables' rows) is over the server's 4 MiB message limit.
+  if (code === grpc.status.UNIMPLEMENTED || code === grpc.status.RESOURCE_EXHAUSTED) return 'unsupported';
   return 'engine';
 }
 
