@@ -16,7 +16,9 @@ import { promisify } from 'node:util';
 import { BigQuery } from '@google-cloud/bigquery';
 import { PassThroughClient } from 'google-auth-library';
 import { cloudSdkRoot } from '../firestore/index.js';
+import { quoteTable, repeatedKeysQuery } from '../../../src/sinks/merge-sql.js';
 import { startBigQueryFake, type BigQueryFake } from './index.js';
+import { queryTable } from './query.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
 const PROJECT = 'engine-project';
@@ -221,6 +223,19 @@ describe('ad-hoc GoogleSQL through the Node client', () => {
     assert.equal(job.metadata.statistics.query.statementType, 'SELECT');
     assert.ok(Number(job.metadata.statistics.totalBytesProcessed) > 0);
     assert.equal(fake.storage('archive', 'history')?.residentRows, 0);
+  });
+});
+
+describe('which engine answers', () => {
+  // The product's reads must scale to 1M-row windows: the ZetaSQL server takes at most 4 MiB of
+  // rows per query, so they must stay in the streaming grammar (README, "Which engine answers a query").
+  it("keeps the product's staged-key check on the streaming path: its grammar takes the statement", () => {
+    const staging = quoteTable(PROJECT, 'archive', 'history_staging_1');
+    assert.deepEqual(queryTable(repeatedKeysQuery(staging, ['id', 'looker_instance']), PROJECT), {
+      projectId: PROJECT,
+      datasetId: 'archive',
+      tableId: 'history_staging_1',
+    });
   });
 });
 
