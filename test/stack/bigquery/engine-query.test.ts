@@ -240,7 +240,7 @@ describe('which engine answers', () => {
 });
 
 describe('views', () => {
-  it('creates a view with its query schema, queries it, and a view over it', async () => {
+  it('creates a view with its query schema, queries it, and a view over it; tabledata.list refuses a view', async () => {
     const [view] = await bigquery.dataset('archive').createTable('latest_user', {
       view: `SELECT id, name, snapshot_date AS last_seen_date FROM \`${PROJECT}.archive.user\`
         WHERE TRUE QUALIFY ROW_NUMBER() OVER (PARTITION BY id ORDER BY snapshot_date DESC) = 1`,
@@ -257,6 +257,11 @@ describe('views', () => {
       view: `SELECT u.name, COUNT(h.id) AS runs FROM \`${PROJECT}.archive.latest_user\` AS u
         LEFT JOIN \`${PROJECT}.archive.history\` AS h ON h.user_id = u.id GROUP BY u.name`,
     });
+    await assert.rejects(
+      bigquery.dataset('archive').table('user_runs').getRows(),
+      (e: { code?: number; errors?: { message: string }[] }) =>
+        e.code === 400 && e.errors?.[0]?.message === 'Cannot list a table of type VIEW.',
+    );
     const [rows] = await bigquery.query({ query: 'SELECT * FROM archive.user_runs ORDER BY name' });
     assert.deepEqual(rows, [
       { name: 'ann', runs: 3 },

@@ -237,6 +237,8 @@ export function routes(catalog: Catalog, jobs: JobRunner, engine: EngineQueries)
   router.on('GET', '/projects/:projectId/datasets/:datasetId/tables/:tableId/data', ({ params, url }) => {
     const { tableId, decorator } = splitDecorator(params.tableId!);
     const table = catalog.table(params.projectId!, params.datasetId!, tableId);
+    // BigQuery's answer: a view has no rows of its own to list (query it instead).
+    if (table.view) throw invalid('Cannot list a table of type VIEW.');
     if (decorator)
       checkDecorator(decorator, table.timePartitioning, tableName(table.projectId, table.datasetId, tableId));
     // Only the page's rows are decoded, streamed from the partition (or table) on disk.
