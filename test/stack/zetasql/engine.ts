@@ -242,7 +242,11 @@ export class ZetaSql {
 
   #server(): Promise<Running> {
     if (this.#closed) return Promise.reject(new ZetaSqlError('engine', 'the ZetaSQL server was closed'));
-    this.#running ??= this.#launch();
+    // A failed start is not kept: the next call tries again.
+    this.#running ??= this.#launch().catch((error: unknown) => {
+      this.#running = undefined;
+      throw error;
+    });
     return this.#running;
   }
 
@@ -271,11 +275,15 @@ export class ZetaSql {
       grpc.credentials.createInsecure(),
       { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 },
     );
-    const failed = new Promise<never>((_, reject) =>
+    const failed = new Promise<never>((_, reject) => {
       child.once('exit', (code, signal) =>
         reject(new ZetaSqlError('engine', `the ZetaSQL server exited (${signal ?? code}) ${stderr.trim()}`)),
-      ),
-    );
+      );
+      // A binary that cannot be run (missing, not executable) is an 'error' event, not an exit.
+      child.once('error', (error) =>
+        reject(new ZetaSqlError('engine', `the ZetaSQL server could not be started: ${error.message}`)),
+      );
+    });
     failed.catch(() => undefined);
     try {
       await Promise.race([
