@@ -16,6 +16,7 @@ import { BigQuery } from '@google-cloud/bigquery';
 import { PassThroughClient } from 'google-auth-library';
 import { bigQuerySchema, explores, partitionColumn } from '../../src/explores/index.js';
 import { startBigQueryFake, type BigQueryFake } from '../stack/bigquery/index.js';
+import { ZetaSql } from '../stack/zetasql/index.js';
 import { loadViews, TEST_DATASET, TEST_PROJECT, viewOrder } from './views.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
@@ -118,7 +119,9 @@ before(async () => {
     });
     await job.promise();
   }
-  const views = await loadViews();
+  // The checker's own ZetaSQL server renders and orders the views (the fake runs another).
+  const checker = new ZetaSql();
+  const views = await loadViews(checker).finally(() => checker.close());
   const byName = new Map(views.map((v) => [v.name, v]));
   for (const name of viewOrder(views))
     await bigquery.dataset(TEST_DATASET).createTable(name, { view: byName.get(name)!.sql });

@@ -60,7 +60,8 @@ try {
   }
   console.log(`tables (rows): ${counts.join(', ')}`);
 
-  const views = await loadViews();
+  const checker = new ZetaSql();
+  const views = await loadViews(checker).finally(() => checker.close());
   const byName = new Map(views.map((v) => [v.name, v]));
   const project = h.stack.projectId;
   const render = (name: string) =>

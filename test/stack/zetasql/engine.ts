@@ -153,6 +153,17 @@ export class ZetaSql {
   }
 
   /**
+   * ZetaSQL's parse tree of one statement (its ParseResponse as @grpc/proto-loader renders it:
+   * snake_case fields, `ast_<kind>_node` wrappers, `parse_location_range` byte offsets), for
+   * syntactic rules the analyzer does not enforce. Throws `invalid` on a syntax error.
+   */
+  async parseTree(sql: string): Promise<unknown> {
+    const { language } = await this.#server();
+    const named = rewrite(sql, positionalParameterEdits(sql, positionalName));
+    return this.#call('Parse', { sql_statement: named.sql, options: language }, named.locate);
+  }
+
+  /**
    * Analyzes a query over the given tables' columns: its output columns and the columns it
    * reads of each table. Only queries are accepted (other statements: `Statement not supported`).
    */
