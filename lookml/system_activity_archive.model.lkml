@@ -95,12 +95,12 @@ explore: content_usage {
   join: dashboard {
     type: left_outer
     relationship: many_to_one
-    sql_on: ${content_usage.looker_instance} = ${dashboard.looker_instance} AND CAST(${content_usage.content_id} AS STRING) = CAST(${dashboard.id} AS STRING) AND ${content_usage.snapshot_raw} = ${dashboard.snapshot_raw} AND ${dashboard.content_type} = 'dashboard' ;;
+    sql_on: ${content_usage.looker_instance} = ${dashboard.looker_instance} AND CAST(${content_usage.content_id} AS STRING) = CAST(${dashboard.id} AS STRING) AND ${content_usage.snapshot_raw} = ${dashboard.snapshot_raw} AND ${content_usage.content_type} = 'dashboard' ;;
   }
   join: look {
     type: left_outer
     relationship: many_to_one
-    sql_on: ${content_usage.looker_instance} = ${look.looker_instance} AND CAST(${content_usage.content_id} AS STRING) = CAST(${look.id} AS STRING) AND ${content_usage.snapshot_raw} = ${look.snapshot_raw} AND ${look.content_type} = 'look' ;;
+    sql_on: ${content_usage.looker_instance} = ${look.looker_instance} AND CAST(${content_usage.content_id} AS STRING) = CAST(${look.id} AS STRING) AND ${content_usage.snapshot_raw} = ${look.snapshot_raw} AND ${content_usage.content_type} = 'look' ;;
   }
 }
 

@@ -19,8 +19,8 @@ export interface JoinDeclaration {
   parent: string;
   /** Pairs of equal columns: the parent's, then the joined table's. */
   on: readonly (readonly [parentColumn: string, column: string])[];
-  /** Constant conditions on the joined table's columns (`content_type` = 'dashboard'). */
-  where?: readonly (readonly [column: string, value: string])[];
+  /** Constant conditions on a column of the parent or of the joined table (`content_type` = 'dashboard'). */
+  where?: readonly (readonly [side: 'parent' | 'joined', column: string, value: string])[];
   relationship: 'many_to_one' | 'one_to_many' | 'one_to_one';
   /** Required when the joined table is a snapshot. */
   snapshot?: SnapshotJoin;
@@ -111,7 +111,7 @@ export const exploreDeclarations: readonly ExploreDeclaration[] = [
         table: 'dashboard',
         parent: 'content_usage',
         on: [['content_id', 'id']],
-        where: [['content_type', 'dashboard']],
+        where: [['parent', 'content_type', 'dashboard']],
         relationship: 'many_to_one',
         snapshot: 'same_day',
       },
@@ -120,7 +120,7 @@ export const exploreDeclarations: readonly ExploreDeclaration[] = [
         table: 'look',
         parent: 'content_usage',
         on: [['content_id', 'id']],
-        where: [['content_type', 'look']],
+        where: [['parent', 'content_type', 'look']],
         relationship: 'many_to_one',
         snapshot: 'same_day',
       },
@@ -143,7 +143,7 @@ export const exploreDeclarations: readonly ExploreDeclaration[] = [
         table: 'content_usage',
         parent: 'dashboard',
         on: [['id', 'content_id']],
-        where: [['content_type', 'dashboard']],
+        where: [['joined', 'content_type', 'dashboard']],
         relationship: 'one_to_one',
         snapshot: 'same_day',
       },
@@ -174,7 +174,7 @@ export const exploreDeclarations: readonly ExploreDeclaration[] = [
         table: 'content_usage',
         parent: 'look',
         on: [['id', 'content_id']],
-        where: [['content_type', 'look']],
+        where: [['joined', 'content_type', 'look']],
         relationship: 'one_to_one',
         snapshot: 'same_day',
       },

@@ -65,7 +65,9 @@ function joinBlock(explore: ExploreDeclaration, join: JoinDeclaration): string[]
     ...(join.snapshot === 'same_day'
       ? [`\${${parent.name}.snapshot_raw} = \${${join.name}.snapshot_raw}`]
       : []),
-    ...(join.where ?? []).map(([column, value]) => `\${${join.name}.${column}} = '${value}'`),
+    ...(join.where ?? []).map(
+      ([side, column, value]) => `\${${side === 'parent' ? parent.name : join.name}.${column}} = '${value}'`,
+    ),
   ];
   return block(`join: ${join.name}`, [
     ...(view !== join.name ? [`from: ${view}`] : []),
