@@ -16,10 +16,11 @@ import { projectFiles } from '../../scripts/lookml/project.js';
 import { ZetaSql, ZetaSqlError, type TableInput } from '../stack/zetasql/index.js';
 import {
   columnReferences,
+  expandSql,
+  exploreViews,
   fieldReferences,
   readProject,
   tableReferences,
-  type Explore,
   type Project,
   type View,
 } from './project.js';
@@ -65,20 +66,6 @@ const COMPATIBLE: Record<string, readonly string[]> = {
   max: ['INTEGER', 'FLOAT'],
   min: ['INTEGER', 'FLOAT'],
 };
-
-/** The view a name in an explore stands for: the base (by explore name) or a join. */
-function explorerViews(project: Project, explore: Explore): Map<string, View> {
-  const views = new Map<string, View>();
-  for (const [name, viewName] of [
-    [explore.name, explore.view],
-    ...explore.joins.map((join) => [join.name, join.view]),
-  ] as [string, string][]) {
-    const view = project.views.get(viewName);
-    assert.ok(view, `explore ${explore.name}: ${name} is view ${viewName}, which no file defines`);
-    views.set(name, view);
-  }
-  return views;
-}
 
 function assertField(views: Map<string, View>, reference: string, where: string) {
   const [viewName, field] = reference.replace(/ (asc|desc)$/, '').split('.') as [string, string | undefined];
@@ -179,7 +166,7 @@ describe('LookML over the archive (lookml/)', () => {
           );
       }
     for (const explore of model!.explores.values()) {
-      const views = explorerViews(project, explore);
+      const views = exploreViews(project, explore);
       for (const join of explore.joins) {
         assert.match(join.relationship, /^(many_to_one|one_to_many|one_to_one|many_to_many)$/);
         for (const [viewName, field] of fieldReferences(join.sqlOn))
@@ -197,12 +184,12 @@ describe('LookML over the archive (lookml/)', () => {
       for (const filter of dashboard.filters) {
         const explore = model!.explores.get(filter.explore);
         assert.ok(explore, `${dashboard.name} filter ${filter.name}: no explore ${filter.explore}`);
-        assertField(explorerViews(project, explore), filter.field, `${dashboard.name} filter ${filter.name}`);
+        assertField(exploreViews(project, explore), filter.field, `${dashboard.name} filter ${filter.name}`);
       }
       for (const element of dashboard.elements) {
         const explore = model!.explores.get(element.explore);
         assert.ok(explore, `${dashboard.name}.${element.name}: no explore ${element.explore}`);
-        const views = explorerViews(project, explore);
+        const views = exploreViews(project, explore);
         const where = `${dashboard.name}.${element.name}`;
         for (const name of [
           ...element.fields,
@@ -298,31 +285,6 @@ describe('LookML over the archive (lookml/)', () => {
       return inputs;
     }
 
-    /** SQL as Looker writes it: constants substituted, ${TABLE} the alias, ${field} the field's SQL. */
-    function expand(
-      project: Project,
-      sql: string,
-      alias: string,
-      view: View,
-      views?: Map<string, View>,
-    ): string {
-      const constants = sql.replace(
-        /@\{(\w+)\}/g,
-        (_, name: string) => project.constants.get(name) ?? `@{${name}}`,
-      );
-      return constants.replace(
-        /\$\{(?:(\w+)\.)?(\w+)\}/g,
-        (whole, other: string | undefined, name: string) => {
-          if (!other && name === 'TABLE') return `\`${alias}\``;
-          const [targetAlias, target] = other ? [other, views?.get(other)] : [alias, view];
-          assert.ok(target, `${whole} in ${view.name}`);
-          const field = target.fields.get(name) ?? target.fields.get(name.replace(/_(raw|date|time)$/, ''));
-          assert.ok(field?.sql, `${whole} in ${view.name}`);
-          return `(${expand(project, field.sql, targetAlias, target, views)})`;
-        },
-      );
-    }
-
     const AGGREGATE: Record<string, (sql: string) => string> = {
       count: () => 'COUNT(*)',
       count_distinct: (sql) => `COUNT(DISTINCT ${sql})`,
@@ -336,30 +298,30 @@ describe('LookML over the archive (lookml/)', () => {
     function statements(project: Project): [string, string][] {
       const statements: [string, string][] = [];
       for (const view of project.views.values()) {
-        const from = `${expand(project, view.sqlTableName, view.name, view)} AS \`${view.name}\``;
+        const from = `${expandSql(project, view.sqlTableName, view.name, view)} AS \`${view.name}\``;
         const fields = [...view.fields.values()];
         const dimensions = fields
           .filter((field) => field.kind !== 'measure')
-          .map((field) => expand(project, field.sql!, view.name, view));
+          .map((field) => expandSql(project, field.sql!, view.name, view));
         const measures = fields
           .filter((field) => field.kind === 'measure')
           .map((field) =>
-            AGGREGATE[field.type!]!(field.sql ? expand(project, field.sql, view.name, view) : ''),
+            AGGREGATE[field.type!]!(field.sql ? expandSql(project, field.sql, view.name, view) : ''),
           );
         statements.push([`view ${view.name} dimensions`, `SELECT ${dimensions.join(', ')} FROM ${from}`]);
         statements.push([`view ${view.name} measures`, `SELECT ${measures.join(', ')} FROM ${from}`]);
       }
       for (const model of project.models.values())
         for (const explore of model.explores.values()) {
-          const views = explorerViews(project, explore);
+          const views = exploreViews(project, explore);
           const base = views.get(explore.name)!;
           const joins = explore.joins.map((join) => {
             const view = views.get(join.name)!;
-            return `LEFT JOIN ${expand(project, view.sqlTableName, join.name, view)} AS \`${join.name}\` ON ${expand(project, join.sqlOn, join.name, view, views)}`;
+            return `LEFT JOIN ${expandSql(project, view.sqlTableName, join.name, view)} AS \`${join.name}\` ON ${expandSql(project, join.sqlOn, join.name, view, views)}`;
           });
           statements.push([
             `explore ${explore.name}`,
-            `SELECT COUNT(*) FROM ${expand(project, base.sqlTableName, explore.name, base)} AS \`${explore.name}\` ${joins.join(' ')}`,
+            `SELECT COUNT(*) FROM ${expandSql(project, base.sqlTableName, explore.name, base)} AS \`${explore.name}\` ${joins.join(' ')}`,
           ]);
         }
       return statements;

@@ -191,3 +191,40 @@ export function columnReferences(sql: string): string[] {
 export function tableReferences(sql: string): string[] {
   return [...sql.matchAll(/`[^`\s]+\.(\w+)`/g)].map((match) => match[1]!);
 }
+
+/** The view each name in an explore stands for: the base (by explore name) and every join. */
+export function exploreViews(project: Project, explore: Explore): Map<string, View> {
+  const views = new Map<string, View>();
+  const names: [string, string][] = [
+    [explore.name, explore.view],
+    ...explore.joins.map((join): [string, string] => [join.name, join.view]),
+  ];
+  for (const [name, viewName] of names) {
+    const view = project.views.get(viewName);
+    if (!view) throw new Error(`explore ${explore.name}: ${name} is view ${viewName}, which no file defines`);
+    views.set(name, view);
+  }
+  return views;
+}
+
+/**
+ * A SQL block as Looker writes it into a query: constants substituted, `${TABLE}` the view's
+ * alias (quoted: `group` is a reserved word), `${field}` and `${view.field}` the field's own SQL
+ * (a time group's timeframes read its column), recursively.
+ */
+export function expandSql(
+  project: Project,
+  sql: string,
+  alias: string,
+  view: View,
+  views?: Map<string, View>,
+): string {
+  const constants = sql.replace(/@\{(\w+)\}/g, (whole, name: string) => project.constants.get(name) ?? whole);
+  return constants.replace(/\$\{(?:(\w+)\.)?(\w+)\}/g, (whole, other: string | undefined, name: string) => {
+    if (!other && name === 'TABLE') return `\`${alias}\``;
+    const [targetAlias, target] = other ? [other, views?.get(other)] : [alias, view];
+    const field = target?.fields.get(name) ?? target?.fields.get(name.replace(/_(raw|date|time)$/, ''));
+    if (!target || !field?.sql) throw new Error(`${whole} in ${view.name} names no field with SQL`);
+    return `(${expandSql(project, field.sql, targetAlias, target, views)})`;
+  });
+}
