@@ -30,6 +30,8 @@ export interface Table {
   version: number;
   /** The rows: segment files by partition, and their metadata. */
   data: TableData;
+  /** A view's GoogleSQL query (its schema is the query's, derived when it was created); a view has no rows. */
+  view?: { query: string };
 }
 
 export interface Dataset {
@@ -57,6 +59,7 @@ export interface TableInput {
   labels?: Record<string, string>;
   expirationTime?: string;
   etag?: string;
+  view?: { query?: string; useLegacySql?: boolean };
 }
 
 export const tableName = (projectId: string, datasetId: string, tableId: string) =>
@@ -180,6 +183,7 @@ export class Catalog {
       lastModifiedTime: now,
       version: 1,
       data: new TableData(),
+      ...(input.view?.query !== undefined ? { view: { query: input.view.query } } : {}),
     };
     dataset.tables.set(tableId, table);
     return table;
@@ -272,7 +276,8 @@ export function tableResource(table: Table, location: string, partition?: string
     creationTime: String(table.creationTime),
     ...(table.expirationTime !== undefined ? { expirationTime: table.expirationTime } : {}),
     lastModifiedTime: String(table.lastModifiedTime),
-    type: 'TABLE',
+    type: table.view ? 'VIEW' : 'TABLE',
+    ...(table.view ? { view: { query: table.view.query, useLegacySql: false } } : {}),
     location,
     numTotalLogicalBytes: String(numBytes),
     numActiveLogicalBytes: String(numBytes),
@@ -286,7 +291,8 @@ export function tableListEntry(table: Table) {
     kind: 'bigquery#table',
     id: tableName(table.projectId, table.datasetId, table.tableId),
     tableReference: { projectId: table.projectId, datasetId: table.datasetId, tableId: table.tableId },
-    type: 'TABLE',
+    type: table.view ? 'VIEW' : 'TABLE',
+    ...(table.view ? { view: { useLegacySql: false } } : {}),
     ...(table.friendlyName !== undefined ? { friendlyName: table.friendlyName } : {}),
     ...(table.labels ? { labels: table.labels } : {}),
     ...(table.timePartitioning ? { timePartitioning: table.timePartitioning } : {}),

@@ -1,10 +1,13 @@
 /**
  * Jobs: ids chosen by the client or generated, duplicates refused, and the PENDING -> RUNNING ->
  * DONE life BigQuery gives them, asynchronously, so clients really poll `jobs.get`. Load jobs
- * run through load-job.ts, query jobs through query.ts. Tests can fail or stall jobs.
+ * run through load-job.ts; MERGE through merge.ts; a SELECT of the streaming subset over a table
+ * through query.ts; every other query through the GoogleSQL engine (engine-query.ts). Tests can
+ * fail or stall jobs.
  */
 import { randomBytes } from 'node:crypto';
 import { normalizeLocation, type Catalog } from './catalog.js';
+import type { EngineQueries } from './engine-query.js';
 import { ApiError, duplicate, invalid, notFound, type JobError } from './errors.js';
 import {
   runLoad,
@@ -83,10 +86,11 @@ export class JobRunner {
   constructor(
     private readonly catalog: Catalog,
     private readonly options: JobRunnerOptions,
+    private readonly engine: EngineQueries,
   ) {}
 
-  /** jobs.insert: validates, registers the job PENDING and schedules it; throws ApiError. */
-  insert(projectId: string, body: Record<string, unknown>): Job {
+  /** jobs.insert: validates, registers the job PENDING and schedules it (a dry run answers DONE); throws ApiError. */
+  async insert(projectId: string, body: Record<string, unknown>): Promise<Job> {
     const reference = (body.jobReference ?? {}) as { jobId?: string; location?: string; projectId?: string };
     const jobId = reference.jobId ?? `job_${randomBytes(16).toString('base64url').replace(/-/g, '_')}`;
     if (typeof jobId !== 'string' || !/^[A-Za-z0-9_-]{1,1024}$/.test(jobId))
@@ -243,7 +247,12 @@ export class JobRunner {
     }
   }
 
-  #dryRun(projectId: string, jobId: string, location: string, configuration: Job['configuration']): Job {
+  async #dryRun(
+    projectId: string,
+    jobId: string,
+    location: string,
+    configuration: Job['configuration'],
+  ): Promise<Job> {
     const job: Job = {
       projectId,
       jobId,
@@ -256,13 +265,20 @@ export class JobRunner {
       done: Promise.resolve(),
     };
     job.startTime = job.endTime = job.creationTime;
-    const result = this.#query(job, true); // throws ApiError: a dry run answers errors directly
+    const result = await this.#query(job, true); // throws ApiError: a dry run answers errors directly
     job.query = { ...queryStatistics(result), dml: undefined };
     return job;
   }
 
-  /** Runs the job's statement; a MERGE commits unless `dryRun`. */
-  #query(job: Job, dryRun = false): QueryResult & { dml?: DmlStats; referencedTables?: string[] } {
+  /**
+   * Runs the job's statement; a MERGE commits unless `dryRun`. One path per statement: MERGE
+   * (merge.ts), a SELECT of the streaming subset over a stored table (query.ts: the product's
+   * reads, which must scale), any other query (the GoogleSQL engine; a dry run only analyzes).
+   */
+  async #query(
+    job: Job,
+    dryRun = false,
+  ): Promise<QueryResult & { dml?: DmlStats; referencedTables?: string[] }> {
     const config = job.configuration.query ?? {};
     if (config.useLegacySql === true)
       throw new ApiError(
@@ -292,8 +308,26 @@ export class JobRunner {
         dml: outcome.dml,
       };
     }
-    if (config.queryParameters?.length) throw unsupportedParameters();
-    return runQuery(this.catalog, config.query, job.projectId, job.location, config.defaultDataset);
+    if (!config.queryParameters?.length && this.#streams(config.query, job.projectId, config.defaultDataset))
+      return runQuery(this.catalog, config.query, job.projectId, job.location, config.defaultDataset);
+    const context = {
+      projectId: job.projectId,
+      location: job.location,
+      defaultDataset: config.defaultDataset,
+      parameterMode: config.parameterMode,
+      queryParameters: config.queryParameters,
+    };
+    return dryRun ? this.engine.analyze(config.query, context) : this.engine.run(config.query, context);
+  }
+
+  /** Whether the streaming subset takes the query: its grammar parses it and it reads a stored table, not a view. */
+  #streams(sql: string, projectId: string, defaultDataset: QueryConfig['defaultDataset']): boolean {
+    try {
+      const ref = queryTable(sql, projectId, defaultDataset);
+      return !this.catalog.findTable(ref.projectId, ref.datasetId, ref.tableId)?.view;
+    } catch {
+      return false;
+    }
   }
 
   async #run(job: Job & { finish: () => void }): Promise<void> {
@@ -326,7 +360,7 @@ export class JobRunner {
       }
     } else {
       try {
-        const result = this.#query(job);
+        const result = await this.#query(job);
         job.result = result;
         job.query = queryStatistics(result);
       } catch (error) {
@@ -366,15 +400,6 @@ function queryStatistics(
     statementType: result.statementType ?? 'SELECT',
     dml: result.dml,
   };
-}
-
-function unsupportedParameters(): ApiError {
-  return new ApiError(
-    400,
-    'invalidQuery',
-    'Query parameters are supported by the BigQuery fake in MERGE statements only.',
-    'query',
-  );
 }
 
 /** DML statistics as BigQuery renders them (int64 as strings). */

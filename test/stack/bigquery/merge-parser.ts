@@ -256,7 +256,13 @@ const where = (t: Token) => `[${t.line}:${t.column}]`;
 
 /** True when the statement is a MERGE (after comments and blanks). */
 export function isMerge(sql: string): boolean {
-  const first = tokenize(sql)[0];
+  let first: Token | undefined;
+  try {
+    first = tokenize(sql)[0];
+  } catch {
+    // Text this tokenizer cannot read (a `?` parameter, say) is for the GoogleSQL engine to judge.
+    return false;
+  }
   return first?.kind === 'word' && first.text.toUpperCase() === 'MERGE';
 }
 

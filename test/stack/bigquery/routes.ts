@@ -20,6 +20,7 @@ import {
 import { offsetOf, page, selectFields, tokenFor, type RowSlicer } from './encoding.js';
 import { ApiError, invalid } from './errors.js';
 import { Router, type ApiRequest } from './http.js';
+import type { EngineQueries } from './engine-query.js';
 import { dmlStatistics, jobResource, type Job, type JobRunner } from './jobs.js';
 import { checkDecorator, normalizePartitioning, samePartitioning, splitDecorator } from './partitions.js';
 import { evolveSchema, normalizeSchema } from './schema.js';
@@ -52,7 +53,27 @@ function listPage<T>(items: T[], request: ApiRequest, defaultMax = 1000) {
   };
 }
 
-export function routes(catalog: Catalog, jobs: JobRunner): Router {
+export function routes(catalog: Catalog, jobs: JobRunner, engine: EngineQueries): Router {
+  /**
+   * A view's schema is its query's, derived when it is created, as BigQuery does; a query the
+   * engine refuses refuses the view. The API's default for `useLegacySql` is true: only
+   * GoogleSQL views (`useLegacySql: false`) are supported.
+   */
+  const viewSchema = async (projectId: string, datasetId: string, view: NonNullable<TableInput['view']>) => {
+    if (view.useLegacySql !== false)
+      throw invalid(
+        'Legacy SQL views are not supported by the BigQuery fake; set view.useLegacySql to false.',
+      );
+    if (typeof view.query !== 'string' || !view.query.trim()) throw invalid('The view query is empty.');
+    const location = catalog.dataset(projectId, datasetId).location;
+    try {
+      return (await engine.analyze(view.query, { projectId, location })).schema;
+    } catch (error) {
+      if (error instanceof ApiError && error.reason === 'invalidQuery') throw invalid(error.message);
+      throw error;
+    }
+  };
+
   const router = new Router();
 
   router.on('GET', '/projects', () => {
@@ -136,11 +157,16 @@ export function routes(catalog: Catalog, jobs: JobRunner): Router {
       },
     };
   });
-  router.on('POST', '/projects/:projectId/datasets/:datasetId/tables', ({ params, body }) => {
-    const input = body as TableInput;
+  router.on('POST', '/projects/:projectId/datasets/:datasetId/tables', async ({ params, body }) => {
+    let input = body as TableInput;
     const tableId = input.tableReference?.tableId;
     if (typeof tableId !== 'string' || tableId === '')
       throw invalid('Invalid table ID "". Table reference is required.');
+    if (input.view)
+      input = {
+        ...input,
+        schema: { fields: await viewSchema(params.projectId!, params.datasetId!, input.view) },
+      };
     const table = catalog.createTable(params.projectId!, params.datasetId!, tableId, input);
     return { body: tableResource(table, catalog.dataset(params.projectId!, params.datasetId!).location) };
   });
@@ -211,6 +237,8 @@ export function routes(catalog: Catalog, jobs: JobRunner): Router {
   router.on('GET', '/projects/:projectId/datasets/:datasetId/tables/:tableId/data', ({ params, url }) => {
     const { tableId, decorator } = splitDecorator(params.tableId!);
     const table = catalog.table(params.projectId!, params.datasetId!, tableId);
+    // BigQuery's answer: a view has no rows of its own to list (query it instead).
+    if (table.view) throw invalid('Cannot list a table of type VIEW.');
     if (decorator)
       checkDecorator(decorator, table.timePartitioning, tableName(table.projectId, table.datasetId, tableId));
     // Only the page's rows are decoded, streamed from the partition (or table) on disk.
@@ -253,8 +281,8 @@ export function routes(catalog: Catalog, jobs: JobRunner): Router {
   });
 
   // -- jobs -------------------------------------------------------------------------------
-  router.on('POST', '/projects/:projectId/jobs', ({ params, body }) => ({
-    body: jobResource(jobs.insert(params.projectId!, body)),
+  router.on('POST', '/projects/:projectId/jobs', async ({ params, body }) => ({
+    body: jobResource(await jobs.insert(params.projectId!, body)),
   }));
   router.on('GET', '/projects/:projectId/jobs', (request) => {
     const q = request.url.searchParams;
@@ -318,7 +346,7 @@ export function routes(catalog: Catalog, jobs: JobRunner): Router {
       labels?: Record<string, string>;
       formatOptions?: { useInt64Timestamp?: boolean };
     };
-    const job = jobs.insert(params.projectId!, {
+    const job = await jobs.insert(params.projectId!, {
       jobReference: {
         projectId: params.projectId,
         ...(request.location ? { location: request.location } : {}),

@@ -5,6 +5,7 @@ import { Catalog } from './catalog.js';
 import { formatTimestampIso } from './civil-time.js';
 import type { JobError } from './errors.js';
 import { listener } from './http.js';
+import { EngineQueries } from './engine-query.js';
 import { JobRunner, jobResource } from './jobs.js';
 import type { ListObjects, ReadObject } from './load-job.js';
 import { routes } from './routes.js';
@@ -76,12 +77,18 @@ export async function startBigQueryFake(options: BigQueryFakeOptions): Promise<B
   const store = TableStore.open(options.dataDir);
   const catalog = new Catalog(store);
   const faults = new FaultInjector();
-  const jobs = new JobRunner(catalog, {
-    readObject: options.readObject,
-    listObjects: options.listObjects,
-    jobDelayMs: options.jobDelayMs ?? 50,
-  });
-  const server = createServer(listener(routes(catalog, jobs), faults));
+  // Its ZetaSQL server starts only when a query needs it (engine-query.ts).
+  const engine = new EngineQueries(catalog);
+  const jobs = new JobRunner(
+    catalog,
+    {
+      readObject: options.readObject,
+      listObjects: options.listObjects,
+      jobDelayMs: options.jobDelayMs ?? 50,
+    },
+    engine,
+  );
+  const server = createServer(listener(routes(catalog, jobs, engine), faults));
   let port: number;
   try {
     port = await listenOnLoopback(server, options.port);
@@ -143,6 +150,7 @@ export async function startBigQueryFake(options: BigQueryFakeOptions): Promise<B
       closed = true;
       jobs.close();
       await closeServer(server);
+      await engine.close();
       store.close();
     },
   };

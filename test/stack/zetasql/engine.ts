@@ -12,7 +12,15 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { renameTable, rewrite, statementSites, type Edit, type RewrittenStatement } from './rewrite.js';
+import {
+  composeRewrites,
+  positionalParameterEdits,
+  renameTable,
+  rewrite,
+  tablePathSites,
+  type Edit,
+  type RewrittenStatement,
+} from './rewrite.js';
 import {
   plainValue,
   typeOf,
@@ -52,12 +60,14 @@ export interface QueryOutput {
 
 /**
  * `invalid`: the engine refused the statement (syntax, names, types, or an error while
- * evaluating it, e.g. division by zero); terminal for that statement. `engine`: the server
- * could not start or answer; the statement was not judged.
+ * evaluating it, e.g. division by zero); terminal for that statement. `unsupported`: valid
+ * GoogleSQL the reference evaluator does not evaluate (nondeterministic functions such as
+ * APPROX_QUANTILES), or tables whose rows exceed the server's 4 MiB request limit; terminal too. `engine`: the server could not start or answer; the
+ * statement was not judged.
  */
 export class ZetaSqlError extends Error {
   constructor(
-    readonly kind: 'invalid' | 'engine',
+    readonly kind: 'invalid' | 'unsupported' | 'engine',
     message: string,
   ) {
     super(message);
@@ -122,20 +132,22 @@ export class ZetaSql {
     await this.#server();
   }
 
-  /** The table paths a statement reads, as written (CTE names excluded). */
+  /** The table paths a statement reads, as written (CTE names excluded); `?` parameters are allowed. */
   async tableNames(sql: string): Promise<string[][]> {
     const { language } = await this.#server();
-    const response = (await this.#call('ExtractTableNamesFromStatement', {
-      sql_statement: sql,
-      options: language,
-    })) as { table_name?: { table_name_segment?: string[] }[] };
+    const named = rewrite(sql, positionalParameterEdits(sql, positionalName));
+    const response = (await this.#call(
+      'ExtractTableNamesFromStatement',
+      { sql_statement: named.sql, options: language },
+      named.locate,
+    )) as { table_name?: { table_name_segment?: string[] }[] };
     return (response.table_name ?? []).map((t) => t.table_name_segment ?? []);
   }
 
   /** Analyzes a statement over the given tables' columns; answers its output columns (none for non-queries). */
   async analyze(sql: string, input: StatementInput = {}): Promise<Column[]> {
     const tables = input.tables ?? [];
-    const statement = await this.#forLocalService(sql, tables);
+    const statement = await this.#forLocalService(sql, tables, input.parameters);
     const response = (await this.#call(
       'Analyze',
       {
@@ -151,7 +163,7 @@ export class ZetaSql {
   /** Evaluates a query over the given tables' rows: its columns and rows. */
   async evaluate(sql: string, input: StatementInput = {}): Promise<QueryOutput> {
     const tables = input.tables ?? [];
-    const statement = await this.#forLocalService(sql, tables);
+    const statement = await this.#forLocalService(sql, tables, input.parameters);
     const response = (await this.#call(
       'EvaluateQuery',
       {
@@ -191,22 +203,26 @@ export class ZetaSql {
   }
 
   /** The statement as the local service can take it (rewrite.ts). */
-  async #forLocalService(sql: string, tables: TableInput[]): Promise<RewrittenStatement> {
-    const parsed = await this.#call('Parse', {
-      sql_statement: sql,
-      options: (await this.#server()).language,
-    });
-    const sites = statementSites(parsed);
+  async #forLocalService(
+    sql: string,
+    tables: TableInput[],
+    parameters: ParameterInput[] = [],
+  ): Promise<RewrittenStatement> {
+    const positional = parameters.some((p) => !p.name);
+    const named = rewrite(sql, positional ? positionalParameterEdits(sql, positionalName) : []);
+    const parsed = await this.#call(
+      'Parse',
+      { sql_statement: named.sql, options: (await this.#server()).language },
+      named.locate,
+    );
     const keyOf = (p: string[]) => p.join('\u0000').toLowerCase();
     const index = new Map(tables.map((t, i) => [keyOf(t.path), i]));
     const edits: Edit[] = [];
-    for (const site of sites.tables) {
+    for (const site of tablePathSites(parsed)) {
       const i = index.get(keyOf(site.path));
       if (i !== undefined) edits.push(renameTable(site, rootName(i)));
     }
-    for (const site of sites.positional)
-      edits.push({ start: site.start, end: site.end, replacement: `@${positionalName(site.position)}` });
-    return rewrite(sql, edits);
+    return composeRewrites(named, rewrite(named.sql, edits));
   }
 
   /** Stops the server (if it started); later calls fail. */
@@ -226,7 +242,11 @@ export class ZetaSql {
 
   #server(): Promise<Running> {
     if (this.#closed) return Promise.reject(new ZetaSqlError('engine', 'the ZetaSQL server was closed'));
-    this.#running ??= this.#launch();
+    // A failed start is not kept: the next call tries again.
+    this.#running ??= this.#launch().catch((error: unknown) => {
+      this.#running = undefined;
+      throw error;
+    });
     return this.#running;
   }
 
@@ -255,11 +275,15 @@ export class ZetaSql {
       grpc.credentials.createInsecure(),
       { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 },
     );
-    const failed = new Promise<never>((_, reject) =>
+    const failed = new Promise<never>((_, reject) => {
       child.once('exit', (code, signal) =>
         reject(new ZetaSqlError('engine', `the ZetaSQL server exited (${signal ?? code}) ${stderr.trim()}`)),
-      ),
-    );
+      );
+      // A binary that cannot be run (missing, not executable) is an 'error' event, not an exit.
+      child.once('error', (error) =>
+        reject(new ZetaSqlError('engine', `the ZetaSQL server could not be started: ${error.message}`)),
+      );
+    });
     failed.catch(() => undefined);
     try {
       await Promise.race([
@@ -299,9 +323,7 @@ export class ZetaSql {
     return new Promise((resolve, reject) =>
       client[method]!.call(client, request, (error, response) => {
         if (!error) return resolve(response);
-        // INVALID_ARGUMENT and OUT_OF_RANGE carry the analyzer's or evaluator's message.
-        const judged = error.code === grpc.status.INVALID_ARGUMENT || error.code === grpc.status.OUT_OF_RANGE;
-        reject(new ZetaSqlError(judged ? 'invalid' : 'engine', locate(error.details || error.message)));
+        reject(new ZetaSqlError(errorKind(error.code), locate(error.details || error.message)));
       }),
     );
   }
@@ -327,6 +349,14 @@ export class ZetaSql {
       })),
     };
   }
+}
+
+/** The kind of a failed call, from its gRPC status (INVALID_ARGUMENT and OUT_OF_RANGE carry the engine's judgement). */
+function errorKind(code: grpc.status): ZetaSqlError['kind'] {
+  if (code === grpc.status.INVALID_ARGUMENT || code === grpc.status.OUT_OF_RANGE) return 'invalid';
+  // RESOURCE_EXHAUSTED: the request (the tables' rows) is over the server's 4 MiB message limit.
+  if (code === grpc.status.UNIMPLEMENTED || code === grpc.status.RESOURCE_EXHAUSTED) return 'unsupported';
+  return 'engine';
 }
 
 const rootName = (index: number) => `__table_${index}`;

@@ -3,9 +3,10 @@
  * - its evaluator sees table contents only in the root catalog, by one-part names, so each
  *   FROM-clause table path becomes such a name (with BigQuery's implicit alias made explicit:
  *   the alias of `p.d.t`, even quoted as one part, is `t`);
- * - it binds parameters by name only, so each positional `?` becomes a named one.
- * Sites come from ZetaSQL's own parse tree; messages about the rewritten text are located back
- * in the caller's.
+ * - it binds parameters by name only (and its Parse call refuses `?`), so each positional `?`
+ *   becomes a named one, found lexically: outside quotes and comments.
+ * Table sites come from ZetaSQL's own parse tree; messages about the rewritten text are located
+ * back in the caller's.
  */
 
 /** A FROM-clause table path in a statement's text. */
@@ -16,13 +17,6 @@ export interface TablePathSite {
   start: number;
   end: number;
   hasAlias: boolean;
-}
-
-/** A positional parameter `?` (position 1-based). */
-export interface PositionalSite {
-  position: number;
-  start: number;
-  end: number;
 }
 
 type Node = Record<string, unknown>;
@@ -36,10 +30,9 @@ function locationOf(node: unknown): { start: number; end: number } | undefined {
   return undefined;
 }
 
-/** The table paths and positional parameters of a parse tree (ParseResponse as proto-loader renders it). */
-export function statementSites(parsed: unknown): { tables: TablePathSite[]; positional: PositionalSite[] } {
+/** The FROM-clause table paths of a parse tree (ParseResponse as proto-loader renders it). */
+export function tablePathSites(parsed: unknown): TablePathSite[] {
   const tables: TablePathSite[] = [];
-  const positional: PositionalSite[] = [];
   const visit = (node: unknown) => {
     if (!node || typeof node !== 'object') return;
     if (Array.isArray(node)) return node.forEach(visit);
@@ -53,13 +46,40 @@ export function statementSites(parsed: unknown): { tables: TablePathSite[]; posi
         ...pathAt,
         hasAlias: tablePath.alias !== undefined && tablePath.alias !== null,
       });
-    const parameter = record.ast_parameter_expr_node as { name?: unknown; position?: string } | undefined;
-    const parameterAt = parameter && !parameter.name && locationOf(parameter);
-    if (parameter && parameterAt) positional.push({ position: Number(parameter.position), ...parameterAt });
     for (const value of Object.values(record)) visit(value);
   };
   visit(parsed);
-  return { tables, positional };
+  return tables;
+}
+
+/**
+ * Each positional parameter `?` as an edit to `@<name(position)>`. GoogleSQL's lexical rules
+ * that can hide a `?`: '…', "…", '''…''', """…""" (any prefix r/b; backslash escapes), `…`,
+ * -- and # line comments, /* *\/ block comments.
+ */
+export function positionalParameterEdits(sql: string, name: (position: number) => string): Edit[] {
+  const edits: Edit[] = [];
+  const byteOffset = (index: number) => Buffer.byteLength(sql.slice(0, index), 'utf8');
+  let position = 0;
+  for (let i = 0; i < sql.length;) {
+    const quote = ["'''", '"""', "'", '"', '`'].find((q) => sql.startsWith(q, i));
+    if (quote) {
+      let j = i + quote.length;
+      while (j < sql.length && !sql.startsWith(quote, j)) j += sql[j] === '\\' ? 2 : 1;
+      i = j + quote.length;
+    } else if (sql.startsWith('--', i) || sql[i] === '#') {
+      const end = sql.indexOf('\n', i);
+      i = end < 0 ? sql.length : end + 1;
+    } else if (sql.startsWith('/*', i)) {
+      const end = sql.indexOf('*/', i + 2);
+      i = end < 0 ? sql.length : end + 2;
+    } else {
+      if (sql[i] === '?')
+        edits.push({ start: byteOffset(i), end: byteOffset(i) + 1, replacement: `@${name(++position)}` });
+      i += 1;
+    }
+  }
+  return edits;
 }
 
 /** A statement rewritten, and the way back to the caller's text. */
@@ -132,4 +152,9 @@ export function renameTable(site: TablePathSite, name: string): Edit {
     end: site.end,
     replacement: quoteIdentifier(name) + (site.hasAlias ? '' : ` AS ${quoteIdentifier(implicitAlias)}`),
   };
+}
+
+/** Two rewrites in turn: `second` rewrote `first.sql`. */
+export function composeRewrites(first: RewrittenStatement, second: RewrittenStatement): RewrittenStatement {
+  return { sql: second.sql, locate: (message) => first.locate(second.locate(message)) };
 }
