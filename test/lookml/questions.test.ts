@@ -16,8 +16,6 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { expandSql, exploreViews, readProject, type Project } from './project.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const TODO =
-  "the BigQuery fake answers only its hand-written SQL subset (no JOIN, COUNT(DISTINCT), QUALIFY): it needs the ZetaSQL engine behind it (branch zetasql's wrapper is merged; the fake's ad-hoc query path is not there yet)";
 
 const today = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
 const firstRun = new Date(today.getTime() + 3 * 3_600_000);
@@ -85,7 +83,7 @@ describe("the dashboards' questions, as Looker asks them, on the local stack", (
   });
   after(() => h?.stop());
 
-  it('active users per day (usage_over_time.active_users_per_day)', { todo: TODO }, async () => {
+  it('active users per day (usage_over_time.active_users_per_day)', async () => {
     const history = explore(project, 'history');
     const day = `DATE(${history.field('history.created_raw')})`;
     const rows = await query(`SELECT
@@ -117,7 +115,7 @@ LIMIT 500`);
     );
   });
 
-  it('dashboards unused for 365 days (content_activity.unused_dashboards)', { todo: TODO }, async () => {
+  it('dashboards unused for 365 days (content_activity.unused_dashboards)', async () => {
     const dashboard = explore(project, 'dashboard');
     const rows = await query(`SELECT
   ${dashboard.field('dashboard.id')} AS dashboard_id,
@@ -168,7 +166,7 @@ LIMIT 500`);
     );
   });
 
-  it('slowest query runs (performance.slowest_queries)', { todo: TODO }, async () => {
+  it('slowest query runs (performance.slowest_queries)', async () => {
     const history = explore(project, 'history');
     const rows = await query(`SELECT
   ${history.field('history.id')} AS history_id,
