@@ -201,7 +201,7 @@ export class EngineQueries {
   async analyze(sql: string, context: EngineQueryContext): Promise<EngineQueryResult> {
     const parameters = readParameters(context.parameterMode, context.queryParameters);
     const tables = await this.#resolveAll(sql, context);
-    const columns = await this.#engine
+    const { columns } = await this.#engine
       .analyze(sql, {
         tables: tables.map(({ path, table }) => ({ path, columns: columnsOf(table.schema) })),
         parameters,

@@ -53,6 +53,14 @@ export interface StatementInput {
   parameters?: ParameterInput[];
 }
 
+/** What `analyze` answers. */
+export interface Analysis {
+  /** The query's output columns in order (`$col1`, ... for anonymous ones). */
+  columns: Column[];
+  /** Per table read (as given in `tables`), the names of the columns the statement uses, in table order. */
+  reads: { path: string[]; columns: string[] }[];
+}
+
 export interface QueryOutput {
   columns: Column[];
   rows: SqlValue[][];
@@ -144,8 +152,11 @@ export class ZetaSql {
     return (response.table_name ?? []).map((t) => t.table_name_segment ?? []);
   }
 
-  /** Analyzes a statement over the given tables' columns; answers its output columns (none for non-queries). */
-  async analyze(sql: string, input: StatementInput = {}): Promise<Column[]> {
+  /**
+   * Analyzes a query over the given tables' columns: its output columns and the columns it
+   * reads of each table. Only queries are accepted (other statements: `Statement not supported`).
+   */
+  async analyze(sql: string, input: StatementInput = {}): Promise<Analysis> {
     const tables = input.tables ?? [];
     const statement = await this.#forLocalService(sql, tables, input.parameters);
     const response = (await this.#call(
@@ -157,7 +168,10 @@ export class ZetaSql {
       },
       statement.locate,
     )) as { resolved_statement?: unknown };
-    return outputColumns(response.resolved_statement);
+    return {
+      columns: outputColumns(response.resolved_statement),
+      reads: tableReads(response.resolved_statement, tables),
+    };
   }
 
   /** Evaluates a query over the given tables' rows: its columns and rows. */
@@ -334,6 +348,8 @@ export class ZetaSql {
       language_options: language,
       default_timezone: 'UTC',
       error_message_mode: 'ERROR_MESSAGE_ONE_LINE',
+      // Table scans then list only the columns the statement uses (what `reads` answers).
+      prune_unused_columns: true,
       query_parameters: namedParameters(parameters).map((p) => ({ name: p.name, type: typeProto(p.type) })),
     };
   }
@@ -369,6 +385,35 @@ function namedParameters(parameters: ParameterInput[] = []) {
 }
 
 /** The output columns of a resolved query statement (ResolvedQueryStmt.output_column_list). */
+/** Every ResolvedTableScan of a resolved statement: the table (a `__table_<i>`) and the columns it scans. */
+function tableReads(resolved: unknown, tables: TableInput[]): Analysis['reads'] {
+  const read = new Map<number, Set<string>>();
+  const visit = (node: unknown) => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    const record = node as Record<string, unknown>;
+    const scan = record.resolved_table_scan_node as
+      { parent?: { column_list?: { name?: string }[] }; table?: { name?: string } } | undefined;
+    const index = /^__table_(\d+)$/.exec(scan?.table?.name ?? '')?.[1];
+    if (scan && index !== undefined) {
+      const columns = read.get(Number(index)) ?? new Set<string>();
+      for (const column of scan.parent?.column_list ?? []) if (column.name) columns.add(column.name);
+      read.set(Number(index), columns);
+    }
+    for (const value of Object.values(record)) visit(value);
+  };
+  visit(resolved);
+  return [...read.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([index, columns]) => {
+      const table = tables[index]!;
+      return {
+        path: table.path,
+        columns: table.columns.map((c) => c.name).filter((name) => columns.has(name)),
+      };
+    });
+}
+
 function outputColumns(resolved: unknown): Column[] {
   const query = (resolved as { resolved_query_stmt_node?: { output_column_list?: unknown[] } } | undefined)
     ?.resolved_query_stmt_node;

@@ -1,5 +1,6 @@
 export {
   ZetaSql,
+  type Analysis,
   ZetaSqlError,
   type ParameterInput,
   type QueryOutput,

@@ -105,13 +105,28 @@ describe('ZetaSQL wrapper', () => {
     assert.deepEqual(result.rows, rows);
   });
 
-  it('analyzes without rows: output columns, or the analyzer message located in the original text', async () => {
+  it('analyzes without rows: output columns, columns read per table, only queries, or the analyzer message located in the original text', async () => {
     assert.deepEqual(
-      await engine.analyze('SELECT COUNT(*) AS n, MAX(name) FROM archive.user', { tables: [users] }),
-      [
-        { name: 'n', type: 'INT64' },
-        { name: '$col2', type: 'STRING' },
-      ],
+      await engine.analyze(
+        'SELECT COUNT(*) AS n, MAX(u.name) FROM archive.user u JOIN `proj.archive.history` h ON h.user_id = u.id',
+        { tables: [history, users] },
+      ),
+      {
+        columns: [
+          { name: 'n', type: 'INT64' },
+          { name: '$col2', type: 'STRING' },
+        ],
+        reads: [
+          { path: ['proj.archive.history'], columns: ['user_id'] },
+          { path: ['archive', 'user'], columns: ['id', 'name'] },
+        ],
+      },
+    );
+    await assert.rejects(
+      engine.analyze('CREATE VIEW v AS SELECT 1 AS x'),
+      (error: unknown) =>
+        error instanceof ZetaSqlError &&
+        error.message === 'Statement not supported: CreateViewStatement [at 1:1]',
     );
     await assert.rejects(
       engine.analyze(
