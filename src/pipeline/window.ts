@@ -37,7 +37,8 @@ export async function prepareExplore(
   try {
     metadata = await looker.explore(SYSTEM_ACTIVITY_MODEL, entry.explore, EXPLORE_METADATA_FIELDS);
   } catch (error) {
-    if (error instanceof DependencyError && error.status === 404)
+    // Looker answers a login with an unknown API key 404 too: only the explore's own 404 says it is gone.
+    if (error instanceof DependencyError && error.status === 404 && error.call !== 'login')
       throw new UnreadableExploreError(
         `Looker offers no explore ${entry.explore} in ${SYSTEM_ACTIVITY_MODEL}: ${entry.name} is skipped`,
         { cause: error },
