@@ -246,6 +246,36 @@ view: history {
     sql: ${TABLE}.`title` ;;
   }
 
+  dimension: api_client_name {
+    type: string
+    description: "API client that ran the query (Looker 25.18+ \"API Client Name\": Connected Sheets, Looker Studio, Power BI, ...); NULL for other queries and before Looker recorded it."
+    sql: ${TABLE}.`api_client_name` ;;
+  }
+
+  dimension: api_client_cs_spreadsheet_id {
+    type: string
+    description: "Connected Sheets: the Google spreadsheet the query ran for."
+    sql: ${TABLE}.`api_client_cs_spreadsheet_id` ;;
+  }
+
+  dimension: api_client_cs_trigger {
+    type: string
+    description: "Connected Sheets: what triggered the query (a manual or scheduled refresh)."
+    sql: ${TABLE}.`api_client_cs_trigger` ;;
+  }
+
+  dimension: api_client_ls_dashboard_id {
+    type: string
+    description: "Looker Studio: the report (dashboard) the query ran for."
+    sql: ${TABLE}.`api_client_ls_dashboard_id` ;;
+  }
+
+  dimension: api_client_ls_datasource_id {
+    type: string
+    description: "Looker Studio: the data source the query ran through."
+    sql: ${TABLE}.`api_client_ls_datasource_id` ;;
+  }
+
   dimension: looker_instance {
     type: string
     description: "Name of the Looker instance the row came from."

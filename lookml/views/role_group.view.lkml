@@ -7,15 +7,8 @@ view: role_group {
     primary_key: yes
     hidden: yes
     type: string
-    description: "Identifies the row: looker_instance, snapshot_date, id."
-    sql: CONCAT(${TABLE}.`looker_instance`, '|', CAST(${TABLE}.`snapshot_date` AS STRING), '|', CAST(${TABLE}.`id` AS STRING)) ;;
-  }
-
-  dimension: id {
-    type: number
-    value_format_name: id
-    description: "Grant row ID."
-    sql: ${TABLE}.`id` ;;
+    description: "Identifies the row: looker_instance, snapshot_date, group_id, role_id."
+    sql: CONCAT(${TABLE}.`looker_instance`, '|', CAST(${TABLE}.`snapshot_date` AS STRING), '|', CAST(${TABLE}.`group_id` AS STRING), '|', CAST(${TABLE}.`role_id` AS STRING)) ;;
   }
 
   dimension: group_id {
