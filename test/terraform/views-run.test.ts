@@ -69,6 +69,9 @@ const ROWS: Record<string, object[]> = {
     { id: 101, user_id: 2, query_id: 500, runtime: 7.5, status: 'error', source: 'api4', issuer_source: 'api', cache: false, created_time: ago(1, 10), ...meta(1) },
     { id: 102, user_id: 1, query_id: 501, look_id: 20, runtime: 1, status: 'complete', source: 'api4', cache: true, created_time: ago(1, 11), ...meta(1) },
     { id: 103, user_id: 1, query_id: 501, runtime: 60, status: 'complete', source: 'explore', cache: false, created_time: ago(45), ...meta(45) },
+    // Runs of an API client: by a user gone from the latest snapshot, before the 30 days the other views read.
+    { id: 104, user_id: 3, query_id: 501, runtime: 3, status: 'complete', source: 'sql_interface', cache: false, created_time: ago(45, 12), api_client_name: 'Connected Sheets', api_client_cs_spreadsheet_id: 'sheet-1', ...meta(45) },
+    { id: 105, user_id: 3, query_id: 500, runtime: 1, status: 'error', source: 'sql_interface', cache: false, created_time: ago(45, 13), api_client_name: 'Connected Sheets', api_client_cs_spreadsheet_id: 'sheet-2', ...meta(45) },
   ],
   event: [{ id: 900, user_id: 1, name: 'login', category: 'session', created_time: ago(1, 8), ...meta(1) }],
 };
@@ -217,6 +220,14 @@ describe('the shipped views, run on the local BigQuery stack', () => {
         [dayAgo(1), 1, 'ann', 1, 0, 0, 1],
         [dayAgo(1), 2, 'bob', 1, 1, 1, 0],
       ],
+    );
+  });
+
+  it('queries_by_api_client counts runs, users and spreadsheets per day and API client', async () => {
+    const rows = await select('queries_by_api_client', 'api_client_name');
+    assert.deepEqual(
+      rows.map((r) => [r.day, r.api_client_name, r.run_count, r.user_count, r.spreadsheet_count, r.error_count]),
+      [[dayAgo(45), 'Connected Sheets', 2, 1, 2, 1]],
     );
   });
 
