@@ -28,14 +28,14 @@ export function createClients(config: Config): GoogleClients {
       ? new Storage({
           projectId,
           apiEndpoint: config.gcs.apiEndpoint,
-          authClient: new PassThroughClient() as never,
+          authClient: new PassThroughClient(),
         })
       : new Storage({ projectId }),
     bigquery: config.bigquery.apiEndpoint
       ? new BigQuery({
           projectId,
           apiEndpoint: config.bigquery.apiEndpoint,
-          authClient: new PassThroughClient() as never,
+          authClient: new PassThroughClient(),
         })
       : new BigQuery({ projectId }),
     // FIRESTORE_EMULATOR_HOST, when set, is honoured by the client itself.

@@ -13,7 +13,16 @@ export function timeoutSignal(ms: number): AbortSignal {
   return controller.signal;
 }
 
-/** Aborts when any of `signals` does (undefined ones ignored). */
+/**
+ * Aborts when any of `signals` does (undefined ones ignored). The composite gets an abort
+ * listener of its own: on Node 24 (24.16 to 24.21 at least) a composite nobody listens to follows
+ * its sources lazily and misses a source's abort when a garbage collection runs before anyone
+ * reads it, staying unaborted for good (nodejs/node#65995; here: a run budget that never ended).
+ * One that is listened to is kept in step by its sources, as DOM's garbage-collection rule for
+ * dependent signals requires; the `once` listener goes when it fires.
+ */
 export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
-  return AbortSignal.any(signals.filter((signal): signal is AbortSignal => signal !== undefined));
+  const signal = AbortSignal.any(signals.filter((source): source is AbortSignal => source !== undefined));
+  signal.addEventListener('abort', () => {}, { once: true });
+  return signal;
 }

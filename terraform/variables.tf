@@ -356,8 +356,8 @@ variable "source_dir" {
 
 variable "runtime" {
   type        = string
-  description = "Cloud Functions runtime. nodejs20 was decommissioned on 2026-10-30 (no function can be created or updated on it); nodejs22 and nodejs24 are supported."
-  default     = "nodejs22"
+  description = "Cloud Run functions runtime: nodejs24 (supported until 2028-04-30, decommissioned 2028-10-31) or nodejs22 (deprecated 2027-04-30, decommissioned 2027-10-31). nodejs20 was decommissioned on 2026-10-30 (no function can be created or updated on it)."
+  default     = "nodejs24"
 
   validation {
     condition     = contains(["nodejs22", "nodejs24"], var.runtime)

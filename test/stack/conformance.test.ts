@@ -32,7 +32,7 @@ before(async () => {
   bigquery = new BigQuery({
     projectId: stack.projectId,
     apiEndpoint: stack.bigquery.url,
-    authClient: new PassThroughClient() as never,
+    authClient: new PassThroughClient(),
   });
 });
 after(async () => {

@@ -271,7 +271,7 @@ describe('validation of the inputs', () => {
       ['firestore', { database: '(default)', create: false }],
       ['firestore', { location: 'eur3' }],
       ['timeout_seconds', 1800],
-      ['runtime', 'nodejs24'],
+      ['runtime', 'nodejs22'],
       ['looker_instances', { internal: { base_url: 'http://looker.internal:19999/' } }],
       ['looker_instances', { a: { base_url: 'https://a.looker.com' }, b: { base_url: 'https://b.looker.com', dataset_id: 'looker_system_activity_a_b' } }],
       ['explores', ['field_usage']],

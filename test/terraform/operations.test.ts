@@ -56,9 +56,9 @@ async function refusals(inputs: Record<string, unknown>): Promise<Map<string, st
 }
 
 describe('the runtime', () => {
-  it('defaults to nodejs22 and accepts only the runtimes Cloud Functions still deploys', async () => {
+  it('defaults to nodejs24 and accepts only the runtimes Cloud Functions still deploys', async () => {
     assert.equal(block(resource('google_cloudfunctions2_function.export'), 'build_config').runtime, '${var.runtime}');
-    assert.equal(defaults.runtime, 'nodejs22');
+    assert.equal(defaults.runtime, 'nodejs24');
     // One Terraform run judges independent inputs together.
     const refused = await refusals({ runtime: 'nodejs20', firestore: { database: '(default)' }, alert_notification_channels: ['ops@example.com'], stale_explore_hours: 12 });
     assert.deepEqual([...refused.keys()].sort(), ['alert_notification_channels', 'firestore', 'runtime', 'stale_explore_hours']);
@@ -69,9 +69,9 @@ describe('the runtime', () => {
     assert.match(refused.get('stale_explore_hours')!.join(' '), /less than a day would alert between two daily runs/);
   });
 
-  it('says in package.json that Node 20 and later run the code (tests run on 20, Cloud Functions on 22 or 24)', async () => {
+  it('says in package.json that Node 22 and later run the code (the runtimes Cloud Functions deploys; CI tests on 24 and 22)', async () => {
     const pkg = JSON.parse(await readFile(join(MODULE, '..', 'package.json'), 'utf8')) as { engines: { node: string } };
-    assert.equal(pkg.engines.node, '>=20');
+    assert.equal(pkg.engines.node, '>=22');
   });
 });
 
@@ -100,7 +100,7 @@ describe('the deadlines of a run', () => {
 
   it('accepts other deadlines that agree (and the other runtime)', async () => {
     for (const inputs of [
-      { scheduler_attempt_deadline_seconds: 900, run_budget_seconds: 600, timeout_seconds: 1200, runtime: 'nodejs24' },
+      { scheduler_attempt_deadline_seconds: 900, run_budget_seconds: 600, timeout_seconds: 1200, runtime: 'nodejs22' },
       { run_budget_seconds: 1200, timeout_seconds: 1500 },
       { run_budget_seconds: 1500, timeout_seconds: 1800 },
     ]) {

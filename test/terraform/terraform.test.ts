@@ -79,12 +79,12 @@ describe('the function', () => {
     assert.ok('LOOKER_INSTANCES' in environment(), 'Terraform lists the instances, never the one-instance shorthand');
   });
 
-  it('runs the registered entry point on a supported Node runtime (22 by default), as the runtime service account, one instance at a time', () => {
+  it('runs the registered entry point on a supported Node runtime (24 by default), as the runtime service account, one instance at a time', () => {
     const fn = resource('google_cloudfunctions2_function.export');
     const build = block(fn, 'build_config');
     assert.equal(build.entry_point, 'exportSystemActivity');
     assert.equal(build.runtime, '${var.runtime}');
-    assert.equal(tf.variables.get('runtime')!.default, 'nodejs22');
+    assert.equal(tf.variables.get('runtime')!.default, 'nodejs24');
     const service = block(fn, 'service_config');
     assert.equal(service.service_account_email, '${google_service_account.runtime.email}');
     assert.equal(service.max_instance_count, 1);

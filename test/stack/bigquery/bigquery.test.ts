@@ -55,7 +55,7 @@ after(async () => {
 });
 
 function client(url: string) {
-  return new BigQuery({ projectId: PROJECT, apiEndpoint: url, authClient: new PassThroughClient() as never });
+  return new BigQuery({ projectId: PROJECT, apiEndpoint: url, authClient: new PassThroughClient() });
 }
 
 /** Writes an object of the fake bucket; returns its gs:// URI. */

@@ -43,7 +43,7 @@ after(async () => {
 });
 
 function client(url: string) {
-  return new BigQuery({ projectId: PROJECT, apiEndpoint: url, authClient: new PassThroughClient() as never });
+  return new BigQuery({ projectId: PROJECT, apiEndpoint: url, authClient: new PassThroughClient() });
 }
 
 async function stage(name: string, rows: object[]): Promise<string> {

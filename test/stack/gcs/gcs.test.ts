@@ -317,8 +317,8 @@ describe('GCS fake through @google-cloud/storage', () => {
   });
 
   it('cuts a download after the given bytes', async () => {
-    // Through fetch: @google-cloud/storage 7 never settles a download whose connection drops
-    // mid-body (node-fetch v2, node-fetch/node-fetch#1604); see README.
+    // Through fetch, which reports the cut as it happens (@google-cloud/storage 7 never settled
+    // such a download, node-fetch/node-fetch#1604; 8 rejects it); see README.
     await bucket().file('faults/download-cut.bin').save(randomBytes(300_000), { resumable: false });
     gcs.faults.add({ match: 'GET /storage/v1/b/', fault: { kind: 'cut', afterBytes: 100_000 } });
     const response = await fetch(`${gcs.url}/storage/v1/b/${BUCKET}/o/faults%2Fdownload-cut.bin?alt=media`);
