@@ -42,6 +42,27 @@ const userOf = (parent: string, column: string, snapshot: SnapshotJoin): JoinDec
   snapshot,
 });
 
+/** A dashboard's or look's usage row (content_usage keys both by content_type and content_id). */
+const usageOf = (content: 'dashboard' | 'look'): JoinDeclaration => ({
+  name: 'content_usage',
+  table: 'content_usage',
+  parent: content,
+  on: [['id', 'content_id']],
+  where: [['joined', 'content_type', content]],
+  relationship: 'one_to_one',
+  snapshot: 'same_day',
+});
+
+/** The folder a dashboard or look is saved in. */
+const folderOf = (content: 'dashboard' | 'look'): JoinDeclaration => ({
+  name: 'folders',
+  table: 'folders',
+  parent: content,
+  on: [['space_id', 'id']],
+  relationship: 'many_to_one',
+  snapshot: 'same_day',
+});
+
 export const exploreDeclarations: readonly ExploreDeclaration[] = [
   {
     name: 'history',
@@ -138,24 +159,9 @@ export const exploreDeclarations: readonly ExploreDeclaration[] = [
         relationship: 'one_to_many',
         snapshot: 'same_day',
       },
-      {
-        name: 'content_usage',
-        table: 'content_usage',
-        parent: 'dashboard',
-        on: [['id', 'content_id']],
-        where: [['joined', 'content_type', 'dashboard']],
-        relationship: 'one_to_one',
-        snapshot: 'same_day',
-      },
+      usageOf('dashboard'),
       userOf('dashboard', 'user_id', 'same_day'),
-      {
-        name: 'folders',
-        table: 'folders',
-        parent: 'dashboard',
-        on: [['space_id', 'id']],
-        relationship: 'many_to_one',
-        snapshot: 'same_day',
-      },
+      folderOf('dashboard'),
     ],
   },
   {
@@ -169,24 +175,9 @@ export const exploreDeclarations: readonly ExploreDeclaration[] = [
         on: [['query_id', 'id']],
         relationship: 'many_to_one',
       },
-      {
-        name: 'content_usage',
-        table: 'content_usage',
-        parent: 'look',
-        on: [['id', 'content_id']],
-        where: [['joined', 'content_type', 'look']],
-        relationship: 'one_to_one',
-        snapshot: 'same_day',
-      },
+      usageOf('look'),
       userOf('look', 'user_id', 'same_day'),
-      {
-        name: 'folders',
-        table: 'folders',
-        parent: 'look',
-        on: [['space_id', 'id']],
-        relationship: 'many_to_one',
-        snapshot: 'same_day',
-      },
+      folderOf('look'),
     ],
   },
   {
