@@ -40,22 +40,12 @@ export interface EngineQueryResult extends QueryResult {
 /** How deep views may nest (BigQuery allows 16 levels). */
 const MAX_VIEW_DEPTH = 16;
 
-const SQL_TYPE: Record<Exclude<FieldType, 'RECORD'>, SqlType> = {
-  STRING: 'STRING',
-  BYTES: 'BYTES',
-  INTEGER: 'INT64',
-  FLOAT: 'FLOAT64',
-  NUMERIC: 'NUMERIC',
-  BIGNUMERIC: 'BIGNUMERIC',
-  BOOLEAN: 'BOOL',
-  DATE: 'DATE',
-  DATETIME: 'DATETIME',
-  TIME: 'TIME',
-  TIMESTAMP: 'TIMESTAMP',
-  JSON: 'JSON',
-};
+/** The engine's scalar type of a BigQuery field type: GoogleSQL's name (schema.ts). */
+const SQL_TYPE = SQL_TYPE_NAMES as Record<Exclude<FieldType, 'RECORD'>, SqlType>;
 const FIELD_TYPE = new Map(
-  Object.entries(SQL_TYPE).map(([field, sql]) => [sql as string, field as FieldType]),
+  Object.entries(SQL_TYPE)
+    .filter(([field]) => field !== 'RECORD')
+    .map(([field, sql]) => [sql as string, field as FieldType]),
 );
 
 function sqlType(field: Field): SqlType {
