@@ -91,6 +91,8 @@ export function createExporter(
     });
   const run = async (request: RunRequest, runOptions: RunOptions, only?: string): Promise<RunSummary> => {
     const runLogger = runOptions.logger ?? logger;
+    // A task (`only`) was checked when it was planned; a run skips an explore gone since, with a note.
+    if (only === undefined) await checkOffered(request, runLogger);
     // One deadline for everything the call does: the Looker clients' counts, metadata and pages
     // stop with it as the run does.
     const deadline = runDeadline(config, runOptions.signal);
@@ -103,21 +105,10 @@ export function createExporter(
         maskingKey,
         looker: lookerOf(w, runLogger, deadline),
       }));
-    // A task (`only`) was checked when it was planned; a run skips an explore gone since, with a note.
-    if (only === undefined)
-      try {
-        await assertDiscoveredOffered(
-          request.explores,
-          instances.map((i) => ({ name: i.instance.name, looker: i.looker })),
-        );
-      } catch (error) {
-        await Promise.all(instances.map((i) => i.looker.logout()));
-        throw error;
-      }
     return runExport(request, { config, logger: runLogger, staging, instances, now: options.now }, deadline);
   };
-  /** Fan-out plans without Looker; a request naming a discovered explore is checked first all the same. */
-  const checkOffered = async (request: RunRequest, runLogger: Logger) => {
+  /** A request naming a discovered explore is checked against each instance before any work (400). */
+  async function checkOffered(request: RunRequest, runLogger: Logger) {
     if (!request.explores?.some((explore) => explore.discovered)) return;
     const clients = wired.map((w) => ({ name: w.instance.name, looker: lookerOf(w, runLogger) }));
     try {
@@ -125,7 +116,7 @@ export function createExporter(
     } finally {
       await Promise.all(clients.map((c) => c.looker.logout()));
     }
-  };
+  }
   const queueOf = (name: string) => config.instances.find((i) => i.name === name)?.queue;
   return {
     mode: config.tasks ? 'fan-out' : 'single-call',
